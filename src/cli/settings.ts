@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y`.
+ * A flag beats the environment, which beats the default. This module is the only reader of the
+ * environment; the result is one frozen, validated object.
+ */
+
+export interface SettingSpec<T> {
+  /** Parses the raw text (from a flag or the environment), or undefined when neither set it. */
+  readonly schema: z.ZodType<T, string | undefined>;
+  readonly description: string;
+  /** Shown in --help. */
+  readonly defaultText?: string;
+  /** A flag that takes no value: present means "true". */
+  readonly boolean?: boolean;
+  /** The placeholder shown in --help, e.g. URL. */
+  readonly valueName?: string;
+}
+
+export type SettingSpecs = Record<string, SettingSpec<unknown>>;
+export type SettingsOf<S extends SettingSpecs> = { readonly [K in keyof S]: S[K] extends SettingSpec<infer T> ? T : never };
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ParsedCommandLine<S extends SettingSpecs> {
+  readonly settings: SettingsOf<S>;
+  readonly positionals: readonly string[];
+  readonly help: boolean;
+}
+
+/** A bad flag or value: its message is the one line the CLI prints before exiting non-zero. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+export function environmentName(flag: string): string {
+  return `ROUTEGUIDE_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** An integer in [min, max], given as text. */
+export function integerSetting(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .refine((text) => /^-?\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
+      error: `must be an integer between ${min} and ${max}`,
+    })
+    .optional()
+    .transform((text) => (text === undefined ? fallback : Number(text)));
+}
+
+/** A non-negative number of seconds, given as text, as milliseconds. */
+export function secondsSetting(fallbackSeconds: number) {
+  return z
+    .string()
+    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) >= 0, {
+      error: 'must be a number of seconds, 0 or more',
+    })
+    .optional()
+    .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
+}
+
+export function choiceSetting<const T extends readonly [string, ...string[]]>(choices: T, fallback: T[number]) {
+  return z
+    .enum(choices, { error: `must be one of ${choices.join(', ')}` })
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+export function textSetting(fallback: string) {
+  return z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+export function optionalTextSetting() {
+  return z.string().min(1, { error: 'must not be empty' }).optional();
+}
+
+export function booleanSetting() {
+  return z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .optional()
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+}
+
+/**
+ * Splits argv into flags and positionals. `--name value`, `--name=value` and bare boolean
+ * `--name`; `--` ends flags. A lone `-` or a negative number (`-75`) is a positional.
+ */
+function splitArguments(specs: SettingSpecs, argv: readonly string[], command: string) {
+  const flags = new Map<string, string>();
+  const positionals: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    if (argument === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (argument === '--help' || argument === '-h') {
+      help = true;
+      continue;
+    }
+    if (!argument.startsWith('--')) {
+      if (argument.startsWith('-') && argument !== '-' && !/^-\d/.test(argument) && !/^-\.\d/.test(argument)) {
+        throw new SettingsError(`${command}: unknown option ${argument}; see ${command} --help`);
+      }
+      positionals.push(argument);
+      continue;
+    }
+    const equals = argument.indexOf('=');
+    const name = argument.slice(2, equals === -1 ? undefined : equals);
+    const spec = specs[name];
+    if (!spec) throw new SettingsError(`${command}: unknown option --${name}; see ${command} --help`);
+    if (equals !== -1) {
+      flags.set(name, argument.slice(equals + 1));
+    } else if (spec.boolean) {
+      flags.set(name, 'true');
+    } else {
+      const value = argv[++i];
+      if (value === undefined) throw new SettingsError(`${command}: --${name} needs a value`);
+      flags.set(name, value);
+    }
+  }
+  return { flags, positionals, help };
+}
+
+/** Parses flags and the environment into one frozen settings object, or throws a one-line SettingsError. */
+export function parseCommandLine<S extends SettingSpecs>(
+  command: string,
+  specs: S,
+  argv: readonly string[],
+  env: Environment,
+): ParsedCommandLine<S> {
+  const { flags, positionals, help } = splitArguments(specs, argv, command);
+  const settings: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const envName = environmentName(name);
+    const fromFlag = flags.get(name);
+    const raw = fromFlag ?? env[envName];
+    const result = spec.schema.safeParse(raw);
+    if (!result.success) {
+      const source = fromFlag !== undefined ? `--${name}` : envName;
+      const reason = result.error.issues.map((issue) => issue.message).join('; ');
+      throw new SettingsError(`${command}: invalid ${source}=${JSON.stringify(raw)}: ${reason}`);
+    }
+    settings[name] = result.data;
+  }
+  return { settings: Object.freeze(settings) as SettingsOf<S>, positionals, help };
+}
+
+/** The --help text: usage, then every setting with its environment variable and default. */
+export function helpText(usage: string, summary: string, specs: SettingSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const left = spec.boolean ? `--${name}` : `--${name} ${spec.valueName ?? 'VALUE'}`;
+    const details = [`env ${environmentName(name)}`];
+    if (spec.defaultText !== undefined) details.push(`default ${spec.defaultText}`);
+    return `  ${left.padEnd(28)} ${spec.description} (${details.join('; ')})`;
+  });
+  return [`usage: ${usage}`, '', summary, '', 'settings:', ...rows, `  ${'--help'.padEnd(28)} show this help`].join('\n');
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { invalidArgument } from './errors.js';
+
+/** E7 limits: degrees x 10^7, inclusive. */
+export const MAX_LATITUDE_E7 = 900_000_000;
+export const MAX_LONGITUDE_E7 = 1_800_000_000;
+/** The longest RouteChat message accepted, in UTF-8 bytes. An empty message is allowed. */
+export const MAX_NOTE_BYTES = 1024;
+
+function coordinate(limit: number) {
+  return z.number().refine((value) => Number.isInteger(value) && value >= -limit && value <= limit, {
+    error: (issue) => `${String(issue.input)} is out of range; must be an integer between -${limit} and ${limit}`,
+  });
+}
+
+function requiredMessage(what: string) {
+  return {
+    error: (issue: { input: unknown }) =>
+      issue.input === undefined || issue.input === null ? `is required: ${what}` : `must be a Point`,
+  };
+}
+
+export const pointSchema = z.object({
+  latitude: coordinate(MAX_LATITUDE_E7),
+  longitude: coordinate(MAX_LONGITUDE_E7),
+});
+
+export const rectangleSchema = z.object({
+  lo: z.object(pointSchema.shape, requiredMessage('a Rectangle needs both lo and hi')),
+  hi: z.object(pointSchema.shape, requiredMessage('a Rectangle needs both lo and hi')),
+});
+
+export const routeNoteSchema = z.object({
+  location: z.object(pointSchema.shape, requiredMessage('a RouteNote needs a location')),
+  message: z.string().refine((text) => Buffer.byteLength(text, 'utf8') <= MAX_NOTE_BYTES, {
+    error: (issue) =>
+      `is ${Buffer.byteLength(String(issue.input), 'utf8')} UTF-8 bytes long; must be at most ${MAX_NOTE_BYTES} bytes`,
+  }),
+});
+
+export type ValidPoint = z.infer<typeof pointSchema>;
+export type ValidRectangle = z.infer<typeof rectangleSchema>;
+export type ValidRouteNote = z.infer<typeof routeNoteSchema>;
+
+/**
+ * `field.path: message; other.field: message`, the form INVALID_ARGUMENT details take.
+ * `prefix` places the message in its stream, e.g. `point[3]` gives `point[3].latitude: ...`.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string {
+  return issues
+    .map((issue) => {
+      const field = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+      return `${field === '' ? 'request' : field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Parses a request message against its schema, or throws INVALID_ARGUMENT naming each bad field. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw invalidArgument(formatIssues(result.error.issues, prefix));
+}

@@ -1,0 +1,75 @@
+import { pointKey } from './point-key.js';
+import type { InsertSummary, Storage, StoredFeature, StoredNote } from './storage.js';
+
+/** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
+export type MemoryStorageOptions = Record<string, never>;
+
+/** A process-local backend: for tests, demos and throwaway servers. */
+export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storage {
+  const features = new Map<string, StoredFeature>();
+  const notes = new Map<string, StoredNote[]>();
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error('memory storage is closed');
+  }
+
+  return {
+    scheme: 'memory',
+
+    async countFeatures() {
+      assertOpen();
+      return features.size;
+    },
+
+    async insertFeatures(input) {
+      assertOpen();
+      // Stage everything first so that a failing input leaves the map untouched.
+      const staged = new Map<string, StoredFeature>();
+      let duplicates = 0;
+      for await (const feature of input) {
+        const key = pointKey(feature.latitude, feature.longitude);
+        if (features.has(key) || staged.has(key)) {
+          duplicates++;
+          continue;
+        }
+        staged.set(key, { name: feature.name, latitude: feature.latitude, longitude: feature.longitude });
+      }
+      for (const [key, feature] of staged) features.set(key, feature);
+      const summary: InsertSummary = { inserted: staged.size, duplicates };
+      return summary;
+    },
+
+    async *scanFeatures(batchSize = 10_000) {
+      assertOpen();
+      let batch: StoredFeature[] = [];
+      for (const feature of features.values()) {
+        batch.push(feature);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    },
+
+    async addNote(note) {
+      assertOpen();
+      const key = pointKey(note.latitude, note.longitude);
+      const stored = { latitude: note.latitude, longitude: note.longitude, message: note.message };
+      const list = notes.get(key);
+      if (list) list.push(stored);
+      else notes.set(key, [stored]);
+    },
+
+    async notesAt(latitude, longitude, limit) {
+      assertOpen();
+      const list = notes.get(pointKey(latitude, longitude)) ?? [];
+      return limit > 0 ? list.slice(-limit) : [];
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}

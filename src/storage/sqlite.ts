@@ -1,0 +1,163 @@
+import Database from 'better-sqlite3';
+import { applyMigrations } from './migrations.js';
+import type { InsertSummary, Storage, StoredFeature, StoredNote } from './storage.js';
+
+/** Options for the SQLite backend (`sqlite:<path>`). */
+export interface SqliteStorageOptions {
+  /** The database file; created if missing (its directory must exist). */
+  readonly path: string;
+  /**
+   * `normal` (default): a committed note survives a crash of the process; the last commits may be
+   * lost on power loss. `full`: fsync on every commit, surviving power loss too, at a cost in speed.
+   */
+  readonly synchronous?: 'normal' | 'full';
+  /** How long a write waits for another connection's write lock, in milliseconds. */
+  readonly busyTimeoutMs?: number;
+  /** Called with the names of the migrations this open applied. */
+  readonly onMigrated?: (names: string[]) => void;
+}
+
+/** Thrown when the file at the path cannot be used as this service's database. */
+export class StorageOpenError extends Error {
+  override readonly name = 'StorageOpenError';
+}
+
+const INSERTS_PER_BATCH = 5_000;
+
+function openConnection(options: SqliteStorageOptions): Database.Database {
+  const db = new Database(options.path);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma('journal_mode = WAL');
+    // Set after WAL on purpose: right after the switch the connection can still report FULL.
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Opens (creating if needed) and migrates a SQLite database. */
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  let db: Database.Database;
+  try {
+    db = openConnection(options);
+    const ran = applyMigrations(db);
+    options.onMigrated?.(ran);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StorageOpenError(`cannot open SQLite database ${options.path}: ${reason}`, { cause: error });
+  }
+
+  const countStatement = db.prepare('SELECT count(*) FROM features').pluck();
+  const scanStatement = db
+    .prepare(
+      `SELECT latitude, longitude, name FROM features
+       WHERE (latitude, longitude) > (?, ?) ORDER BY latitude, longitude LIMIT ?`,
+    )
+    .raw();
+  const addNoteStatement = db.prepare(
+    'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const notesAtStatement = db.prepare(
+    `SELECT latitude, longitude, message FROM (
+       SELECT id, latitude, longitude, message FROM notes
+       WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
+     ) ORDER BY id`,
+  );
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error(`SQLite storage ${options.path} is closed`);
+  }
+
+  async function insertFeatures(
+    input: Iterable<StoredFeature> | AsyncIterable<StoredFeature>,
+  ): Promise<InsertSummary> {
+    assertOpen();
+    // Its own connection, so that a long import that awaits its input never lets this
+    // connection's note writes slip into (or out with) the import's transaction.
+    const importDb = openConnection(options);
+    const insert = importDb.prepare(
+      'INSERT OR IGNORE INTO features (latitude, longitude, name) VALUES (?, ?, ?)',
+    );
+    let inserted = 0;
+    let duplicates = 0;
+    let pending = 0;
+    try {
+      importDb.exec('BEGIN IMMEDIATE');
+      const write = (feature: StoredFeature): void => {
+        if (insert.run(feature.latitude, feature.longitude, feature.name).changes === 1) inserted++;
+        else duplicates++;
+      };
+      if (Symbol.iterator in input) {
+        for (const feature of input) write(feature);
+      } else {
+        for await (const feature of input) {
+          write(feature);
+          // Let other work run during a long import from a stream.
+          if (++pending >= INSERTS_PER_BATCH) {
+            pending = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        }
+      }
+      importDb.exec('COMMIT');
+      return { inserted, duplicates };
+    } catch (error) {
+      if (importDb.inTransaction) importDb.exec('ROLLBACK');
+      throw error;
+    } finally {
+      importDb.close();
+    }
+  }
+
+  return {
+    scheme: 'sqlite',
+
+    async countFeatures() {
+      assertOpen();
+      return countStatement.get() as number;
+    },
+
+    insertFeatures,
+
+    async *scanFeatures(batchSize = 10_000) {
+      assertOpen();
+      // Keyset paging rather than one open cursor: an open cursor would block note writes
+      // on this connection for as long as the scan runs.
+      let latitude = -Infinity;
+      let longitude = -Infinity;
+      for (;;) {
+        const rows = scanStatement.all(latitude, longitude, batchSize) as [number, number, string][];
+        if (rows.length === 0) return;
+        const batch = rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
+        const last = rows[rows.length - 1]!;
+        latitude = last[0];
+        longitude = last[1];
+        yield batch;
+        if (rows.length < batchSize) return;
+      }
+    },
+
+    async addNote(note: StoredNote) {
+      assertOpen();
+      addNoteStatement.run(note.latitude, note.longitude, note.message, Date.now());
+    },
+
+    async notesAt(latitude, longitude, limit) {
+      assertOpen();
+      if (limit <= 0) return [];
+      return notesAtStatement.all(latitude, longitude, limit) as StoredNote[];
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Fold the WAL back into the main file so the database is one self-contained file at rest.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}
