@@ -82,10 +82,8 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     log,
   });
   const address = `${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
-  log.info({ address, storage: settings.storage, features: running.index.size }, 'serving');
-  process.stdout.write(`listening on ${address}\n`);
-
-  return new Promise<number>((resolve) => {
+  // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
+  const stopped = new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++;
@@ -108,4 +106,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  log.info({ address, storage: settings.storage, features: running.index.size }, 'serving');
+  process.stdout.write(`listening on ${address}\n`);
+  return stopped;
 }

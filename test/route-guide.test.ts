@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { FeatureIndex } from '../src/index/feature-index.js';
+import { haversineMetres, toInt32Metres } from '../src/service/distance.js';
+import { createRouteGuide } from '../src/service/route-guide.js';
+import { createMemoryStorage } from '../src/storage/memory.js';
+import { referenceDistance } from './support/reference.js';
+
+async function* from<T>(items: T[], between?: () => void): AsyncGenerator<T> {
+  for (const item of items) {
+    yield item;
+    between?.();
+  }
+}
+
+function guideWithClock(start = 1_000_000) {
+  let now = start;
+  const index = new FeatureIndex();
+  index.load([{ latitude: 5, longitude: 5, name: 'here' }]);
+  const guide = createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10, now: () => now });
+  return { guide, advance: (ms: number) => (now += ms) };
+}
+
+describe('RouteGuide logic (in process, memory storage)', () => {
+  it('RecordRoute reports whole seconds from the call start to the end of the stream', async () => {
+    const { guide, advance } = guideWithClock();
+    const summary = await guide.recordRoute(from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => advance(1_400)));
+    expect(summary.elapsedTime).toBe(2);
+    expect(summary.featureCount).toBe(1);
+  });
+
+  it('RecordRoute sums unrounded legs and truncates once at the end', async () => {
+    const { guide } = guideWithClock();
+    // Three legs of about 1.11 m each: rounding per leg would give 3, truncating the sum gives 3 too,
+    // but legs of 0.6 m show the difference: per-leg truncation gives 0.
+    const points = [0, 54, 108, 162].map((latitude) => ({ latitude, longitude: 0 }));
+    const legs = haversineMetres(points[0]!, points[1]!);
+    expect(legs).toBeGreaterThan(0.5);
+    expect(legs).toBeLessThan(1);
+    const summary = await guide.recordRoute(from(points));
+    expect(summary.distance).toBe(Math.trunc(legs * 3));
+    expect(summary.distance).toBe(referenceDistance(points));
+  });
+
+  it('RouteChat sends earlier notes at the location before storing the new one', async () => {
+    const { guide } = guideWithClock();
+    const sent: string[] = [];
+    await guide.routeChat(
+      from([
+        { location: { latitude: 1, longitude: 1 }, message: 'a' },
+        { location: { latitude: 1, longitude: 1 }, message: 'b' },
+      ]),
+      async (note) => {
+        sent.push(note.message);
+      },
+    );
+    expect(sent).toEqual(['a']);
+  });
+});
+
+describe('distance', () => {
+  it('saturates at int32 max', () => {
+    expect(toInt32Metres(3e9)).toBe(2147483647);
+    expect(toInt32Metres(12.99)).toBe(12);
+  });
+
+  it('matches the known distance between two canonical features', () => {
+    // From the public examples: about 1.1 km per 0.01 degree of latitude.
+    const metres = haversineMetres({ latitude: 400000000, longitude: 0 }, { latitude: 400100000, longitude: 0 });
+    expect(Math.round(metres)).toBe(1112);
+  });
+});
