@@ -1,9 +1,9 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
-import { RouteGuideService } from '../gen/route_guide.js';
 import { createGrpcHandlers } from './grpc-handlers.js';
 import type { Logger } from './logger.js';
 import { OpenCalls } from './open-calls.js';
 import type { RouteGuide } from './route-guide.js';
+import { strictRouteGuideService } from './wire.js';
 
 export interface GrpcServerOptions {
   readonly guide: RouteGuide;
@@ -19,6 +19,8 @@ export interface ListeningServer {
   readonly server: Server;
   readonly host: string;
   readonly port: number;
+  /** How many streaming calls are in flight (the server's own count, for tests and metrics). */
+  openStreams(): number;
   /**
    * Stops accepting calls and lets calls in flight finish for up to `graceMs`; then ends the
    * streams still open with UNAVAILABLE and forces the rest closed.
@@ -36,7 +38,7 @@ function bind(server: Server, address: string, credentials: ServerCredentials): 
 export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningServer> {
   const server = new Server(options.channelOptions);
   const openCalls = new OpenCalls();
-  server.addService(RouteGuideService, createGrpcHandlers(options.guide, options.log, openCalls));
+  server.addService(strictRouteGuideService, createGrpcHandlers(options.guide, options.log, openCalls));
   // IPv6 literals need brackets in the address grpc-js binds.
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const port = await bind(server, `${host}:${options.port}`, options.credentials ?? ServerCredentials.createInsecure());
@@ -59,5 +61,5 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
     return stopping;
   }
 
-  return { server, host: options.host, port, shutdown };
+  return { server, host: options.host, port, shutdown, openStreams: () => openCalls.size };
 }

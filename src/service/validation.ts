@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidArgument } from './errors.js';
+import { MalformedRequest } from './wire.js';
 
 /** E7 limits: degrees x 10^7, inclusive. */
 export const MAX_LATITUDE_E7 = 900_000_000;
@@ -57,6 +58,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
 
 /** Parses a request message against its schema, or throws INVALID_ARGUMENT naming each bad field. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  if (value instanceof MalformedRequest) {
+    const field = [prefix, value.field].filter((part) => part !== '').join('.');
+    throw invalidArgument(`${field === '' ? 'request' : field}: ${value.problem}`);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw invalidArgument(formatIssues(result.error.issues, prefix));

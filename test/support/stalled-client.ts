@@ -1,0 +1,29 @@
+import http2 from 'node:http2';
+
+/** gRPC's length-prefixed framing of one message. */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  Buffer.from(message).copy(frame, 5);
+  return frame;
+}
+
+/**
+ * A client that sends one request and then never reads the response, so HTTP/2 flow control pushes
+ * back on the server. (A grpc-js client that merely never reads keeps draining the connection into
+ * its own memory, which hides the server's behaviour.)
+ */
+export function openStalledCall(port: number, path: string, request: Uint8Array): { close(): void } {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+  stream.on('error', () => {});
+  stream.end(grpcFrame(request));
+  stream.pause();
+  return {
+    close() {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      session.destroy();
+    },
+  };
+}
