@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../src/client/client.js';
@@ -42,6 +43,7 @@ describe('routeguide seed', () => {
       ]),
       /entry 1: location\.latitude: 900000001 is out of range/,
     ],
+    ['truncated', readFileSync('seed/route_guide_db.json', 'utf8').slice(0, 2000), /not valid JSON/],
     [
       'a wrong type in an entry',
       JSON.stringify([{ location: { latitude: '1', longitude: 1 }, name: 'bad' }]),
@@ -114,6 +116,25 @@ describe('routeguide serve', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('refuses a corrupted database with one clear line, not a crash', async () => {
+    const path = join(directory.path, 'corrupt.db');
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, 'seed/route_guide_db.json'])).code).toBe(0);
+    const bytes = readFileSync(path);
+    bytes.fill(0xde, 4096, 8192);
+    writeFileSync(path, bytes);
+    const result = await runCli(['serve', '--port', '0', '--storage', `sqlite:${path}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^routeguide serve: cannot open SQLite database .*corrupt\.db: (database disk image is malformed|database is corrupted \(quick_check: .*\))$/);
+  });
+
+  it('refuses a file that is not a database', async () => {
+    const path = join(directory.path, 'text.db');
+    writeFileSync(path, 'hello '.repeat(1000));
+    const result = await runCli(['serve', '--port', '0', '--storage', `sqlite:${path}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^routeguide serve: cannot open SQLite database .*text\.db: file is not a database$/);
+  });
+
   it('rejects a bad value from the environment naming the variable', async () => {
     const result = await runCli(['serve'], { env: { ROUTEGUIDE_PORT: '70000' } });
     expect(result.code).toBe(2);
@@ -184,7 +205,13 @@ describe('routeguide client', () => {
   });
 
   it('reports a server that is not there as UNAVAILABLE', async () => {
-    const result = await runCli(['client', 'get', '0', '0', '--target', '127.0.0.1:1']);
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const result = await runCli(['client', 'get', '0', '0', '--target', `127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('UNAVAILABLE');
   });

@@ -38,17 +38,29 @@ function openConnection(options: SqliteStorageOptions): Database.Database {
   }
 }
 
-/** Opens (creating if needed) and migrates a SQLite database. */
-export function openSqliteStorage(options: SqliteStorageOptions): Storage {
-  let db: Database.Database;
+/** Opens the main connection, checks the file is a sound database and migrates it. */
+function openMigrated(options: SqliteStorageOptions): Database.Database {
+  let db: Database.Database | undefined;
   try {
     db = openConnection(options);
+    // A corrupted file fails here with a clear message, not later as INTERNAL on some call.
+    const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check);
+    if (problems.join() !== 'ok') {
+      throw new Error(`database is corrupted (quick_check: ${problems.join('; ').replace(/\s*\n\s*/g, ' ')})`);
+    }
     const ran = applyMigrations(db);
     options.onMigrated?.(ran);
+    return db;
   } catch (error) {
+    db?.close();
     const reason = error instanceof Error ? error.message : String(error);
     throw new StorageOpenError(`cannot open SQLite database ${options.path}: ${reason}`, { cause: error });
   }
+}
+
+/** Opens (creating if needed) and migrates a SQLite database. */
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  const db = openMigrated(options);
 
   const countStatement = db.prepare('SELECT count(*) FROM features').pluck();
   const scanStatement = db
