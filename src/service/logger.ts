@@ -14,7 +14,7 @@ export interface LoggerOptions {
 export function createLogger(level: LogLevel = 'info', options: LoggerOptions = {}): Logger {
   const settings = { level, base: { service: 'routeguide' } };
   if (options.pretty ?? process.stdout.isTTY === true) {
-    return pino(settings, pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true }));
+    return pino(settings, pretty({ destination: 2, sync: true, singleLine: true, ignore: 'pid,hostname,service', colorize: process.stderr.isTTY === true }));
   }
   return pino(settings, pino.destination({ fd: 2, sync: true }));
 }

@@ -103,6 +103,7 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
     const index = await loadIndex(storage);
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     const guide = createRouteGuide({ index, storage, replayLimit: options.replayLimit });
+    const idleMs = options.streamIdleTimeoutMs ?? 0;
     const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
     server = await listenGrpc({
       guide,
@@ -112,7 +113,10 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
       credentials: options.credentials,
       channelOptions: limitChannelOptions({ ...DEFAULT_LIMITS, ...options.limits }),
       // The idle timeout is outermost, so the status it sends is logged and counted.
-      interceptors: [observeCalls(observers), streamIdleTimeout(options.streamIdleTimeoutMs ?? 0, isRouteGuideCall)],
+      interceptors: [
+        observeCalls(observers),
+        ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isRouteGuideCall)] : []),
+      ],
     });
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });

@@ -5,13 +5,13 @@ import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from
  * message received, no message sent (the handler waits on backpressure when the client stops
  * reading), no half-close. A client that neither sends
  * nor reads cannot hold a stream (and its handler) open forever. The call ends with
- * DEADLINE_EXCEEDED; its handler sees the call cancelled and stops. Unary calls, and services that
+ * DEADLINE_EXCEEDED; its handler sees the call cancelled and stops. `idleMs` must be positive. Unary calls, and services that
  * `applies` rejects (health Watch streams are idle by design), are left alone.
  */
 export function streamIdleTimeout(idleMs: number, applies: (path: string) => boolean): ServerInterceptor {
   return (descriptor, call) => {
     const streaming = descriptor.requestStream || descriptor.responseStream;
-    if (idleMs <= 0 || !streaming || !applies(descriptor.path)) return new ServerInterceptingCall(call);
+    if (!streaming || !applies(descriptor.path)) return new ServerInterceptingCall(call);
     let lastProgress = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const progress = (): void => {
