@@ -1,5 +1,6 @@
-import { fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { create, createFileRegistry, fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { Client, credentials } from '@grpc/grpc-js';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReflectionClient, reflect } from './support/grpc-tools.js';
 import { startTestServer, type TestServer } from './support/servers.js';
@@ -40,13 +41,45 @@ describe('server reflection (v1, as grpcurl asks)', () => {
       RecordRoute: ['.routeguide.Point', '.routeguide.RouteSummary', true, false],
       RouteChat: ['.routeguide.RouteNote', '.routeguide.RouteNote', true, true],
     });
-    const messages = files.flatMap((file) => file.messageType.map((message) => message.name));
-    expect(messages).toEqual(expect.arrayContaining(['Point', 'Rectangle', 'Feature', 'RouteNote', 'RouteSummary']));
+    const messages = files.flatMap((file) => file.messageType);
+    expect(messages.map((message) => message.name)).toEqual(expect.arrayContaining(['Point', 'Rectangle', 'Feature', 'RouteNote', 'RouteSummary']));
+    // As protoc writes them: fully-qualified type names and JSON names filled in.
+    const rectangle = messages.find((message) => message.name === 'Rectangle')!;
+    expect(rectangle.field.map((field) => [field.name, field.typeName, field.jsonName])).toEqual([
+      ['lo', '.routeguide.Point', 'lo'],
+      ['hi', '.routeguide.Point', 'hi'],
+    ]);
+    const summary = messages.find((message) => message.name === 'RouteSummary')!;
+    expect(summary.field.map((field) => field.jsonName)).toEqual(['pointCount', 'featureCount', 'distance', 'elapsedTime']);
   });
 
   it('describes the health service too', async () => {
     const response = await reflect(reflection, { file_containing_symbol: 'grpc.health.v1.Health' });
     const files = decodeFiles(response);
     expect(files.flatMap((file) => file.service.map((service) => `${file.package}.${service.name}`))).toContain('grpc.health.v1.Health');
+  });
+
+  it('gives descriptors enough to call GetFeature from JSON, as grpcurl -d does', async () => {
+    const response = await reflect(reflection, { file_containing_symbol: 'routeguide.RouteGuide' });
+    const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: decodeFiles(response) }));
+    const method = registry.getService('routeguide.RouteGuide')!.methods.find((candidate) => candidate.name === 'GetFeature')!;
+    const client = new Client(server.target, credentials.createInsecure());
+    try {
+      const reply = await new Promise<JsonValue>((resolve, reject) => {
+        client.makeUnaryRequest(
+          `/routeguide.RouteGuide/${method.name}`,
+          (json: JsonValue) => Buffer.from(toBinary(method.input, fromJson(method.input, json))),
+          (bytes: Buffer) => toJson(method.output, fromBinary(method.output, bytes)),
+          { latitude: 409146138, longitude: -746188906 },
+          (error, value) => (error ? reject(error) : resolve(value!)),
+        );
+      });
+      expect(reply).toEqual({
+        name: 'Berkshire Valley Management Area Trail, Jefferson, NJ, USA',
+        location: { latitude: 409146138, longitude: -746188906 },
+      });
+    } finally {
+      client.close();
+    }
   });
 });

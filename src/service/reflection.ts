@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { completeDescriptors } from './complete-descriptors.js';
 
 /** The project's `proto/` folder, found from this file whether it runs from src/ or dist/. */
 const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -18,5 +19,9 @@ export function addReflection(server: Pick<Server, 'addService'>): void {
   const definition = loadSync(['route_guide.proto', 'health/v1/health.proto'], {
     includeDirs: [PROTO_DIR, HEALTH_PROTO_ROOT],
   });
+  for (const entry of Object.values(definition)) {
+    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
+    if (Array.isArray(files)) (entry as { fileDescriptorProtos: Buffer[] }).fileDescriptorProtos = completeDescriptors(files);
+  }
   new ReflectionService(definition).addToServer(server);
 }
