@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -17,16 +17,44 @@ function newestSourceTime(directory: string): number {
   return newest;
 }
 
+function isBuilt(): boolean {
+  try {
+    return statSync(ENTRY).mtimeMs >= newestSourceTime(join(ROOT, 'src'));
+  } catch {
+    return false;
+  }
+}
+
+/** Held while one test process compiles, so another never runs a half-written dist/. */
+const BUILD_LOCK = join(ROOT, 'dist/.test-build-lock');
+const STALE_LOCK_MS = 120_000;
+
+function lockBuild(): void {
+  mkdirSync(dirname(BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      return;
+    } catch {
+      // Left behind by a killed run: take it over.
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
 /** Compiles src/ to dist/ when dist is missing or older than a source file, so child processes run this code. */
 export function ensureBuilt(): void {
-  let built = 0;
+  if (isBuilt()) return;
+  lockBuild();
   try {
-    built = statSync(ENTRY).mtimeMs;
-  } catch {
-    built = 0;
+    if (!isBuilt()) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+    }
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
-  if (built >= newestSourceTime(join(ROOT, 'src'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
 }
 
 export interface CliResult {
