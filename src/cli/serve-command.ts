@@ -74,7 +74,7 @@ export const serveSettings = {
   },
   'keepalive-time': {
     schema: secondsSetting(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
-    description: 'seconds between keepalive pings the server sends on a connection',
+    description: 'seconds between keepalive pings the server sends on a connection; 0: none',
     defaultText: String(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
     valueName: 'SECONDS',
   },
