@@ -10,6 +10,7 @@ import {
   optionalSecondsSetting,
   optionalTextSetting,
   parseCommandLine,
+  positiveSecondsSetting,
   secondsSetting,
   textSetting,
   type Environment,
@@ -79,7 +80,7 @@ export const serveSettings = {
     valueName: 'SECONDS',
   },
   'keepalive-timeout': {
-    schema: secondsSetting(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
     description: 'seconds a keepalive ping may go unanswered before the connection is closed',
     defaultText: String(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
     valueName: 'SECONDS',

@@ -60,6 +60,17 @@ export function secondsSetting(fallbackSeconds: number) {
     .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
 }
 
+/** A number of seconds greater than 0, given as text, as milliseconds. */
+export function positiveSecondsSetting(fallbackSeconds: number) {
+  return z
+    .string()
+    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) > 0, {
+      error: 'must be a number of seconds greater than 0',
+    })
+    .optional()
+    .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
+}
+
 /** An optional integer in [min, max], given as text; undefined when not set. */
 export function optionalIntegerSetting(min: number, max: number) {
   return z
