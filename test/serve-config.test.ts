@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentName } from '../src/cli/settings.js';
 import { serveSettings } from '../src/cli/serve-command.js';
@@ -45,6 +46,21 @@ describe('routeguide serve configuration', () => {
       expect(row, `--${name}`).toBeDefined();
       expect(row).toContain(`env ${environmentName(name)}`);
       expect(row).toContain(`default ${spec.defaultText}`);
+    }
+  });
+
+  it('stops with one line when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runCli(['serve', '--storage', 'memory:', '--port', String(port), '--log-level', 'silent']);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `routeguide serve: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      ]);
+    } finally {
+      taken.close();
     }
   });
 });

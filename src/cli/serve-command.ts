@@ -1,3 +1,4 @@
+import { routeGrpcJsLogs } from '../service/grpc-js-logs.js';
 import { createLogger } from '../service/logger.js';
 import { DEFAULT_LIMITS } from '../service/limits.js';
 import { startRouteGuide } from '../service/start.js';
@@ -138,6 +139,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   const credentials = serverCredentialsFrom(COMMAND, settings);
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
+  routeGrpcJsLogs(log);
   const running = await startRouteGuide({
     storageUrl: settings.storage,
     createStorageDirectory: settings.storage === DEFAULT_STORAGE_URL,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ListenError } from '../service/listen-error.js';
 
 export interface MetricsServer {
   readonly port: number;
@@ -21,9 +22,9 @@ export async function listenMetrics(registry: Registry, host: string, port: numb
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(new ListenError(`cannot serve metrics on ${host}:${port}: ${error.message}`, { cause: error })));
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

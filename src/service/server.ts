@@ -2,6 +2,7 @@ import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor 
 import { RouteGuideService } from '../gen/route_guide.js';
 import { createGrpcHandlers } from './grpc-handlers.js';
 import { addHealth, type Health } from './health.js';
+import { bindFailureReason, ListenError } from './listen-error.js';
 import type { Logger } from './logger.js';
 import { OpenCalls } from './open-calls.js';
 import { addReflection } from './reflection.js';
@@ -43,7 +44,9 @@ const STATUS_FLUSH_MS = 100;
 
 function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(address, credentials, (error, port) =>
+      error ? reject(new ListenError(`cannot listen on ${address}: ${bindFailureReason(error)}`, { cause: error })) : resolve(port),
+    );
   });
 }
 
