@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { clientCommand, UsageError } from '../client/commands.js';
 import { SeedFileError } from '../import/read-seed-file.js';
+import { ListenError } from '../service/listen-error.js';
 import { StorageUrlError } from '../storage/open-storage.js';
 import { StorageOpenError } from '../storage/sqlite.js';
 import { seedCommand } from './seed-command.js';
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[], env: Environment): Promise<n
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    if (error instanceof StorageUrlError || error instanceof StorageOpenError || error instanceof SeedFileError) {
+    if (error instanceof StorageUrlError || error instanceof StorageOpenError || error instanceof SeedFileError || error instanceof ListenError) {
       process.stderr.write(`${prefix}: ${error.message}\n`);
       return 1;
     }

@@ -1,18 +1,26 @@
+import { routeGrpcJsLogs } from '../service/grpc-js-logs.js';
 import { createLogger } from '../service/logger.js';
+import { DEFAULT_LIMITS } from '../service/limits.js';
 import { startRouteGuide } from '../service/start.js';
 import {
   booleanSetting,
   choiceSetting,
   helpText,
   integerSetting,
+  optionalIntegerSetting,
+  optionalSecondsSetting,
   optionalTextSetting,
   parseCommandLine,
+  positiveSecondsSetting,
   secondsSetting,
   textSetting,
   type Environment,
 } from './settings.js';
+import { serverCredentialsFrom } from './tls-files.js';
 
 export const DEFAULT_STORAGE_URL = 'sqlite:./data/routeguide.db';
+
+const INT32_MAX = 2_147_483_647;
 
 export const serveSettings = {
   storage: {
@@ -36,12 +44,63 @@ export const serveSettings = {
     defaultText: '1000',
     valueName: 'N',
   },
+  'notes-max-age': {
+    schema: optionalSecondsSetting(),
+    description: 'delete notes older than this, in the background',
+    defaultText: 'none: keep notes forever',
+    valueName: 'SECONDS',
+  },
   'shutdown-grace': {
     schema: secondsSetting(10),
-    description: 'seconds calls in flight get to finish on SIGINT/SIGTERM before streams are ended',
+    description: 'seconds open streams get to finish on SIGINT/SIGTERM before they are ended with UNAVAILABLE',
     defaultText: '10',
     valueName: 'SECONDS',
   },
+  'stream-idle-timeout': {
+    schema: secondsSetting(300),
+    description: 'end a stream that sends and receives nothing for this long (DEADLINE_EXCEEDED); 0: never',
+    defaultText: '300',
+    valueName: 'SECONDS',
+  },
+  'max-message-size': {
+    schema: integerSetting(1024, INT32_MAX, DEFAULT_LIMITS.maxMessageBytes),
+    description: 'largest message received or sent, in bytes (RESOURCE_EXHAUSTED beyond)',
+    defaultText: String(DEFAULT_LIMITS.maxMessageBytes),
+    valueName: 'BYTES',
+  },
+  'max-concurrent-streams': {
+    schema: integerSetting(1, INT32_MAX, DEFAULT_LIMITS.maxConcurrentStreams),
+    description: 'calls one connection may have open at once; more wait on the client',
+    defaultText: String(DEFAULT_LIMITS.maxConcurrentStreams),
+    valueName: 'N',
+  },
+  'keepalive-time': {
+    schema: secondsSetting(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
+    description: 'seconds between keepalive pings the server sends on a connection; 0: none',
+    defaultText: String(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'keepalive-timeout': {
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
+    description: 'seconds a keepalive ping may go unanswered before the connection is closed',
+    defaultText: String(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'tls-cert': { schema: optionalTextSetting(), description: 'serve TLS with this PEM certificate chain (needs --tls-key)', defaultText: 'none: plaintext', valueName: 'FILE' },
+  'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
+  'tls-client-ca': {
+    schema: optionalTextSetting(),
+    description: 'require client certificates signed by this PEM CA (mTLS)',
+    defaultText: 'none: no client certificates',
+    valueName: 'FILE',
+  },
+  'metrics-port': {
+    schema: optionalIntegerSetting(0, 65535),
+    description: 'serve Prometheus metrics over HTTP at /metrics on this port; 0 picks a free one',
+    defaultText: 'none: no metrics',
+    valueName: 'PORT',
+  },
+  'metrics-host': { schema: optionalTextSetting(), description: 'address the metrics listen on', defaultText: 'the --host value', valueName: 'HOST' },
   synchronous: {
     schema: choiceSetting(['normal', 'full'], 'normal'),
     description: 'SQLite durability: normal survives a process crash, full also power loss',
@@ -50,26 +109,37 @@ export const serveSettings = {
   },
   'log-level': {
     schema: choiceSetting(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    description: 'lowest level logged (JSON lines on stderr)',
+    description: 'lowest level logged on stderr; health and reflection calls log at debug',
     defaultText: 'info',
     valueName: 'LEVEL',
   },
+  'log-format': {
+    schema: choiceSetting(['auto', 'json', 'pretty'], 'auto'),
+    description: 'json lines, or pretty text; auto: pretty when stdout is a terminal',
+    defaultText: 'auto',
+    valueName: 'FORMAT',
+  },
 } as const;
 
-const USAGE = 'routeguide serve [--storage URL] [--host H] [--port P] [--seed FILE] [--empty] [...]';
+const COMMAND = 'routeguide serve';
+const USAGE = `${COMMAND} [--storage URL] [--host H] [--port P] [--tls-cert FILE --tls-key FILE] [--metrics-port P] [...]`;
 
 /** `routeguide serve`: runs the server until SIGINT or SIGTERM. Resolves with the exit code. */
 export async function serveCommand(argv: readonly string[], env: Environment): Promise<number> {
-  const { settings, positionals, help } = parseCommandLine('routeguide serve', serveSettings, argv, env);
+  const { settings, positionals, help } = parseCommandLine(COMMAND, serveSettings, argv, env);
   if (help) {
-    process.stdout.write(helpText(USAGE, 'Serves RouteGuide over gRPC.', serveSettings) + '\n');
+    process.stdout.write(helpText(USAGE, 'Serves RouteGuide over gRPC, with health, reflection and optional metrics.', serveSettings) + '\n');
     return 0;
   }
   if (positionals.length > 0) {
-    process.stderr.write(`routeguide serve: unexpected argument ${positionals[0]}; see routeguide serve --help\n`);
+    process.stderr.write(`${COMMAND}: unexpected argument ${positionals[0]}; see ${COMMAND} --help\n`);
     return 2;
   }
-  const log = createLogger(settings['log-level']);
+  // Read and check the TLS files before anything starts, so a bad one stops start-up with one line.
+  const credentials = serverCredentialsFrom(COMMAND, settings);
+  const format = settings['log-format'];
+  const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
+  routeGrpcJsLogs(log);
   const running = await startRouteGuide({
     storageUrl: settings.storage,
     createStorageDirectory: settings.storage === DEFAULT_STORAGE_URL,
@@ -80,6 +150,17 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     empty: settings.empty,
     replayLimit: settings['replay-limit'],
     log,
+    credentials,
+    limits: {
+      maxMessageBytes: settings['max-message-size'],
+      maxConcurrentStreams: settings['max-concurrent-streams'],
+      keepaliveTimeMs: settings['keepalive-time'],
+      keepaliveTimeoutMs: settings['keepalive-timeout'],
+    },
+    streamIdleTimeoutMs: settings['stream-idle-timeout'],
+    notesMaxAgeMs: settings['notes-max-age'],
+    metricsPort: settings['metrics-port'],
+    metricsHost: settings['metrics-host'],
   });
   const address = `${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
@@ -106,7 +187,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  log.info({ address, storage: settings.storage, features: running.index.size }, 'serving');
+  log.info({ address, storage: settings.storage, features: running.index.size, tls: credentials !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
 }

@@ -60,6 +60,39 @@ export function secondsSetting(fallbackSeconds: number) {
     .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
 }
 
+/** A number of seconds greater than 0, given as text, as milliseconds. */
+export function positiveSecondsSetting(fallbackSeconds: number) {
+  return z
+    .string()
+    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) > 0, {
+      error: 'must be a number of seconds greater than 0',
+    })
+    .optional()
+    .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
+}
+
+/** An optional integer in [min, max], given as text; undefined when not set. */
+export function optionalIntegerSetting(min: number, max: number) {
+  return z
+    .string()
+    .refine((text) => /^-?\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
+      error: `must be an integer between ${min} and ${max}`,
+    })
+    .optional()
+    .transform((text) => (text === undefined ? undefined : Number(text)));
+}
+
+/** An optional positive number of seconds, given as text, as milliseconds; undefined when not set. */
+export function optionalSecondsSetting() {
+  return z
+    .string()
+    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) > 0, {
+      error: 'must be a number of seconds greater than 0',
+    })
+    .optional()
+    .transform((text) => (text === undefined ? undefined : Number(text) * 1000));
+}
+
 export function choiceSetting<const T extends readonly [string, ...string[]]>(choices: T, fallback: T[number]) {
   return z
     .enum(choices, { error: `must be one of ${choices.join(', ')}` })
@@ -158,7 +191,7 @@ export function helpText(usage: string, summary: string, specs: SettingSpecs): s
     const left = spec.boolean ? `--${name}` : `--${name} ${spec.valueName ?? 'VALUE'}`;
     const details = [`env ${environmentName(name)}`];
     if (spec.defaultText !== undefined) details.push(`default ${spec.defaultText}`);
-    return `  ${left.padEnd(28)} ${spec.description} (${details.join('; ')})`;
+    return `  ${left.padEnd(30)} ${spec.description} (${details.join('; ')})`;
   });
-  return [`usage: ${usage}`, '', summary, '', 'settings:', ...rows, `  ${'--help'.padEnd(28)} show this help`].join('\n');
+  return [`usage: ${usage}`, '', summary, '', 'settings:', ...rows, `  ${'--help'.padEnd(30)} show this help`].join('\n');
 }

@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Point, RouteNote } from '../gen/route_guide.js';
 import { CANONICAL_SEED_FILE, readSeedFile } from '../import/read-seed-file.js';
-import { helpText, booleanSetting, parseCommandLine, textSetting, type Environment } from '../cli/settings.js';
+import { helpText, booleanSetting, optionalTextSetting, parseCommandLine, textSetting, type Environment } from '../cli/settings.js';
+import { clientCredentialsFrom } from '../cli/tls-files.js';
 import { createRouteGuideClient, type RouteGuideClient } from './client.js';
 import { degreesToE7 } from './coordinates.js';
 import { createOutput, type Output } from './output.js';
@@ -11,6 +12,10 @@ import { createOutput, type Output } from './output.js';
 export const clientSettings = {
   target: { schema: textSetting('127.0.0.1:50051'), description: 'server address', defaultText: '127.0.0.1:50051', valueName: 'HOST:PORT' },
   json: { schema: booleanSetting(), description: 'print one JSON object per result', defaultText: 'false', boolean: true },
+  tls: { schema: booleanSetting(), description: "use TLS, trusting the system's root certificates (implied by --tls-*)", defaultText: 'false', boolean: true },
+  'tls-ca': { schema: optionalTextSetting(), description: "trust servers whose certificate this PEM CA signed", defaultText: "none: the system's roots", valueName: 'FILE' },
+  'tls-cert': { schema: optionalTextSetting(), description: 'present this PEM client certificate (for mTLS; needs --tls-key)', defaultText: 'none', valueName: 'FILE' },
+  'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
 } as const;
 
 /** A usage mistake in a client command: printed as one line, exit code 2. */
@@ -169,13 +174,14 @@ export async function clientCommand(argv: readonly string[], env: Environment): 
   }
   const { settings, positionals, help } = parseCommandLine(`routeguide client ${name}`, clientSettings, rest, env);
   if (help) {
-    process.stdout.write(helpText(`${command.usage} [--target HOST:PORT] [--json]`, command.summary, clientSettings) + '\n');
+    process.stdout.write(helpText(`${command.usage} [--target HOST:PORT] [--json] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]`, command.summary, clientSettings) + '\n');
     return 0;
   }
   if (command.arity !== 'any' && positionals.length !== command.arity) {
     throw new UsageError(`routeguide client ${name}: expected ${command.arity} arguments; usage: ${command.usage}`);
   }
-  const client = createRouteGuideClient(settings.target);
+  const credentials = clientCredentialsFrom(`routeguide client ${name}`, settings);
+  const client = createRouteGuideClient(settings.target, { credentials });
   try {
     return await command.run(client, createOutput(settings.json), positionals);
   } finally {

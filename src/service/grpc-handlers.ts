@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type {
   ServerDuplexStream,
   ServerReadableStream,
@@ -30,8 +29,18 @@ function isOver(call: { cancelled: boolean }): boolean {
   return call.cancelled || endedCalls.has(call);
 }
 
-function whenCancelled(call: { cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown }): Promise<void> {
-  return call.cancelled ? Promise.resolve() : new Promise((resolve) => call.once('cancelled', () => resolve()));
+/** Resolves on 'drain' or 'cancelled', removing both listeners, so a long stream never piles them up. */
+function drainedOrCancelled(call: WritableCall<unknown>): Promise<void> {
+  if (call.cancelled) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
 }
 
 /**
@@ -41,7 +50,7 @@ function whenCancelled(call: { cancelled: boolean; once(event: 'cancelled', list
 async function send<T>(call: WritableCall<T>, message: T): Promise<void> {
   if (isOver(call)) throw new CallCancelled();
   if (call.write(message)) return;
-  await Promise.race([once(call, 'drain'), whenCancelled(call)]);
+  await drainedOrCancelled(call);
   if (isOver(call)) throw new CallCancelled();
 }
 

@@ -21,7 +21,10 @@ export interface RouteGuide {
   getFeature(point: ValidPoint): Feature;
   listFeatures(rectangle: ValidRectangle): Iterable<Feature>;
   recordRoute(points: AsyncIterable<ValidPoint>): Promise<RouteSummary>;
-  /** For each note: `send` the notes stored earlier at its location, oldest first, then store it. */
+  /**
+   * For each note: store it, then `send` the notes stored earlier at its location, oldest first.
+   * Storing first means a note is kept even if the client stops reading the replies.
+   */
   routeChat(notes: AsyncIterable<ValidRouteNote>, send: (note: RouteNote) => Promise<void>): Promise<void>;
 }
 
@@ -74,10 +77,11 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
     async routeChat(notes, send) {
       for await (const note of notes) {
         const { latitude, longitude } = note.location;
-        for (const earlier of await storage.notesAt(latitude, longitude, replayLimit)) {
+        const earlierNotes = await storage.notesAt(latitude, longitude, replayLimit);
+        await storage.addNote({ latitude, longitude, message: note.message });
+        for (const earlier of earlierNotes) {
           await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
         }
-        await storage.addNote({ latitude, longitude, message: note.message });
       }
     },
   };

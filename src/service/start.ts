@@ -1,10 +1,19 @@
+import type { ServerCredentials } from '@grpc/grpc-js';
 import { FeatureIndex } from '../index/feature-index.js';
 import { CANONICAL_SEED_FILE, readSeedFile } from '../import/read-seed-file.js';
+import { countNoteWrites } from '../metrics/count-note-writes.js';
+import { listenMetrics, type MetricsServer } from '../metrics/metrics-server.js';
+import { createServiceMetrics, type ServiceMetrics } from '../metrics/metrics.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
+import { logCalls } from './call-log.js';
+import { DEFAULT_LIMITS, limitChannelOptions, type ServerLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { startNoteRetention, type NoteRetention } from './note-retention.js';
+import { observeCalls, type CallObserver } from './observe-calls.js';
 import { createRouteGuide } from './route-guide.js';
 import { listenGrpc, type ListeningServer } from './server.js';
+import { streamIdleTimeout } from './stream-idle-timeout.js';
 
 export interface StartOptions {
   readonly storageUrl: string;
@@ -19,6 +28,17 @@ export interface StartOptions {
   readonly empty?: boolean;
   readonly replayLimit: number;
   readonly log: Logger;
+  /** TLS or mTLS; plaintext when omitted. */
+  readonly credentials?: ServerCredentials;
+  readonly limits?: Partial<ServerLimits>;
+  /** End streams that make no progress for this long; 0 or omitted: never. */
+  readonly streamIdleTimeoutMs?: number;
+  /** Delete notes older than this in the background; omitted: keep forever. */
+  readonly notesMaxAgeMs?: number;
+  /** Serve Prometheus metrics on this port (0 picks a free one); omitted: no metrics. */
+  readonly metricsPort?: number;
+  /** Where the metrics listen; the gRPC host when omitted. */
+  readonly metricsHost?: string;
 }
 
 export interface RunningRouteGuide {
@@ -27,7 +47,11 @@ export interface RunningRouteGuide {
   readonly storage: Storage;
   readonly index: FeatureIndex;
   readonly server: ListeningServer;
-  /** Graceful stop: see ListeningServer.shutdown; then closes storage. */
+  /** The metrics port, when metrics are served. */
+  readonly metricsPort?: number;
+  /** Background note pruning, when --notes-max-age is set. */
+  readonly retention?: NoteRetention;
+  /** Graceful stop: see ListeningServer.shutdown; then stops pruning, closes storage and the metrics server. */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -53,35 +77,77 @@ async function seedIfAsked(storage: Storage, options: StartOptions): Promise<voi
   log.info({ file, ...summary }, 'seeded features');
 }
 
-/** Opens storage, seeds it if asked or empty, loads the index and starts serving. */
+function isRouteGuideCall(path: string): boolean {
+  return path.startsWith('/routeguide.RouteGuide/');
+}
+
+/** Opens storage, seeds it if asked or empty, loads the index, starts serving and reports SERVING. */
 export async function startRouteGuide(options: StartOptions): Promise<RunningRouteGuide> {
   const { log } = options;
-  const storage = openStorage(options.storageUrl, {
+  const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
+  const opened = openStorage(options.storageUrl, {
     createDirectory: options.createStorageDirectory,
     synchronous: options.synchronous,
     onMigrated: (names) => {
       if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
     },
   });
+  const storage = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
+  let server: ListeningServer | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let retention: NoteRetention | undefined;
   try {
+    log.info({ storage: options.storageUrl }, 'storage open');
     await seedIfAsked(storage, options);
     const startedLoading = Date.now();
     const index = await loadIndex(storage);
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     const guide = createRouteGuide({ index, storage, replayLimit: options.replayLimit });
-    const server = await listenGrpc({ guide, log, host: options.host, port: options.port });
+    const idleMs = options.streamIdleTimeoutMs ?? 0;
+    const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
+    server = await listenGrpc({
+      guide,
+      log,
+      host: options.host,
+      port: options.port,
+      credentials: options.credentials,
+      channelOptions: limitChannelOptions({ ...DEFAULT_LIMITS, ...options.limits }),
+      // The idle timeout is outermost, so the status it sends is logged and counted.
+      interceptors: [
+        observeCalls(observers),
+        ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isRouteGuideCall)] : []),
+      ],
+    });
+    if (options.notesMaxAgeMs !== undefined) {
+      retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
+    }
+    if (metrics) {
+      metrics.setSources({ featuresIndexed: () => index.size, streamsOpen: server.openStreams });
+      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!);
+      log.info({ port: metricsServer.port }, 'metrics at /metrics');
+    }
+    server.health.set('SERVING');
+    const listening = server;
     return {
       host: options.host,
       port: server.port,
       storage,
       index,
       server,
+      metricsPort: metricsServer?.port,
+      retention,
       async stop(graceMs) {
-        await server.shutdown(graceMs);
+        await listening.shutdown(graceMs);
+        await retention?.stop();
         await storage.close();
+        log.info('storage closed');
+        await metricsServer?.close();
       },
     };
   } catch (error) {
+    server?.server.forceShutdown();
+    await retention?.stop();
+    await metricsServer?.close();
     await storage.close();
     throw error;
   }

@@ -7,7 +7,8 @@ export type MemoryStorageOptions = Record<string, never>;
 /** A process-local backend: for tests, demos and throwaway servers. */
 export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storage {
   const features = new Map<string, StoredFeature>();
-  const notes = new Map<string, StoredNote[]>();
+  // Each note keeps the time it was added, for pruneNotes.
+  const notes = new Map<string, (StoredNote & { readonly createdAt: number })[]>();
   let closed = false;
 
   function assertOpen(): void {
@@ -56,7 +57,7 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
     async addNote(note) {
       assertOpen();
       const key = pointKey(note.latitude, note.longitude);
-      const stored = { latitude: note.latitude, longitude: note.longitude, message: note.message };
+      const stored = { latitude: note.latitude, longitude: note.longitude, message: note.message, createdAt: Date.now() };
       const list = notes.get(key);
       if (list) list.push(stored);
       else notes.set(key, [stored]);
@@ -65,7 +66,23 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
     async notesAt(latitude, longitude, limit) {
       assertOpen();
       const list = notes.get(pointKey(latitude, longitude)) ?? [];
-      return limit > 0 ? list.slice(-limit) : [];
+      if (limit <= 0) return [];
+      return list.slice(-limit).map(({ latitude: lat, longitude: lng, message }) => ({ latitude: lat, longitude: lng, message }));
+    },
+
+    async pruneNotes(cutoff) {
+      assertOpen();
+      let deleted = 0;
+      for (const [key, list] of notes) {
+        // Lists are in arrival order, so the old notes are a prefix.
+        let old = 0;
+        while (old < list.length && list[old]!.createdAt < cutoff) old++;
+        if (old === 0) continue;
+        deleted += old;
+        if (old === list.length) notes.delete(key);
+        else notes.set(key, list.slice(old));
+      }
+      return deleted;
     },
 
     async close() {

@@ -23,6 +23,7 @@ export class StorageOpenError extends Error {
 }
 
 const INSERTS_PER_BATCH = 5_000;
+const PRUNES_PER_BATCH = 5_000;
 
 function openConnection(options: SqliteStorageOptions): Database.Database {
   const db = new Database(options.path);
@@ -77,6 +78,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
        SELECT id, latitude, longitude, message FROM notes
        WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
      ) ORDER BY id`,
+  );
+  // In batches, so that pruning a large backlog never holds the write lock for long.
+  const pruneStatement = db.prepare(
+    `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
   );
   let closed = false;
 
@@ -162,6 +167,18 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       assertOpen();
       if (limit <= 0) return [];
       return notesAtStatement.all(latitude, longitude, limit) as StoredNote[];
+    },
+
+    async pruneNotes(cutoff) {
+      let deleted = 0;
+      for (;;) {
+        assertOpen();
+        const { changes } = pruneStatement.run(cutoff);
+        deleted += changes;
+        if (changes < PRUNES_PER_BATCH) return deleted;
+        // Let calls in flight write between batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     },
 
     async close() {

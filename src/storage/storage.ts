@@ -46,5 +46,11 @@ export interface Storage {
   /** The most recent `limit` notes at exactly this point, oldest first. */
   notesAt(latitude: number, longitude: number, limit: number): Promise<StoredNote[]>;
 
+  /**
+   * Deletes every note stored before `cutoff` (milliseconds since the epoch, by the backend's
+   * clock when the note was added) and resolves with how many were deleted. For note retention.
+   */
+  pruneNotes(cutoff: number): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { BIN, ensureBuilt } from './build.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/routeguide.js', import.meta.url));
+export { ensureBuilt } from './build.js';
+
+/** The test runner's environment without ROUTEGUIDE_* settings, plus `extra`. */
+function cleanEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROUTEGUIDE_')));
+  return { ...env, ...extra };
+}
 
 export interface CliResult {
   readonly code: number | null;
@@ -9,12 +15,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built CLI (`npm run build` first) to completion. */
+/** Runs the CLI (built first if src/ changed) to completion. */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+  ensureBuilt();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: cleanEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -38,10 +45,11 @@ export interface ServerProcess {
 
 /** Starts `routeguide serve --port 0 ...` and resolves once it prints `listening on HOST:PORT`. */
 export function startServerProcess(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ServerProcess> {
+  ensureBuilt();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: cleanEnvironment(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

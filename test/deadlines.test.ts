@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from './support/captured-log.js';
+import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
+
+const FEATURES = 20_000;
+const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
+
+describe('deadlines and idle streams', () => {
+  const directory = temporaryDirectory();
+  const seedFile = join(directory.path, 'many.json');
+  let server: TestServer | undefined;
+  beforeAll(() => {
+    const features = Array.from({ length: FEATURES }, (_, i) => ({
+      location: { latitude: Math.floor(i / 200) * 1000, longitude: (i % 200) * 1000 },
+      name: `feature number ${i} with a name long enough to fill flow-control windows quickly`,
+    }));
+    writeFileSync(seedFile, JSON.stringify(features));
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+  afterAll(() => directory.remove());
+
+  it('a ListFeatures call whose deadline passes while its client is not reading stops its work', { timeout: 20_000 }, async () => {
+    const captured = captureLog('info');
+    server = await startTestServer({ seedFile, log: captured.log });
+    const call = server.client.raw.listFeatures(WORLD, new Metadata(), { deadline: Date.now() + 300 });
+    call.pause();
+    const error = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/ListFeatures');
+    expect(line.code).toBe('DEADLINE_EXCEEDED');
+    expect(line.sent as number).toBeLessThan(FEATURES);
+    // The handler unregisters once it has stopped; it was blocked on backpressure, not finishing.
+    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.running.server.openStreams()).toBe(0);
+  });
+
+  it('a RouteChat stream that makes no progress is ended with DEADLINE_EXCEEDED by the idle timeout', async () => {
+    const captured = captureLog('info');
+    server = await startTestServer({ streamIdleTimeoutMs: 200, log: captured.log });
+    const call = server.client.raw.routeChat();
+    call.write({ location: { latitude: 1, longitude: 1 }, message: 'then silence' });
+    const error = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.details).toContain('no progress');
+    const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/RouteChat');
+    expect(line).toMatchObject({ code: 'DEADLINE_EXCEEDED', received: 1 });
+    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  it('the idle timeout leaves a stream alone while messages flow', async () => {
+    server = await startTestServer({ streamIdleTimeoutMs: 5_000 });
+    const replies = [];
+    for await (const note of server.client.routeChat([
+      { location: { latitude: 2, longitude: 2 }, message: 'a' },
+      { location: { latitude: 2, longitude: 2 }, message: 'b' },
+    ])) replies.push(note);
+    expect(replies).toHaveLength(1);
+  });
+});
