@@ -1,5 +1,6 @@
 import { FeatureIndex } from '../index/feature-index.js';
-import { CANONICAL_SEED_FILE, readSeedFile } from '../import/read-seed-file.js';
+import { readFeatureFile } from '../import/feature-file.js';
+import { CANONICAL_SEED_FILE } from '../import/read-seed-file.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Logger } from './logger.js';
@@ -13,7 +14,7 @@ export interface StartOptions {
   readonly synchronous?: 'normal' | 'full';
   readonly host: string;
   readonly port: number;
-  /** Import this file at start (duplicates skipped). */
+  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
   readonly seedFile?: string;
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
@@ -31,14 +32,10 @@ export interface RunningRouteGuide {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Loads every stored feature into a new index in one bulk load. */
+/** Loads every stored feature into a new index in one bulk load, batch by batch (no array of all features). */
 export async function loadIndex(storage: Storage): Promise<FeatureIndex> {
-  const all = [];
-  for await (const batch of storage.scanFeatures()) {
-    for (const feature of batch) all.push(feature);
-  }
   const index = new FeatureIndex();
-  index.load(all);
+  await index.loadBatches(storage.scanFeatures(), await storage.countFeatures());
   return index;
 }
 
@@ -49,7 +46,7 @@ async function seedIfAsked(storage: Storage, options: StartOptions): Promise<voi
     if (options.empty || (await storage.countFeatures()) > 0) return;
     file = CANONICAL_SEED_FILE;
   }
-  const summary = await storage.insertFeatures(await readSeedFile(file));
+  const summary = await storage.insertFeatures(readFeatureFile(file).features);
   log.info({ file, ...summary }, 'seeded features');
 }
 
