@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type {
   ServerDuplexStream,
   ServerReadableStream,
@@ -30,10 +29,6 @@ function isOver(call: { cancelled: boolean }): boolean {
   return call.cancelled || endedCalls.has(call);
 }
 
-function whenCancelled(call: { cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown }): Promise<void> {
-  return call.cancelled ? Promise.resolve() : new Promise((resolve) => call.once('cancelled', () => resolve()));
-}
-
 /**
  * Writes one message, honouring backpressure: when grpc-js's buffer is full, waits for 'drain'
  * (or cancellation, after which a queued write would never complete).
@@ -41,8 +36,25 @@ function whenCancelled(call: { cancelled: boolean; once(event: 'cancelled', list
 async function send<T>(call: WritableCall<T>, message: T): Promise<void> {
   if (isOver(call)) throw new CallCancelled();
   if (call.write(message)) return;
-  await Promise.race([once(call, 'drain'), whenCancelled(call)]);
+  await drainedOrCancelled(call);
   if (isOver(call)) throw new CallCancelled();
+}
+
+/**
+ * Resolves on 'drain' or 'cancelled', removing both listeners either way: a long stream waits for
+ * 'drain' every 16 messages, and a listener left behind each time would grow with the stream.
+ */
+function drainedOrCancelled(call: WritableCall<unknown>): Promise<void> {
+  if (call.cancelled) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
 }
 
 /** Yields each request of a client stream after validating it; the first bad one throws. */
