@@ -6,14 +6,22 @@
 export class FeatureColumns {
   private latitudes = new Int32Array(1024);
   private longitudes = new Int32Array(1024);
-  /** nameEnds[id] is where feature id's name ends in nameBytes; it starts where id - 1's ends. */
+  /** nameEnds[id] is where feature id's name ends in nameBytes; it starts where id - 1's ends (nameEnds[0] is 0). */
   private nameEnds = new Uint32Array(1024);
   private nameBytes = Buffer.allocUnsafe(16 * 1024);
-  private count = 0;
+  /**
+   * Slots used, including slot 0, which holds no feature: ids start at 1 because rbush's insert()
+   * silently ignores a falsy item, and 0 is falsy.
+   */
+  private count = 1;
 
+  /** The number of features. */
   get length(): number {
-    return this.count;
+    return this.count - 1;
   }
+
+  /** The first id; ids run from here to `length` inclusive. */
+  static readonly FIRST_ID = 1;
 
   /** Reserves room for `more` features, so a bulk load grows each column once. */
   reserve(more: number): void {
@@ -27,7 +35,7 @@ export class FeatureColumns {
 
   /** Gives back the room reserved beyond what is used (after a bulk load, the name bytes grew by half at a time). */
   trim(): void {
-    const used = this.count === 0 ? 0 : this.nameEnds[this.count - 1]!;
+    const used = this.nameEnds[this.count - 1]!;
     this.latitudes = this.latitudes.slice(0, this.count);
     this.longitudes = this.longitudes.slice(0, this.count);
     this.nameEnds = this.nameEnds.slice(0, this.count);
@@ -42,7 +50,7 @@ export class FeatureColumns {
     const id = this.count++;
     this.latitudes[id] = latitude;
     this.longitudes[id] = longitude;
-    const start = id === 0 ? 0 : this.nameEnds[id - 1]!;
+    const start = this.nameEnds[id - 1]!;
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
     if (start + name.length * 3 > this.nameBytes.length) {
       const bigger = Buffer.allocUnsafe(Math.max(start + name.length * 3, Math.ceil(this.nameBytes.length * 1.5)));
@@ -62,7 +70,7 @@ export class FeatureColumns {
   }
 
   name(id: number): string {
-    const start = id === 0 ? 0 : this.nameEnds[id - 1]!;
+    const start = this.nameEnds[id - 1]!;
     const end = this.nameEnds[id]!;
     return start === end ? '' : this.nameBytes.toString('utf8', start, end);
   }

@@ -92,7 +92,7 @@ export class FeatureIndex {
   private buildTree(): void {
     this.columns.trim();
     const ids = new Array<number>(this.size);
-    for (let id = 0; id < ids.length; id++) ids[id] = id;
+    for (let i = 0; i < ids.length; i++) ids[i] = FeatureColumns.FIRST_ID + i;
     this.tree.load(ids);
   }
 
