@@ -51,6 +51,8 @@ function overlaps(node: TreeNode, box: Box): boolean {
 export class FeatureIndex {
   private readonly columns = new FeatureColumns();
   private readonly tree = createIdTree(this.columns);
+  /** findId's traversal stack, reused: lookups are synchronous, so one is never interrupted by another. */
+  private readonly lookupStack: TreeNode[] = [];
 
   get size(): number {
     return this.columns.length;
@@ -103,6 +105,11 @@ export class FeatureIndex {
     return true;
   }
 
+  /** Whether a feature sits at exactly this point (no name is decoded). */
+  has(latitude: number, longitude: number): boolean {
+    return this.findId(latitude, longitude) !== -1;
+  }
+
   /** The feature at exactly this point, in O(log n). */
   at(latitude: number, longitude: number): StoredFeature | undefined {
     const id = this.findId(latitude, longitude);
@@ -144,19 +151,32 @@ export class FeatureIndex {
     return { name: this.columns.name(id), latitude: this.columns.latitude(id), longitude: this.columns.longitude(id) };
   }
 
-  /** The id of the feature at exactly this point, or -1. A plain loop: GetFeature's hot path. */
+  /**
+   * The id of the feature at exactly this point, or -1. GetFeature's and RecordRoute's hot path: a
+   * plain loop over a reused stack, descending only into nodes whose box holds the point.
+   */
   private findId(latitude: number, longitude: number): number {
     const columns = this.columns;
-    let node: TreeNode | undefined = this.tree.toJSON() as TreeNode;
-    const pending: TreeNode[] = [];
-    for (; node; node = pending.pop()) {
-      if (node.minX > longitude || node.maxX < longitude || node.minY > latitude || node.maxY < latitude) continue;
+    const stack = this.lookupStack;
+    let top = 0;
+    const root = this.tree.toJSON() as TreeNode;
+    if (root.minX > longitude || root.maxX < longitude || root.minY > latitude || root.maxY < latitude) return -1;
+    stack[top++] = root;
+    while (top > 0) {
+      const node = stack[--top]!;
+      const children = node.children;
       if (node.leaf) {
-        for (const id of node.children as number[]) {
+        for (let i = 0; i < children.length; i++) {
+          const id = children[i] as number;
           if (columns.latitude(id) === latitude && columns.longitude(id) === longitude) return id;
         }
       } else {
-        for (const child of node.children as TreeNode[]) pending.push(child);
+        for (let i = 0; i < children.length; i++) {
+          const child = children[i] as TreeNode;
+          if (child.minX <= longitude && child.maxX >= longitude && child.minY <= latitude && child.maxY >= latitude) {
+            stack[top++] = child;
+          }
+        }
       }
     }
     return -1;

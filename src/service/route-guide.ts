@@ -59,7 +59,7 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       let previous: Point | undefined;
       for await (const point of points) {
         pointCount++;
-        if (index.at(point.latitude, point.longitude)) featureCount++;
+        if (index.has(point.latitude, point.longitude)) featureCount++;
         if (previous) distance += haversineMetres(previous, point);
         previous = point;
       }
