@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Feature } from '../src/gen/route_guide.js';
 import type { Box } from '../src/index/feature-index.js';
 import { syntheticFeatures } from '../src/import/synthetic-features.js';
-import type { StoredFeature } from '../src/storage/storage.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
 const TOTAL = 200_000;
@@ -18,19 +17,23 @@ beforeAll(async () => {
   server = await startTestServer({ empty: true });
   const index = server.running.index;
   index.load([...syntheticFeatures(TOTAL, 11)]);
-  const within = index.within.bind(index);
-  index.within = function* counted(box: Box): Generator<StoredFeature, void, undefined> {
-    let ended!: () => void;
-    traversalEnded = new Promise((resolve) => (ended = resolve));
-    try {
-      for (const feature of within(box)) {
-        produced++;
-        yield feature;
+  type Make = (name: string, latitude: number, longitude: number) => unknown;
+  const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
+  // Replaces the instance's traversal with one that counts what it produces and says when it stops.
+  Object.assign(index, {
+    *within(box: Box, make?: Make): Generator<unknown, void, undefined> {
+      let ended!: () => void;
+      traversalEnded = new Promise((resolve) => (ended = resolve));
+      try {
+        for (const feature of within(box, make)) {
+          produced++;
+          yield feature;
+        }
+      } finally {
+        ended();
       }
-    } finally {
-      ended();
-    }
-  };
+    },
+  });
 }, 60_000);
 
 afterAll(async () => {

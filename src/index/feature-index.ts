@@ -38,6 +38,10 @@ function createIdTree(columns: FeatureColumns): RBush<number> {
   return tree;
 }
 
+function storedFeature(name: string, latitude: number, longitude: number): StoredFeature {
+  return { name, latitude, longitude };
+}
+
 function overlaps(node: TreeNode, box: Box): boolean {
   return (
     node.minX <= box.maxLongitude &&
@@ -118,9 +122,16 @@ export class FeatureIndex {
 
   /**
    * Lazily yields the features inside the box, edges included. Lazy so that a caller streaming
-   * millions of hits holds only the traversal stack, never the whole result.
+   * millions of hits holds only the traversal stack, never the whole result. `make` builds what is
+   * yielded, so a caller that needs another shape (a protobuf Feature) gets it without an
+   * intermediate object per hit.
    */
-  *within(box: Box): Generator<StoredFeature, void, undefined> {
+  within(box: Box): Generator<StoredFeature, void, undefined>;
+  within<T>(box: Box, make: (name: string, latitude: number, longitude: number) => T): Generator<T, void, undefined>;
+  *within<T>(
+    box: Box,
+    make: (name: string, latitude: number, longitude: number) => T = storedFeature as never,
+  ): Generator<T, void, undefined> {
     const columns = this.columns;
     const root = this.tree.toJSON() as TreeNode;
     if (root.children.length === 0 || !overlaps(root, box)) return;
@@ -136,7 +147,7 @@ export class FeatureIndex {
             longitude >= box.minLongitude &&
             longitude <= box.maxLongitude
           ) {
-            yield { name: columns.name(id), latitude, longitude };
+            yield make(columns.name(id), latitude, longitude);
           }
         }
       } else {
