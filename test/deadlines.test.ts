@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Rectangle } from '../src/gen/route_guide.js';
 import { captureLog } from './support/captured-log.js';
+import { openStalledCall } from './support/stalled-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
 
 const FEATURES = 20_000;
@@ -28,16 +30,17 @@ describe('deadlines and idle streams', () => {
   it('a ListFeatures call whose deadline passes while its client is not reading stops its work', { timeout: 20_000 }, async () => {
     const captured = captureLog('info');
     server = await startTestServer({ seedFile, log: captured.log });
-    const call = server.client.raw.listFeatures(WORLD, new Metadata(), { deadline: Date.now() + 300 });
-    call.pause();
-    const error = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
-    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    // A client that truly stops reading (a paused grpc-js client keeps draining the connection).
+    const stalled = openStalledCall(server.running.port, '/routeguide.RouteGuide/ListFeatures', Rectangle.encode(WORLD).finish(), 300);
+    while (server.running.server.openStreams() === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The handler stops at the deadline although grpc-js cannot deliver the status to a stalled client.
+    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.running.server.openStreams()).toBe(0);
+    // The call's log line is written when the connection finally goes.
+    stalled.close();
     const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/ListFeatures');
     expect(line.code).toBe('DEADLINE_EXCEEDED');
     expect(line.sent as number).toBeLessThan(FEATURES);
-    // The handler unregisters once it has stopped; it was blocked on backpressure, not finishing.
-    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
-    expect(server.running.server.openStreams()).toBe(0);
   });
 
   it('a RouteChat stream that makes no progress is ended with DEADLINE_EXCEEDED by the idle timeout', async () => {

@@ -70,7 +70,7 @@ describe('FeatureIndex', () => {
         const index = new FeatureIndex();
         index.load(features);
         for (const f of features) {
-          expect(index.at(f.latitude, f.longitude)).toBe(f);
+          expect(index.at(f.latitude, f.longitude)).toEqual(f);
           expect(index.at(f.latitude + 1, f.longitude)).toBeUndefined();
         }
       }),

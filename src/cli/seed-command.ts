@@ -1,7 +1,11 @@
-import { readSeedFile } from '../import/read-seed-file.js';
+import { statSync } from 'node:fs';
+import { FEATURE_FORMATS, readFeatureFile } from '../import/feature-file.js';
+import { syntheticFeatures } from '../import/synthetic-features.js';
 import { openStorage } from '../storage/open-storage.js';
+import type { StoredFeature } from '../storage/storage.js';
+import { createProgress, formatRate, type Progress } from './progress.js';
 import { DEFAULT_STORAGE_URL } from './serve-command.js';
-import { helpText, parseCommandLine, textSetting, type Environment } from './settings.js';
+import { choiceSetting, helpText, integerSetting, parseCommandLine, textSetting, type Environment } from './settings.js';
 
 export const seedSettings = {
   storage: {
@@ -10,35 +14,105 @@ export const seedSettings = {
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
+  format: {
+    schema: choiceSetting([...FEATURE_FORMATS, 'auto'], 'auto'),
+    description: 'the file format: json (route_guide_db.json), geojson (Points), csv (name,latitude,longitude in degrees)',
+    defaultText: 'auto, from the extension',
+    valueName: 'FORMAT',
+  },
+  synthetic: {
+    schema: integerSetting(0, 100_000_000, 0),
+    description: 'instead of a FILE, generate N clustered synthetic features (a tenth unnamed)',
+    valueName: 'N',
+  },
+  'random-seed': {
+    schema: integerSetting(0, 2 ** 32 - 1, 1),
+    description: 'seed for --synthetic; the same seed gives the same features',
+    defaultText: '1',
+    valueName: 'S',
+  },
 } as const;
 
-const USAGE = 'routeguide seed [--storage URL] FILE';
+const USAGE = 'routeguide seed [--storage URL] [--format FORMAT] FILE | routeguide seed [--storage URL] --synthetic N [--random-seed S]';
 
-/** `routeguide seed`: imports a route_guide_db.json-shaped file in one all-or-nothing transaction. */
+const SUMMARY = `Imports features, streaming the file; a feature at a point that already holds one is skipped.
+All or nothing: at the first bad record nothing is written, and the error names the entry.
+A server already running on the same database keeps its note writes working during the import,
+and sees the new features after it restarts.`;
+
+/** Passes features through while reporting progress; stays synchronous for a synchronous source. */
+function* countedSync(features: Iterable<StoredFeature>, progress: Progress, counter: { count: number }) {
+  for (const feature of features) {
+    progress.update(++counter.count);
+    yield feature;
+  }
+}
+
+async function* countedAsync(features: AsyncIterable<StoredFeature>, progress: Progress, counter: { count: number }) {
+  for await (const feature of features) {
+    progress.update(++counter.count);
+    yield feature;
+  }
+}
+
+/** `routeguide seed`: streams a feature file (or synthetic features) into storage in one all-or-nothing import. */
 export async function seedCommand(argv: readonly string[], env: Environment): Promise<number> {
   const { settings, positionals, help } = parseCommandLine('routeguide seed', seedSettings, argv, env);
   if (help) {
-    process.stdout.write(
-      helpText(USAGE, 'Imports features; a feature at a point that already holds one is skipped.', seedSettings) + '\n',
-    );
+    process.stdout.write(helpText(USAGE, SUMMARY, seedSettings) + '\n');
     return 0;
   }
   const [file, extra] = positionals;
-  if (file === undefined || extra !== undefined) {
-    process.stderr.write(`routeguide seed: expected exactly one FILE; usage: ${USAGE}\n`);
+  const synthetic = settings.synthetic > 0;
+  if (synthetic ? file !== undefined : file === undefined || extra !== undefined) {
+    process.stderr.write(`routeguide seed: expected exactly one FILE or --synthetic N; usage: ${USAGE}\n`);
     return 2;
   }
-  const started = Date.now();
-  // Validate the whole file before opening storage: a bad file writes nothing.
-  const features = await readSeedFile(file);
-  const storage = openStorage(settings.storage, { createDirectory: settings.storage === DEFAULT_STORAGE_URL });
+
+  const counter = { count: 0 };
+  let source: string;
+  let features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>;
+  if (synthetic) {
+    const total = settings.synthetic;
+    source = `${total} synthetic features (seed ${settings['random-seed']})`;
+    const progress = createProgress({ fraction: (count) => count / total });
+    features = countedSync(syntheticFeatures(total, settings['random-seed']), progress, counter);
+    return importInto(settings.storage, source, features, counter, progress);
+  }
+  source = file!;
+  const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format);
+  let size = 0;
+  try {
+    size = statSync(source).size;
+  } catch {
+    // Reading reports the problem with the file.
+  }
+  const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
+  features = countedAsync(opened.features, progress, counter);
+  return importInto(settings.storage, source, features, counter, progress);
+}
+
+async function importInto(
+  storageUrl: string,
+  source: string,
+  features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>,
+  counter: { count: number },
+  progress: Progress,
+): Promise<number> {
+  const started = performance.now();
+  const storage = openStorage(storageUrl, { createDirectory: storageUrl === DEFAULT_STORAGE_URL });
   try {
     const { inserted, duplicates } = await storage.insertFeatures(features);
-    const seconds = (Date.now() - started) / 1000;
+    progress.finish();
+    const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `seeded ${inserted} features from ${file} into ${settings.storage}; ${duplicates} duplicates skipped (${seconds.toFixed(2)} s)\n`,
+      `seeded ${inserted} features from ${source} into ${storageUrl}; ${duplicates} duplicates skipped; ` +
+        `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,
     );
     return 0;
+  } catch (error) {
+    progress.finish();
+    throw error;
   } finally {
     await storage.close();
   }

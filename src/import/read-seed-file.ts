@@ -21,7 +21,7 @@ function coordinate(limit: number) {
 }
 
 /** One entry of route_guide_db.json: `{"location": {"latitude": E7, "longitude": E7}, "name": "..."}`. */
-const entrySchema = z.object({
+export const entrySchema = z.object({
   location: z.object(
     { latitude: coordinate(MAX_LATITUDE_E7), longitude: coordinate(MAX_LONGITUDE_E7) },
     { error: 'must be an object with latitude and longitude' },
@@ -35,16 +35,21 @@ export function parseSeedEntries(data: unknown, source: string): StoredFeature[]
     throw new SeedFileError(`${source}: must be a JSON array of features, like seed/route_guide_db.json`);
   }
   return data.map((entry: unknown, index) => {
-    const result = entrySchema.safeParse(entry);
-    if (!result.success) {
-      const problems = result.error.issues
-        .map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`)
-        .join('; ');
-      throw new SeedFileError(`${source}: entry ${index}: ${problems}`);
-    }
-    const { location, name } = result.data;
-    return { name, latitude: location.latitude, longitude: location.longitude };
+    return parseSeedEntry(entry, `${source}: entry ${index}`);
   });
+}
+
+/** Validates one route_guide_db.json entry; `where` (file and entry) starts the error message. */
+export function parseSeedEntry(entry: unknown, where: string): StoredFeature {
+  const result = entrySchema.safeParse(entry);
+  if (!result.success) throw new SeedFileError(`${where}: ${describeIssues(result.error.issues)}`);
+  const { location, name } = result.data;
+  return { name, latitude: location.latitude, longitude: location.longitude };
+}
+
+/** `path: message; path: message`, for one entry's problems. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ');
 }
 
 /** Reads and validates a seed file in the route_guide_db.json shape. Nothing is returned unless all of it is valid. */

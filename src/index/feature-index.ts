@@ -1,5 +1,6 @@
 import RBush from 'rbush';
 import type { StoredFeature } from '../storage/storage.js';
+import { FeatureColumns } from './feature-columns.js';
 
 /** An inclusive box in E7 units, already normalised (min <= max on each axis). */
 export interface Box {
@@ -10,7 +11,7 @@ export interface Box {
 }
 
 interface TreeNode {
-  children: (TreeNode | StoredFeature)[];
+  children: (TreeNode | number)[];
   leaf: boolean;
   minX: number;
   minY: number;
@@ -18,20 +19,27 @@ interface TreeNode {
   maxY: number;
 }
 
+/** Entries per tree node: wider nodes mean fewer node objects per feature (memory) at a small query cost. */
+const NODE_SIZE = 16;
+
 /**
- * rbush over the stored feature objects themselves: x is longitude, y is latitude. No wrapper
- * objects, so each point costs one small object plus its share of the tree's nodes.
+ * rbush over integer feature ids rather than objects: x is longitude, y is latitude, read from the
+ * columns. rbush calls toBBox and the comparators unbound, so they are closures, not methods.
  */
-class PointTree extends RBush<StoredFeature> {
-  override toBBox(feature: StoredFeature) {
-    return { minX: feature.longitude, minY: feature.latitude, maxX: feature.longitude, maxY: feature.latitude };
-  }
-  override compareMinX(a: StoredFeature, b: StoredFeature): number {
-    return a.longitude - b.longitude;
-  }
-  override compareMinY(a: StoredFeature, b: StoredFeature): number {
-    return a.latitude - b.latitude;
-  }
+function createIdTree(columns: FeatureColumns): RBush<number> {
+  const tree = new RBush<number>(NODE_SIZE);
+  tree.toBBox = (id) => {
+    const x = columns.longitude(id);
+    const y = columns.latitude(id);
+    return { minX: x, minY: y, maxX: x, maxY: y };
+  };
+  tree.compareMinX = (a, b) => columns.longitude(a) - columns.longitude(b);
+  tree.compareMinY = (a, b) => columns.latitude(a) - columns.latitude(b);
+  return tree;
+}
+
+function storedFeature(name: string, latitude: number, longitude: number): StoredFeature {
+  return { name, latitude, longitude };
 }
 
 function overlaps(node: TreeNode, box: Box): boolean {
@@ -43,22 +51,20 @@ function overlaps(node: TreeNode, box: Box): boolean {
   );
 }
 
-function holds(box: Box, feature: StoredFeature): boolean {
-  return (
-    feature.latitude >= box.minLatitude &&
-    feature.latitude <= box.maxLatitude &&
-    feature.longitude >= box.minLongitude &&
-    feature.longitude <= box.maxLongitude
-  );
-}
-
 /** The in-memory spatial index: rectangle queries and exact-point lookups over every feature. */
 export class FeatureIndex {
-  private readonly tree = new PointTree(16);
-  private count = 0;
+  private readonly columns = new FeatureColumns();
+  private readonly tree = createIdTree(this.columns);
+  /** findId's traversal stack, reused: lookups are synchronous, so one is never interrupted by another. */
+  private readonly lookupStack: TreeNode[] = [];
 
   get size(): number {
-    return this.count;
+    return this.columns.length;
+  }
+
+  /** Bytes held by the feature columns (the tree's nodes come on top; see bench/index-memory.js). */
+  get columnBytes(): number {
+    return this.columns.byteLength;
   }
 
   /**
@@ -67,47 +73,82 @@ export class FeatureIndex {
    * feature is inserted and points already indexed are skipped.
    */
   load(features: readonly StoredFeature[]): void {
-    if (this.count === 0) {
-      this.tree.load(features as StoredFeature[]);
-      this.count = features.length;
+    if (this.size > 0) {
+      for (const feature of features) this.insert(feature);
       return;
     }
-    for (const feature of features) this.insert(feature);
+    this.columns.reserve(features.length);
+    for (const feature of features) this.columns.push(feature.name, feature.latitude, feature.longitude);
+    this.buildTree();
+  }
+
+  /**
+   * Bulk-loads an empty index from batches (as Storage.scanFeatures yields them), copying each batch
+   * into the columns as it arrives so that no batch outlives its turn. `expected` presizes the columns.
+   */
+  async loadBatches(batches: AsyncIterable<readonly StoredFeature[]>, expected = 0): Promise<void> {
+    if (this.size > 0) throw new Error('loadBatches needs an empty index');
+    this.columns.reserve(expected);
+    for await (const batch of batches) {
+      for (const feature of batch) this.columns.push(feature.name, feature.latitude, feature.longitude);
+    }
+    this.buildTree();
+  }
+
+  private buildTree(): void {
+    this.columns.trim();
+    const ids = new Array<number>(this.size);
+    for (let i = 0; i < ids.length; i++) ids[i] = FeatureColumns.FIRST_ID + i;
+    this.tree.load(ids);
   }
 
   /** Adds one feature; returns false (and changes nothing) if its point already holds one. */
   insert(feature: StoredFeature): boolean {
-    if (this.at(feature.latitude, feature.longitude)) return false;
-    this.tree.insert(feature);
-    this.count++;
+    if (this.findId(feature.latitude, feature.longitude) !== -1) return false;
+    this.tree.insert(this.columns.push(feature.name, feature.latitude, feature.longitude));
     return true;
+  }
+
+  /** Whether a feature sits at exactly this point (no name is decoded). */
+  has(latitude: number, longitude: number): boolean {
+    return this.findId(latitude, longitude) !== -1;
   }
 
   /** The feature at exactly this point, in O(log n). */
   at(latitude: number, longitude: number): StoredFeature | undefined {
-    for (const feature of this.within({
-      minLatitude: latitude,
-      maxLatitude: latitude,
-      minLongitude: longitude,
-      maxLongitude: longitude,
-    })) {
-      return feature;
-    }
-    return undefined;
+    const id = this.findId(latitude, longitude);
+    return id === -1 ? undefined : this.feature(id);
   }
 
   /**
    * Lazily yields the features inside the box, edges included. Lazy so that a caller streaming
-   * millions of hits holds only the traversal stack, never the whole result.
+   * millions of hits holds only the traversal stack, never the whole result. `make` builds what is
+   * yielded, so a caller that needs another shape (a protobuf Feature) gets it without an
+   * intermediate object per hit.
    */
-  *within(box: Box): Generator<StoredFeature, void, undefined> {
+  within(box: Box): Generator<StoredFeature, void, undefined>;
+  within<T>(box: Box, make: (name: string, latitude: number, longitude: number) => T): Generator<T, void, undefined>;
+  *within<T>(
+    box: Box,
+    make: (name: string, latitude: number, longitude: number) => T = storedFeature as never,
+  ): Generator<T, void, undefined> {
+    const columns = this.columns;
     const root = this.tree.toJSON() as TreeNode;
     if (root.children.length === 0 || !overlaps(root, box)) return;
     const pending: TreeNode[] = [root];
     for (let node = pending.pop(); node; node = pending.pop()) {
       if (node.leaf) {
-        for (const child of node.children as StoredFeature[]) {
-          if (holds(box, child)) yield child;
+        for (const id of node.children as number[]) {
+          const latitude = columns.latitude(id);
+          const longitude = columns.longitude(id);
+          if (
+            latitude >= box.minLatitude &&
+            latitude <= box.maxLatitude &&
+            longitude >= box.minLongitude &&
+            longitude <= box.maxLongitude
+          ) {
+            yield make(columns.name(id), latitude, longitude);
+          }
         }
       } else {
         for (const child of node.children as TreeNode[]) {
@@ -115,5 +156,40 @@ export class FeatureIndex {
         }
       }
     }
+  }
+
+  private feature(id: number): StoredFeature {
+    return { name: this.columns.name(id), latitude: this.columns.latitude(id), longitude: this.columns.longitude(id) };
+  }
+
+  /**
+   * The id of the feature at exactly this point, or -1. GetFeature's and RecordRoute's hot path: a
+   * plain loop over a reused stack, descending only into nodes whose box holds the point.
+   */
+  private findId(latitude: number, longitude: number): number {
+    const columns = this.columns;
+    const stack = this.lookupStack;
+    let top = 0;
+    const root = this.tree.toJSON() as TreeNode;
+    if (root.minX > longitude || root.maxX < longitude || root.minY > latitude || root.maxY < latitude) return -1;
+    stack[top++] = root;
+    while (top > 0) {
+      const node = stack[--top]!;
+      const children = node.children;
+      if (node.leaf) {
+        for (let i = 0; i < children.length; i++) {
+          const id = children[i] as number;
+          if (columns.latitude(id) === latitude && columns.longitude(id) === longitude) return id;
+        }
+      } else {
+        for (let i = 0; i < children.length; i++) {
+          const child = children[i] as TreeNode;
+          if (child.minX <= longitude && child.maxX >= longitude && child.minY <= latitude && child.maxY >= latitude) {
+            stack[top++] = child;
+          }
+        }
+      }
+    }
+    return -1;
   }
 }

@@ -29,20 +29,6 @@ function isOver(call: { cancelled: boolean }): boolean {
   return call.cancelled || endedCalls.has(call);
 }
 
-/** Resolves on 'drain' or 'cancelled', removing both listeners, so a long stream never piles them up. */
-function drainedOrCancelled(call: WritableCall<unknown>): Promise<void> {
-  if (call.cancelled) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('cancelled', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('cancelled', done);
-  });
-}
-
 /**
  * Writes one message, honouring backpressure: when grpc-js's buffer is full, waits for 'drain'
  * (or cancellation, after which a queued write would never complete).
@@ -52,6 +38,40 @@ async function send<T>(call: WritableCall<T>, message: T): Promise<void> {
   if (call.write(message)) return;
   await drainedOrCancelled(call);
   if (isOver(call)) throw new CallCancelled();
+}
+
+/** The call's deadline in epoch milliseconds, or Infinity when the client set none. */
+function deadlineOf(call: WritableCall<unknown>): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : Number(deadline);
+}
+
+/**
+ * Resolves on 'drain', 'cancelled' or the call's deadline, removing its listeners either way: a long
+ * stream waits for 'drain' every 16 messages, and a listener left behind each time would grow with the
+ * stream. The deadline is checked here because grpc-js cannot deliver DEADLINE_EXCEEDED to a client
+ * that has stopped reading (its trailers queue behind the unsent messages), so it never emits
+ * 'cancelled' and the handler would wait for as long as the client stalls.
+ */
+function drainedOrCancelled(call: WritableCall<unknown>): Promise<void> {
+  if (call.cancelled) return Promise.resolve();
+  return new Promise((resolve) => {
+    const deadline = deadlineOf(call);
+    const timer = Number.isFinite(deadline)
+      ? setTimeout(() => {
+          endedCalls.add(call);
+          done();
+        }, Math.max(0, deadline - Date.now()))
+      : undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
 }
 
 /** Yields each request of a client stream after validating it; the first bad one throws. */
@@ -112,7 +132,12 @@ export function createGrpcHandlers(guide: RouteGuide, log: Logger, openCalls: Op
         const features = guide.listFeatures(validate(rectangleSchema, call.request));
         let sinceYield = 0;
         for (const feature of features) {
-          await send(call, feature);
+          if (isOver(call)) throw new CallCancelled();
+          // Await only when grpc-js's buffer is full: an await per message cost a microtask turn each.
+          if (!call.write(feature)) {
+            await drainedOrCancelled(call);
+            if (isOver(call)) throw new CallCancelled();
+          }
           if (++sinceYield >= WRITES_PER_YIELD) {
             sinceYield = 0;
             await new Promise<void>((resolve) => setImmediate(resolve));

@@ -42,16 +42,15 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       return toFeature(found?.name ?? '', point.latitude, point.longitude);
     },
 
-    *listFeatures({ lo, hi }) {
+    listFeatures({ lo, hi }) {
       const box = {
         minLatitude: Math.min(lo.latitude, hi.latitude),
         maxLatitude: Math.max(lo.latitude, hi.latitude),
         minLongitude: Math.min(lo.longitude, hi.longitude),
         maxLongitude: Math.max(lo.longitude, hi.longitude),
       };
-      for (const feature of index.within(box)) {
-        yield toFeature(feature.name, feature.latitude, feature.longitude);
-      }
+      // Features built by the traversal itself: one object per hit, one generator, on the hottest path.
+      return index.within(box, toFeature);
     },
 
     async recordRoute(points) {
@@ -62,7 +61,7 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       let previous: Point | undefined;
       for await (const point of points) {
         pointCount++;
-        if (index.at(point.latitude, point.longitude)) featureCount++;
+        if (index.has(point.latitude, point.longitude)) featureCount++;
         if (previous) distance += haversineMetres(previous, point);
         previous = point;
       }

@@ -1,4 +1,5 @@
 import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
+import { serializeFeature } from './feature-wire.js';
 import { createGrpcHandlers } from './grpc-handlers.js';
 import { addHealth, type Health } from './health.js';
 import { bindFailureReason, ListenError } from './listen-error.js';
@@ -42,6 +43,13 @@ const HANDLER_SETTLE_MS = 2000;
 /** Lets the UNAVAILABLE statuses reach the wire before connections are cut. */
 const STATUS_FLUSH_MS = 100;
 
+/** The strict request decoding, with the faster (byte-identical) serializer for Feature responses. */
+const routeGuideService = {
+  ...strictRouteGuideService,
+  getFeature: { ...strictRouteGuideService.getFeature, responseSerialize: serializeFeature },
+  listFeatures: { ...strictRouteGuideService.listFeatures, responseSerialize: serializeFeature },
+};
+
 function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials, (error, port) =>
@@ -55,7 +63,7 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
   const { log } = options;
   const server = new Server({ ...options.channelOptions, interceptors: [...(options.interceptors ?? [])] });
   const openCalls = new OpenCalls();
-  server.addService(strictRouteGuideService, createGrpcHandlers(options.guide, log, openCalls));
+  server.addService(routeGuideService, createGrpcHandlers(options.guide, log, openCalls));
   const health = addHealth(server);
   addReflection(server);
   // IPv6 literals need brackets in the address grpc-js binds.

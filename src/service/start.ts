@@ -1,6 +1,7 @@
 import type { ServerCredentials } from '@grpc/grpc-js';
 import { FeatureIndex } from '../index/feature-index.js';
-import { CANONICAL_SEED_FILE, readSeedFile } from '../import/read-seed-file.js';
+import { readFeatureFile } from '../import/feature-file.js';
+import { CANONICAL_SEED_FILE } from '../import/read-seed-file.js';
 import { countNoteWrites } from '../metrics/count-note-writes.js';
 import { listenMetrics, type MetricsServer } from '../metrics/metrics-server.js';
 import { createServiceMetrics, type ServiceMetrics } from '../metrics/metrics.js';
@@ -22,7 +23,7 @@ export interface StartOptions {
   readonly synchronous?: 'normal' | 'full';
   readonly host: string;
   readonly port: number;
-  /** Import this file at start (duplicates skipped). */
+  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
   readonly seedFile?: string;
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
@@ -55,14 +56,10 @@ export interface RunningRouteGuide {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Loads every stored feature into a new index in one bulk load. */
+/** Loads every stored feature into a new index in one bulk load, batch by batch (no array of all features). */
 export async function loadIndex(storage: Storage): Promise<FeatureIndex> {
-  const all = [];
-  for await (const batch of storage.scanFeatures()) {
-    for (const feature of batch) all.push(feature);
-  }
   const index = new FeatureIndex();
-  index.load(all);
+  await index.loadBatches(storage.scanFeatures(), await storage.countFeatures());
   return index;
 }
 
@@ -73,7 +70,7 @@ async function seedIfAsked(storage: Storage, options: StartOptions): Promise<voi
     if (options.empty || (await storage.countFeatures()) > 0) return;
     file = CANONICAL_SEED_FILE;
   }
-  const summary = await storage.insertFeatures(await readSeedFile(file));
+  const summary = await storage.insertFeatures(readFeatureFile(file).features);
   log.info({ file, ...summary }, 'seeded features');
 }
 

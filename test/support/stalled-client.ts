@@ -13,10 +13,12 @@ export function grpcFrame(message: Uint8Array): Buffer {
  * back on the server. (A grpc-js client that merely never reads keeps draining the connection into
  * its own memory, which hides the server's behaviour.)
  */
-export function openStalledCall(port: number, path: string, request: Uint8Array): { close(): void } {
+export function openStalledCall(port: number, path: string, request: Uint8Array, timeoutMs?: number): { close(): void } {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
-  const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+  const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
+  if (timeoutMs !== undefined) headers['grpc-timeout'] = `${timeoutMs}m`;
+  const stream = session.request(headers);
   stream.on('error', () => {});
   stream.end(grpcFrame(request));
   stream.pause();

@@ -1,0 +1,54 @@
+// The ceiling: a bare grpc-js RouteGuide server with no storage, no index and no validation. It
+// answers each call shape as cheaply as the runtime allows, so the project's server can be
+// measured against it. ListFeatures streams as many messages as the `bench-hits` metadata asks.
+// It serializes Features with the project's own serializer (dist/service/feature-wire.js), as the
+// project's server does, so that the comparison is about storage, index and validation; pass
+// --generated-serializer to use ts-proto's generated one instead.
+// Usage: node bench/ceiling-server.js [--generated-serializer]
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { RouteGuideService } from '../dist/gen/route_guide.js';
+import { serializeFeature } from '../dist/service/feature-wire.js';
+
+const generated = process.argv.includes('--generated-serializer');
+const service = generated
+  ? RouteGuideService
+  : {
+      ...RouteGuideService,
+      getFeature: { ...RouteGuideService.getFeature, responseSerialize: serializeFeature },
+      listFeatures: { ...RouteGuideService.listFeatures, responseSerialize: serializeFeature },
+    };
+
+const NAME = '123 Maple Street, Berlinton, NJ';
+
+const server = new Server();
+server.addService(service, {
+  getFeature(call, callback) {
+    callback(null, { name: NAME, location: call.request });
+  },
+  listFeatures(call) {
+    let left = Number(call.metadata.get('bench-hits')[0] ?? 0);
+    const feature = { name: NAME, location: { latitude: 407838351, longitude: -746143763 } };
+    const pump = () => {
+      while (left > 0 && !call.cancelled) {
+        left--;
+        if (!call.write(feature)) return call.once('drain', pump);
+      }
+      call.end();
+    };
+    pump();
+  },
+  recordRoute(call, callback) {
+    let pointCount = 0;
+    call.on('data', () => pointCount++);
+    call.on('end', () => callback(null, { pointCount, featureCount: 0, distance: 0, elapsedTime: 0 }));
+  },
+  routeChat(call) {
+    call.on('data', () => {});
+    call.on('end', () => call.end());
+  },
+});
+server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+  if (error) throw error;
+  process.stdout.write(`listening on 127.0.0.1:${port}\n`);
+});
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.forceShutdown());

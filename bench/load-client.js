@@ -1,0 +1,129 @@
+// Drives one server with the bench's workload, from its own process, and prints one JSON line of
+// figures. Usage: node bench/load-client.js TARGET WORKLOAD.json PHASE SECONDS CONCURRENCY
+// PHASE: getFeature, listSmall, listLarge, listFull, recordRoute or routeChat.
+import { readFileSync } from 'node:fs';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { RouteGuideClient } from '../dist/gen/route_guide.js';
+
+const [target, workloadFile, phase, secondsText, concurrencyText] = process.argv.slice(2);
+const workload = JSON.parse(readFileSync(workloadFile, 'utf8'));
+const seconds = Number(secondsText);
+const concurrency = Number(concurrencyText);
+const client = new RouteGuideClient(target, credentials.createInsecure(), {
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+});
+
+/** Runs `call` from `workers` loops until the time is up; returns completed calls, units and seconds. */
+async function drive(workers, call) {
+  const until = performance.now() + seconds * 1000;
+  let calls = 0;
+  let units = 0;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < until) {
+        // Not `units += await ...`: that reads `units` before the await and loses other workers' counts.
+        const done = await call(next++);
+        units += done;
+        calls++;
+      }
+    }),
+  );
+  return { calls, units, seconds: (performance.now() - started) / 1000 };
+}
+
+function getFeature(point) {
+  return new Promise((resolve, reject) => client.getFeature(point, (error) => (error ? reject(error) : resolve())));
+}
+
+function listFeatures({ rectangle, hits }) {
+  return new Promise((resolve, reject) => {
+    const metadata = new Metadata();
+    metadata.set('bench-hits', String(hits));
+    const call = client.listFeatures(rectangle, metadata);
+    let received = 0;
+    call.on('data', () => received++);
+    call.on('error', reject);
+    call.on('end', () => resolve(received));
+  });
+}
+
+const ROUTE_POINTS = 1000;
+function recordRoute(offset) {
+  return new Promise((resolve, reject) => {
+    const call = client.recordRoute((error, summary) => (error ? reject(error) : resolve(summary.pointCount)));
+    let i = 0;
+    const pump = () => {
+      while (i < ROUTE_POINTS) {
+        const point = workload.points[(offset * ROUTE_POINTS + i++) % workload.points.length];
+        if (!call.write(point)) return call.once('drain', pump);
+      }
+      call.end();
+    };
+    pump();
+  });
+}
+
+const CHAT_NOTES = 100;
+let chatLocation = 0;
+function routeChat() {
+  return new Promise((resolve, reject) => {
+    const call = client.routeChat();
+    call.on('data', () => {});
+    call.on('error', reject);
+    // The stream ends after the server has stored every note it read.
+    call.on('end', () => resolve(CHAT_NOTES));
+    for (let i = 0; i < CHAT_NOTES; i++) {
+      // Fresh locations, so that replays stay small and the figure is about storing.
+      const location = { latitude: 100_000_000 + (chatLocation++ % 80_000_000), longitude: 12_345_678 };
+      call.write({ location, message: `bench note ${chatLocation}` });
+    }
+    call.end();
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+const phases = {
+  async getFeature() {
+    const latencies = [];
+    const { calls, seconds: took } = await drive(concurrency, async (i) => {
+      const started = performance.now();
+      await getFeature(workload.points[i % workload.points.length]);
+      latencies.push(performance.now() - started);
+      return 1;
+    });
+    latencies.sort((a, b) => a - b);
+    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  },
+  async listSmall() {
+    const { calls, units, seconds: took } = await drive(concurrency, (i) => listFeatures(workload.small[i % workload.small.length]));
+    return { queriesPerSecond: calls / took, featuresPerSecond: units / took, meanHits: units / calls };
+  },
+  async listLarge() {
+    const { calls, units, seconds: took } = await drive(Math.min(concurrency, 8), (i) => listFeatures(workload.large[i % workload.large.length]));
+    return { queriesPerSecond: calls / took, featuresPerSecond: units / took, meanHits: units / calls };
+  },
+  async listFull() {
+    const started = performance.now();
+    const received = await listFeatures(workload.full);
+    const took = (performance.now() - started) / 1000;
+    return { features: received, seconds: took, featuresPerSecond: received / took };
+  },
+  async recordRoute() {
+    const { units, seconds: took } = await drive(Math.min(concurrency, 16), (i) => recordRoute(i));
+    return { pointsPerSecond: units / took };
+  },
+  async routeChat() {
+    const { units, seconds: took } = await drive(concurrency, () => routeChat());
+    return { notesPerSecond: units / took };
+  },
+};
+
+if (!(phase in phases)) throw new Error(`unknown phase ${phase}; one of ${Object.keys(phases).join(', ')}`);
+const results = await phases[phase]();
+client.close();
+process.stdout.write(JSON.stringify(results) + '\n');

@@ -1,0 +1,188 @@
+// `npm run bench`: seeds N synthetic features, then measures the project's server and a bare grpc-js
+// ceiling server in turn with the same load from a separate client process. Prints a table and
+// writes bench/results/bench-<time>.json. Needs `npm run build` first.
+// Options: --n N (default 1000000), --seconds S per phase and round (default 5), --rounds R (default 2),
+// --concurrency C (default 64), --random-seed S.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '64' },
+    'random-seed': { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const n = Number(values.n);
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const seed = Number(values['random-seed']);
+const rounds = Number(values.rounds);
+if (!existsSync(join(root, 'dist/cli/main.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+const { makeWorkload } = await import('./workload.js');
+const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-'));
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+/** Runs a node script to completion; resolves with its stdout. */
+async function run(args, options = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
+  return out;
+}
+
+/** Starts a server process and resolves once it prints `listening on HOST:PORT`. */
+async function startServer(args) {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const target = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));
+  });
+  return { child, target, startupSeconds: (performance.now() - started) / 1000 };
+}
+
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+async function stop(child) {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+const PHASES = ['getFeature', 'listSmall', 'listLarge', 'listFull', 'recordRoute', 'routeChat'];
+/** The figure that decides which of several rounds of a phase was the best. */
+const HEADLINE = {
+  getFeature: 'callsPerSecond',
+  listSmall: 'featuresPerSecond',
+  listLarge: 'featuresPerSecond',
+  listFull: 'featuresPerSecond',
+  recordRoute: 'pointsPerSecond',
+  routeChat: 'notesPerSecond',
+};
+
+async function drivePhase(server, workloadFile, phase) {
+  return JSON.parse(await run(['bench/load-client.js', server.target, workloadFile, phase, String(seconds), String(concurrency)]));
+}
+
+/**
+ * Drives the two servers one at a time, phase by phase, alternating which goes first over `rounds`
+ * rounds and keeping each one's best round: other work on a shared machine then skews both alike.
+ */
+async function driveBoth(project, ceiling, workloadFile) {
+  const best = { project: {}, ceiling: {} };
+  for (const phase of PHASES) {
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ['project', 'ceiling'] : ['ceiling', 'project'];
+      for (const name of order) {
+        const figures = await drivePhase(name === 'project' ? project : ceiling, workloadFile, phase);
+        const key = HEADLINE[phase];
+        if (!best[name][phase] || figures[key] > best[name][phase][key]) best[name][phase] = figures;
+      }
+    }
+    log(`${phase}: ${Math.round(best.project[phase][HEADLINE[phase]])} vs ceiling ${Math.round(best.ceiling[phase][HEADLINE[phase]])}`);
+  }
+  return best;
+}
+
+try {
+  log(`preparing the workload for ${n} features`);
+  const workloadFile = join(work, 'workload.json');
+  writeFileSync(workloadFile, JSON.stringify(makeWorkload(n, seed)));
+
+  const database = join(work, 'routeguide.db');
+  log('seeding with routeguide seed --synthetic');
+  const seedOut = await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(n), '--random-seed', String(seed)]);
+  const seedMatch = /(\d+) read in ([\d.]+) s/.exec(seedOut);
+  const seeding = { features: Number(seedMatch[1]), seconds: Number(seedMatch[2]), perSecond: Number(seedMatch[1]) / Number(seedMatch[2]) };
+  log('raw better-sqlite3 insert of the same rows');
+  const raw = JSON.parse(await run(['bench/raw-insert.js', join(work, 'raw.db'), String(n), String(seed)]));
+  log('index bytes per feature');
+  const indexMemory = JSON.parse(await run(['--expose-gc', 'bench/index-memory.js', database]));
+
+  log('starting routeguide serve');
+  const projectServer = await startServer(
+    ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
+  );
+  const projectRssAtListening = rssMiB(projectServer.child.pid);
+  log(`routeguide serve listening after ${projectServer.startupSeconds.toFixed(2)} s, RSS ${projectRssAtListening.toFixed(0)} MiB`);
+  log('starting the ceiling server');
+  const ceilingServer = await startServer(['bench/ceiling-server.js']);
+  const ceilingRssAtListening = rssMiB(ceilingServer.child.pid);
+  let best;
+  let projectRssAfterLoad;
+  let ceilingRssAfterLoad;
+  try {
+    best = await driveBoth(projectServer, ceilingServer, workloadFile);
+  } finally {
+    projectRssAfterLoad = rssMiB(projectServer.child.pid);
+    ceilingRssAfterLoad = rssMiB(ceilingServer.child.pid);
+    await Promise.all([stop(projectServer.child), stop(ceilingServer.child)]);
+  }
+  const project = {
+    ...best.project,
+    startup: { seconds: projectServer.startupSeconds },
+    memory: { rssAtListeningMiB: projectRssAtListening, rssAfterLoadMiB: projectRssAfterLoad },
+  };
+  const ceiling = {
+    ...best.ceiling,
+    startup: { seconds: ceilingServer.startupSeconds },
+    memory: { rssAtListeningMiB: ceilingRssAtListening, rssAfterLoadMiB: ceilingRssAfterLoad },
+  };
+
+  const rows = [
+    ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond, 'ratio >= 0.9'],
+    ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms],
+    ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms],
+    [`ListFeatures small (~${Math.round(project.listSmall.meanHits)} hits) queries/s`, project.listSmall.queriesPerSecond, ceiling.listSmall.queriesPerSecond, 'ratio >= 0.8'],
+    ['ListFeatures small features/s', project.listSmall.featuresPerSecond, ceiling.listSmall.featuresPerSecond],
+    [`ListFeatures large (~${Math.round(project.listLarge.meanHits)} hits) features/s`, project.listLarge.featuresPerSecond, ceiling.listLarge.featuresPerSecond],
+    [`ListFeatures full stream (${project.listFull.features}) features/s`, project.listFull.featuresPerSecond, ceiling.listFull.featuresPerSecond],
+    ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond],
+    ['RouteChat notes/s (stored durably vs discarded)', project.routeChat.notesPerSecond, ceiling.routeChat.notesPerSecond],
+    ['Seeding features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7'],
+    [`Start-up s to listening (${n} features)`, project.startup.seconds, ceiling.startup.seconds, '<= 3 s'],
+    ['RSS MiB at listening', project.memory.rssAtListeningMiB, ceiling.memory.rssAtListeningMiB],
+    ['RSS MiB after the load', project.memory.rssAfterLoadMiB, ceiling.memory.rssAfterLoadMiB, '<= 300 MiB'],
+    ['Index bytes per feature', indexMemory.bytesPerFeature, undefined],
+  ];
+  const format = (value) => (value === undefined ? '-' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
+  const table = [
+    '| Figure | routeguide | ceiling | ratio | target |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...rows.map(([label, mine, theirs, target]) =>
+      `| ${label} | ${format(mine)} | ${format(theirs)} | ${theirs ? (mine / theirs).toFixed(2) + 'x' : '-'} | ${target ?? ''} |`),
+  ].join('\n');
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
+  process.stdout.write(`\nrouteguide bench: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${machine}\n\n${table}\n`);
+
+  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, seeding, rawInsert: raw, indexMemory, project, ceiling, table };
+  const resultsDir = join(root, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `bench-${results.when.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\nwrote ${file}\n`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

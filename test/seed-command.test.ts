@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { openStorage } from '../src/storage/open-storage.js';
+import { temporaryDirectory } from './support/servers.js';
+
+let directory: ReturnType<typeof temporaryDirectory>;
+let stdout: string[];
+let stderr: string[];
+beforeEach(() => {
+  directory = temporaryDirectory('routeguide-seed-');
+  stdout = [];
+  stderr = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  directory.remove();
+});
+
+async function countIn(url: string): Promise<number> {
+  const storage = openStorage(url);
+  try {
+    return await storage.countFeatures();
+  } finally {
+    await storage.close();
+  }
+}
+
+describe('routeguide seed', () => {
+  it('--synthetic N imports N generated features and prints the summary', async () => {
+    const url = `sqlite:${join(directory.path, 'synthetic.db')}`;
+    expect(await main(['seed', '--storage', url, '--synthetic', '5000', '--random-seed', '9'], {})).toBe(0);
+    expect(stdout.join('')).toMatch(/seeded \d+ features from 5000 synthetic features \(seed 9\).*duplicates skipped; 5000 read in [\d.]+ s \([\d,]+ features\/s\)/);
+    const [, inserted, duplicates] = /seeded (\d+) features.*; (\d+) duplicates skipped/.exec(stdout.join(''))!;
+    expect(Number(inserted) + Number(duplicates)).toBe(5000);
+    expect(await countIn(url)).toBe(Number(inserted));
+  }, 30_000);
+
+  it('imports a GeoJSON file chosen by --format despite its extension', async () => {
+    const path = join(directory.path, 'points.txt');
+    writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [1, 2] }, properties: { name: 'x' } }] }));
+    const url = `sqlite:${join(directory.path, 'geo.db')}`;
+    expect(await main(['seed', '--storage', url, '--format', 'geojson', path], {})).toBe(0);
+    expect(await countIn(url)).toBe(1);
+  });
+
+  it('fails with one line naming the entry when a record is bad, and writes nothing', async () => {
+    const path = join(directory.path, 'bad.csv');
+    writeFileSync(path, 'name,latitude,longitude\n"ok, fine",1,2\n"not ok",95,2\n');
+    const url = `sqlite:${join(directory.path, 'bad.db')}`;
+    expect(await main(['seed', '--storage', url, path], {})).toBe(1);
+    expect(stderr.join('')).toMatch(/^routeguide seed: .*bad\.csv: entry 1 \(line 3\): latitude "95" must be a number of degrees between -90 and 90\n$/);
+    expect(await countIn(url)).toBe(0);
+  });
+
+  it('refuses both a FILE and --synthetic', async () => {
+    expect(await main(['seed', '--synthetic', '10', 'file.json'], {})).toBe(2);
+    expect(stderr.join('')).toMatch(/expected exactly one FILE or --synthetic N/);
+  });
+});
