@@ -157,6 +157,7 @@ async function main() {
   });
 
   // One long RecordRoute; memory must not grow with its length.
+  let routeSent = 0;
   const route = new Promise((resolve) => {
     const call = client(0).recordRoute((error, summary) => {
       if (error) countError(error, 'RecordRoute');
@@ -166,6 +167,7 @@ async function main() {
     const pump = () => {
       while (i < ROUTE_POINTS) {
         const point = sample[i++ % sample.length];
+        routeSent = i;
         if (!call.write(point)) return call.once('drain', pump);
       }
       call.end();
@@ -175,7 +177,7 @@ async function main() {
 
   const progress = setInterval(() => {
     const last = rss.at(-1);
-    log(`${Math.round((Date.now() - startedAt) / 1000)} s: rss ${last.mib} MiB, gets ${latencies.length}, notes ${notesSent}/${notesReceived}, listed ${listed}, errors ${[...errors.values()].reduce((a, b) => a + b, 0)}`);
+    log(`${Math.round((Date.now() - startedAt) / 1000)} s: rss ${last.mib} MiB, gets ${latencies.length}, notes ${notesSent}/${notesReceived}, listed ${listed}, route points ${routeSent}, errors ${JSON.stringify(Object.fromEntries(errors))}`);
   }, 15_000);
 
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
@@ -183,7 +185,9 @@ async function main() {
   clearInterval(getter);
   log('load window over; waiting for streams and the route to finish');
   await Promise.all([...chats, ...listers]);
+  const routeWaitStarted = Date.now();
   const summary = await route;
+  const routeTail = (Date.now() - routeWaitStarted) / 1000;
   clearInterval(progress);
   clearInterval(sampler);
   rss.push({ seconds: Math.round((Date.now() - startedAt) / 1000), mib: rssMiB(pid) });
@@ -206,7 +210,7 @@ async function main() {
     getFeature: { calls: latencies.length, p50ms: +percentile(latencies, 50).toFixed(2), p99ms: +percentile(latencies, 99).toFixed(2) },
     routeChat: { notesSent, notesReceived },
     listFeatures: { streams: lists, features: listed },
-    recordRoute: { pointsSent: ROUTE_POINTS, pointCount: summary?.pointCount ?? null, correct: summary?.pointCount === ROUTE_POINTS },
+    recordRoute: { secondsAfterLoadWindow: routeTail, pointsSent: ROUTE_POINTS, pointCount: summary?.pointCount ?? null, correct: summary?.pointCount === ROUTE_POINTS },
     rssMiB: { atStart: rss[0].mib, afterWarmUpMin: Math.min(...warm.map((r) => r.mib)), afterWarmUpMax: Math.max(...warm.map((r) => r.mib)), atEnd: rss.at(-1).mib, series: rss },
     serverExitCode: exitCode,
   };

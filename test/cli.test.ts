@@ -3,21 +3,11 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../src/client/client.js';
-import { openStorage } from '../src/storage/open-storage.js';
 import { runCli, startServerProcess } from './support/cli.js';
-import { temporaryDirectory } from './support/servers.js';
+import { countStoredFeatures, temporaryDirectory } from './support/servers.js';
 
 const directory = temporaryDirectory();
 afterAll(() => directory.remove());
-
-async function featureCount(url: string): Promise<number> {
-  const storage = openStorage(url);
-  try {
-    return await storage.countFeatures();
-  } finally {
-    await storage.close();
-  }
-}
 
 describe('routeguide seed', () => {
   it('imports the canonical file, then skips every feature as a duplicate on a second run', async () => {
@@ -29,7 +19,7 @@ describe('routeguide seed', () => {
     const second = await runCli(['seed', '--storage', url, 'seed/route_guide_db.json']);
     expect(second.stdout).toContain('seeded 0 features');
     expect(second.stdout).toContain('100 duplicates skipped');
-    expect(await featureCount(url)).toBe(100);
+    expect(await countStoredFeatures(url)).toBe(100);
   });
 
   it.each([
@@ -57,7 +47,7 @@ describe('routeguide seed', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(await featureCount(url)).toBe(0);
+    expect(await countStoredFeatures(url)).toBe(0);
   });
 });
 
@@ -75,7 +65,7 @@ describe('routeguide serve', () => {
       client.close();
     }
     expect(await server.stop('SIGTERM')).toBe(0);
-    expect(await featureCount(url)).toBe(100);
+    expect(await countStoredFeatures(url)).toBe(100);
   });
 
   it('creates the default database directory when run with no storage flag', async () => {
@@ -83,7 +73,7 @@ describe('routeguide serve', () => {
     try {
       const server = await startServerProcess([], { cwd: cwd.path });
       expect(await server.stop('SIGINT')).toBe(0);
-      expect(await featureCount(`sqlite:${join(cwd.path, 'data', 'routeguide.db')}`)).toBe(100);
+      expect(await countStoredFeatures(`sqlite:${join(cwd.path, 'data', 'routeguide.db')}`)).toBe(100);
     } finally {
       cwd.remove();
     }

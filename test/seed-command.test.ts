@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { openStorage } from '../src/storage/open-storage.js';
-import { temporaryDirectory } from './support/servers.js';
+import { countStoredFeatures, temporaryDirectory } from './support/servers.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
 let stdout: string[];
@@ -20,15 +19,6 @@ afterEach(() => {
   directory.remove();
 });
 
-async function countIn(url: string): Promise<number> {
-  const storage = openStorage(url);
-  try {
-    return await storage.countFeatures();
-  } finally {
-    await storage.close();
-  }
-}
-
 describe('routeguide seed', () => {
   it('--synthetic N imports N generated features and prints the summary', async () => {
     const url = `sqlite:${join(directory.path, 'synthetic.db')}`;
@@ -36,7 +26,7 @@ describe('routeguide seed', () => {
     expect(stdout.join('')).toMatch(/seeded \d+ features from 5000 synthetic features \(seed 9\).*duplicates skipped; 5000 read in [\d.]+ s \([\d,]+ features\/s\)/);
     const [, inserted, duplicates] = /seeded (\d+) features.*; (\d+) duplicates skipped/.exec(stdout.join(''))!;
     expect(Number(inserted) + Number(duplicates)).toBe(5000);
-    expect(await countIn(url)).toBe(Number(inserted));
+    expect(await countStoredFeatures(url)).toBe(Number(inserted));
   }, 30_000);
 
   it('imports a GeoJSON file chosen by --format despite its extension', async () => {
@@ -44,7 +34,7 @@ describe('routeguide seed', () => {
     writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [1, 2] }, properties: { name: 'x' } }] }));
     const url = `sqlite:${join(directory.path, 'geo.db')}`;
     expect(await main(['seed', '--storage', url, '--format', 'geojson', path], {})).toBe(0);
-    expect(await countIn(url)).toBe(1);
+    expect(await countStoredFeatures(url)).toBe(1);
   });
 
   it('fails with one line naming the entry when a record is bad, and writes nothing', async () => {
@@ -53,7 +43,7 @@ describe('routeguide seed', () => {
     const url = `sqlite:${join(directory.path, 'bad.db')}`;
     expect(await main(['seed', '--storage', url, path], {})).toBe(1);
     expect(stderr.join('')).toMatch(/^routeguide seed: .*bad\.csv: entry 1 \(line 3\): latitude "95" must be a number of degrees between -90 and 90\n$/);
-    expect(await countIn(url)).toBe(0);
+    expect(await countStoredFeatures(url)).toBe(0);
   });
 
   it('refuses both a FILE and --synthetic', async () => {

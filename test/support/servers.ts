@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
 import { createSilentLogger } from '../../src/service/logger.js';
+import { openStorage } from '../../src/storage/open-storage.js';
 import { startRouteGuide, type RunningRouteGuide, type StartOptions } from '../../src/service/start.js';
 
 /** A temporary directory removed by the returned cleanup. */
@@ -46,4 +47,14 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** How many features the storage at `url` holds, opening and closing it. */
+export async function countStoredFeatures(url: string): Promise<number> {
+  const storage = openStorage(url);
+  try {
+    return await storage.countFeatures();
+  } finally {
+    await storage.close();
+  }
 }
