@@ -167,7 +167,7 @@ describe('RouteGuide over a real gRPC connection (canonical data, memory storage
   });
 
   describe('RouteChat', () => {
-    it('replays the notes stored earlier at exactly the same location, oldest first, before storing the new one', async () => {
+    it('replays the notes stored earlier at exactly the same location, oldest first, never the new one itself', async () => {
       const received = await collect(
         server.client.routeChat([
           note(10, 10, 'one'),

@@ -41,7 +41,7 @@ describe('RouteGuide logic (in process, memory storage)', () => {
     expect(summary.distance).toBe(referenceDistance(points));
   });
 
-  it('RouteChat sends earlier notes at the location before storing the new one', async () => {
+  it('RouteChat sends only the notes stored at the location before the new one', async () => {
     const { guide } = guideWithClock();
     const sent: string[] = [];
     await guide.routeChat(

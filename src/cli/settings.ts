@@ -38,15 +38,20 @@ export function environmentName(flag: string): string {
   return `ROUTEGUIDE_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** An integer in [min, max], given as text. */
-export function integerSetting(min: number, max: number, fallback: number) {
+/** Text that is an integer in [min, max]; undefined when not set. */
+function integerText(min: number, max: number) {
   return z
     .string()
     .refine((text) => /^-?\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
       error: `must be an integer between ${min} and ${max}`,
     })
     .optional()
-    .transform((text) => (text === undefined ? fallback : Number(text)));
+    .transform((text) => (text === undefined ? undefined : Number(text)));
+}
+
+/** An integer in [min, max], given as text. */
+export function integerSetting(min: number, max: number, fallback: number) {
+  return integerText(min, max).transform((value) => value ?? fallback);
 }
 
 /** A non-negative number of seconds, given as text, as milliseconds. */
@@ -73,13 +78,7 @@ export function positiveSecondsSetting(fallbackSeconds: number) {
 
 /** An optional integer in [min, max], given as text; undefined when not set. */
 export function optionalIntegerSetting(min: number, max: number) {
-  return z
-    .string()
-    .refine((text) => /^-?\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
-      error: `must be an integer between ${min} and ${max}`,
-    })
-    .optional()
-    .transform((text) => (text === undefined ? undefined : Number(text)));
+  return integerText(min, max);
 }
 
 /** An optional positive number of seconds, given as text, as milliseconds; undefined when not set. */

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { Point, RouteNote } from '../gen/route_guide.js';
-import { CANONICAL_SEED_FILE, readSeedFile } from '../import/read-seed-file.js';
+import { readFeatureFile } from '../import/feature-file.js';
+import { CANONICAL_SEED_FILE } from '../import/read-seed-file.js';
 import { helpText, booleanSetting, optionalTextSetting, parseCommandLine, textSetting, type Environment } from '../cli/settings.js';
 import { clientCredentialsFrom } from '../cli/tls-files.js';
 import { createRouteGuideClient, type RouteGuideClient } from './client.js';
@@ -134,11 +135,9 @@ const commands: Record<string, ClientCommand> = {
       out.text(`${count} features`);
 
       out.text('# RecordRoute over 10 random points from the seed file');
-      const seed = await readSeedFile(CANONICAL_SEED_FILE);
-      const route = Array.from({ length: 10 }, () => {
-        const feature = seed[Math.floor(Math.random() * seed.length)]!;
-        return { latitude: feature.latitude, longitude: feature.longitude };
-      });
+      const seed: Point[] = [];
+      for await (const { latitude, longitude } of readFeatureFile(CANONICAL_SEED_FILE).features) seed.push({ latitude, longitude });
+      const route = Array.from({ length: 10 }, () => seed[Math.floor(Math.random() * seed.length)]!);
       out.summary(await client.recordRoute(route));
 
       out.text('# RouteChat with 5 notes');
