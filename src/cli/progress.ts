@@ -2,11 +2,15 @@
 export interface Progress {
   /** Call with the running count; cheap enough to call per feature. */
   update(count: number): void;
+  /** Like update, for counts that move in large steps (update only looks at every 1024th count). */
+  updateStep(count: number): void;
   /** Clears the bar (on a terminal) before the summary is printed. */
   finish(): void;
 }
 
 export interface ProgressOptions {
+  /** What is being counted, shown before the figures: `seeding` unless given. */
+  readonly label?: string;
   /** 0..1, or undefined when the end is unknown. */
   readonly fraction: (count: number) => number | undefined;
   readonly stream?: NodeJS.WriteStream;
@@ -46,23 +50,28 @@ export function createProgress(options: ProgressOptions): Progress {
     if (terminal) {
       const filled = Math.round((fraction ?? 0) * BAR_WIDTH);
       const bar = fraction === undefined ? '' : `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
-      stream.write(`\r${bar}${counted}, ETA ${eta}\x1b[K`);
+      const label = options.label === undefined ? '' : `${options.label} `;
+      stream.write(`\r${label}${bar}${counted}, ETA ${eta}\x1b[K`);
       drawn = true;
     } else {
       const percent = fraction === undefined ? '' : ` (${(fraction * 100).toFixed(0)}%)`;
-      stream.write(`seeding: ${counted}${percent}, ETA ${eta}\n`);
+      stream.write(`${options.label ?? 'seeding'}: ${counted}${percent}, ETA ${eta}\n`);
     }
+  }
+
+  function updateStep(count: number): void {
+    const time = now();
+    if (time < next) return;
+    next = time + interval;
+    report(count);
   }
 
   return {
     update(count) {
       // Reading the clock per feature would cost more than the rest of the loop.
-      if ((count & 1023) !== 0) return;
-      const time = now();
-      if (time < next) return;
-      next = time + interval;
-      report(count);
+      if ((count & 1023) === 0) updateStep(count);
     },
+    updateStep,
     finish() {
       if (drawn) stream.write('\r\x1b[K');
     },

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { FEATURE_FORMATS, readFeatureFile } from '../import/feature-file.js';
 import { syntheticFeatures } from '../import/synthetic-features.js';
 import { openStorage } from '../storage/open-storage.js';
+import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite.js';
 import type { StoredFeature } from '../storage/storage.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
 import { DEFAULT_STORAGE_URL } from './serve-command.js';
@@ -23,6 +24,13 @@ export const seedSettings = {
   synthetic: {
     schema: integerSetting(0, 100_000_000, 0),
     description: 'instead of a FILE, generate N clustered synthetic features (a tenth unnamed)',
+    valueName: 'N',
+  },
+  'batch-rows': {
+    schema: integerSetting(1, 10_000_000, DEFAULT_IMPORT_BATCH_ROWS),
+    description:
+      'features per write transaction while copying into a SQLite database: the longest a running server\'s note writes wait',
+    defaultText: String(DEFAULT_IMPORT_BATCH_ROWS),
     valueName: 'N',
   },
   'random-seed': {
@@ -77,7 +85,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     source = `${total} synthetic features (seed ${settings['random-seed']})`;
     const progress = createProgress({ fraction: (count) => count / total });
     features = countedSync(syntheticFeatures(total, settings['random-seed']), progress, counter);
-    return importInto(settings.storage, source, features, counter, progress);
+    return importInto(settings, source, features, counter, progress);
   }
   source = file!;
   const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format);
@@ -89,21 +97,40 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
   features = countedAsync(opened.features, progress, counter);
-  return importInto(settings.storage, source, features, counter, progress);
+  return importInto(settings, source, features, counter, progress);
 }
 
 async function importInto(
-  storageUrl: string,
+  settings: { readonly storage: string; readonly 'batch-rows': number },
   source: string,
   features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>,
   counter: { count: number },
   progress: Progress,
 ): Promise<number> {
+  const storageUrl = settings.storage;
   const started = performance.now();
-  const storage = openStorage(storageUrl, { createDirectory: storageUrl === DEFAULT_STORAGE_URL });
+  // Reading is done when the copy starts: its progress gives way to the copy's.
+  let writing: Progress | undefined;
+  const storage = openStorage(storageUrl, {
+    createDirectory: storageUrl === DEFAULT_STORAGE_URL,
+    importBatchRows: settings['batch-rows'],
+    onImportBatch: (copied, total) => {
+      if (writing === undefined) {
+        progress.finish();
+        writing = createProgress({ label: 'writing', fraction: (count) => count / total });
+      }
+      writing.updateStep(copied);
+    },
+    onAbandonedImport: (removed) =>
+      process.stderr.write(
+        `routeguide seed: removed ${removed.removedFeatures} features left by an unfinished import ` +
+          `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
+      ),
+  });
   try {
     const { inserted, duplicates } = await storage.insertFeatures(features);
     progress.finish();
+    writing?.finish();
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
       `seeded ${inserted} features from ${source} into ${storageUrl}; ${duplicates} duplicates skipped; ` +
@@ -112,6 +139,7 @@ async function importInto(
     return 0;
   } catch (error) {
     progress.finish();
+    writing?.finish();
     throw error;
   } finally {
     await storage.close();

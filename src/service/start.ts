@@ -88,6 +88,7 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
     onMigrated: (names) => {
       if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
     },
+    onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
   });
   const storage = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
   let server: ListeningServer | undefined;

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import { removeAbandonedImports, visibleImports, VISIBLE_FEATURE, type AbandonedImport } from './import-ledger.js';
 import { applyMigrations } from './migrations.js';
+import { importFeatures } from './sqlite-import.js';
 import type { InsertSummary, Storage, StoredFeature, StoredNote } from './storage.js';
 
 /** Options for the SQLite backend (`sqlite:<path>`). */
@@ -15,6 +17,15 @@ export interface SqliteStorageOptions {
   readonly busyTimeoutMs?: number;
   /** Called with the names of the migrations this open applied. */
   readonly onMigrated?: (names: string[]) => void;
+  /**
+   * Called for each import found abandoned (its process died before committing) and deleted, at open
+   * or when an import starts.
+   */
+  readonly onAbandonedImport?: (removed: AbandonedImport) => void;
+  /** Rows per import copy transaction, the longest an import holds the write lock (default 50,000). */
+  readonly importBatchRows?: number;
+  /** Called after each committed copy batch of an import, with rows copied so far and the total. */
+  readonly onImportBatch?: (copied: number, total: number) => void | Promise<void>;
 }
 
 /** Thrown when the file at the path cannot be used as this service's database. */
@@ -22,12 +33,8 @@ export class StorageOpenError extends Error {
   override readonly name = 'StorageOpenError';
 }
 
-/** Staged rows per temp-table commit, and per event-loop yield when the input is asynchronous. */
-const INSERTS_PER_BATCH = 20_000;
-/** Staged rows per multi-row INSERT (3 parameters each; SQLite allows 32766). */
-const ROWS_PER_STATEMENT = 100;
-/** Page cache of the import connection, in KiB. */
-const IMPORT_CACHE_KIB = 65_536;
+/** Rows per import copy transaction: about 50 ms of write lock each on this machine (see README). */
+export const DEFAULT_IMPORT_BATCH_ROWS = 50_000;
 const PRUNES_PER_BATCH = 5_000;
 
 function openConnection(options: SqliteStorageOptions): Database.Database {
@@ -56,6 +63,8 @@ function openMigrated(options: SqliteStorageOptions): Database.Database {
     }
     const ran = applyMigrations(db);
     options.onMigrated?.(ran);
+    const batchRows = options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS;
+    for (const removed of removeAbandonedImports(db, batchRows)) options.onAbandonedImport?.(removed);
     return db;
   } catch (error) {
     db?.close();
@@ -68,11 +77,12 @@ function openMigrated(options: SqliteStorageOptions): Database.Database {
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const db = openMigrated(options);
 
-  const countStatement = db.prepare('SELECT count(*) FROM features').pluck();
+  // Readers see only features of committed imports (see import-ledger.ts).
+  const countStatement = db.prepare(`SELECT count(*) FROM features WHERE ${VISIBLE_FEATURE}`).pluck();
   const scanStatement = db
     .prepare(
       `SELECT latitude, longitude, name FROM features
-       WHERE (latitude, longitude) > (?, ?) ORDER BY latitude, longitude LIMIT ?`,
+       WHERE (latitude, longitude) > (?, ?) AND ${VISIBLE_FEATURE} ORDER BY latitude, longitude LIMIT ?`,
     )
     .raw();
   const addNoteStatement = db.prepare(
@@ -94,76 +104,21 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     if (closed) throw new Error(`SQLite storage ${options.path} is closed`);
   }
 
-  /**
-   * Imports in two steps so that the write lock on the database is held only briefly, however long
-   * the input takes to read: first every feature is appended to a TEMP table on the import's own
-   * connection (temp tables live outside the database file, so this locks nothing a server uses);
-   * then, once the input has ended without error, one short IMMEDIATE transaction copies the staged
-   * rows in key order into `features`. A bad input throws before that transaction, so nothing is
-   * written. The copy runs at about a million rows a second; a server's note writes wait for it
-   * through their busy timeout.
-   */
   async function insertFeatures(
     input: Iterable<StoredFeature> | AsyncIterable<StoredFeature>,
   ): Promise<InsertSummary> {
     assertOpen();
     const importDb = openConnection(options);
     try {
-      // Cache for the sorted copy into the features B-tree; the staged rows spill to a temp file.
-      importDb.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-      importDb.exec(
-        'CREATE TEMP TABLE staged_features (latitude INTEGER NOT NULL, longitude INTEGER NOT NULL, name TEXT NOT NULL)',
-      );
-      const stageSql = 'INSERT INTO temp.staged_features (latitude, longitude, name) VALUES ';
-      // Many rows per statement: the per-statement overhead was most of the staging cost.
-      const stageMany = importDb.prepare(stageSql + Array(ROWS_PER_STATEMENT).fill('(?, ?, ?)').join(', '));
-      const stageOne = importDb.prepare(stageSql + '(?, ?, ?)');
-      const values: (number | string)[] = [];
-      let staged = 0;
-      let pending = 0;
-      const flushRows = (): void => {
-        if (values.length === ROWS_PER_STATEMENT * 3) stageMany.run(values);
-        else for (let i = 0; i < values.length; i += 3) stageOne.run(values[i], values[i + 1], values[i + 2]);
-        values.length = 0;
-      };
-      importDb.exec('BEGIN');
-      const write = (feature: StoredFeature): void => {
-        values.push(feature.latitude, feature.longitude, feature.name);
-        staged++;
-        if (values.length === ROWS_PER_STATEMENT * 3) flushRows();
-        if (++pending >= INSERTS_PER_BATCH) {
-          pending = 0;
-          flushRows();
-          importDb.exec('COMMIT');
-          importDb.exec('BEGIN');
-        }
-      };
-      if (Symbol.iterator in input) {
-        for (const feature of input) write(feature);
-      } else {
-        for await (const feature of input) {
-          write(feature);
-          // Let other work run during a long import from a stream.
-          if (pending === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      }
-      flushRows();
-      importDb.exec('COMMIT');
-      // Key order makes the copy an append-like walk of the B-tree; rowid breaks ties so that the first
-      // of several features at one point in the input is the one kept.
-      const copy = importDb.prepare(
-        `INSERT OR IGNORE INTO main.features (latitude, longitude, name)
-         SELECT latitude, longitude, name FROM temp.staged_features ORDER BY latitude, longitude, rowid`,
-      );
-      importDb.exec('BEGIN IMMEDIATE');
-      const inserted = copy.run().changes;
-      importDb.exec('COMMIT');
-      return { inserted, duplicates: staged - inserted };
-    } catch (error) {
-      if (importDb.inTransaction) importDb.exec('ROLLBACK');
-      throw error;
+      return await importFeatures(input, {
+        ledgerDb: db,
+        importDb,
+        batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
+        onBatch: options.onImportBatch,
+        onAbandoned: options.onAbandonedImport,
+      });
     } finally {
-      // Closing drops the temp table and its file.
+      // Closing drops the temp tables and their files.
       importDb.close();
     }
   }
@@ -173,7 +128,8 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
 
     async countFeatures() {
       assertOpen();
-      return countStatement.get() as number;
+      const visible = visibleImports(db);
+      return countStatement.get(visible.maxId, visible.pendingJson) as number;
     },
 
     insertFeatures,
@@ -182,10 +138,16 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       assertOpen();
       // Keyset paging rather than one open cursor: an open cursor would block note writes
       // on this connection for as long as the scan runs.
+      // One view for the whole scan: an import that commits meanwhile is not seen half-way.
+      const visible = visibleImports(db);
       let latitude = -Infinity;
       let longitude = -Infinity;
       for (;;) {
-        const rows = scanStatement.all(latitude, longitude, batchSize) as [number, number, string][];
+        const rows = scanStatement.all(latitude, longitude, visible.maxId, visible.pendingJson, batchSize) as [
+          number,
+          number,
+          string,
+        ][];
         if (rows.length === 0) return;
         const batch = rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
         const last = rows[rows.length - 1]!;

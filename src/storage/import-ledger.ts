@@ -1,0 +1,179 @@
+import { hostname } from 'node:os';
+import type Database from 'better-sqlite3';
+
+/**
+ * The `imports` table (migration 003): one row per SQLite import, written by the importing process.
+ * An import's features carry its id and stay invisible until its row is committed, so an import can
+ * copy in many short transactions and still be all-or-nothing. This module is the one place that
+ * knows those rules: who may import, when an import counts as abandoned, and which rows readers see.
+ */
+
+/** An import whose process has not touched its row for this long is treated as dead. */
+export const ABANDONED_AFTER_MS = 60_000;
+/** How often a live import refreshes its row. */
+export const HEARTBEAT_MS = 5_000;
+
+/** Another process is importing into the same database; imports run one at a time. */
+export class ImportInProgressError extends Error {
+  override readonly name = 'ImportInProgressError';
+}
+
+/** An import that never committed and whose process is gone; its rows were deleted. */
+export interface AbandonedImport {
+  readonly id: number;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Features of that import deleted now. */
+  readonly removedFeatures: number;
+}
+
+interface PendingRow {
+  readonly id: number;
+  readonly host: string;
+  readonly pid: number;
+  readonly started_at: number;
+  readonly heartbeat_at: number;
+}
+
+/** Which features a reader sees: those of committed imports that existed when the view was taken. */
+export interface VisibleImports {
+  /** The highest import id at that moment: later imports are not seen. */
+  readonly maxId: number;
+  /** JSON array of the ids pending at that moment: not seen, even if they commit during a scan. */
+  readonly pendingJson: string;
+}
+
+/** The SQL condition (two parameters: maxId, pendingJson) that selects visible features. */
+export const VISIBLE_FEATURE = 'import_id <= ? AND import_id NOT IN (SELECT value FROM json_each(?))';
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it just is not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Dead when its process is gone (decidable only on this host: SQLite's WAL mode already requires
+ * every process to share one host, but containers may not share a pid namespace), or when its
+ * heartbeat is older than ABANDONED_AFTER_MS.
+ */
+function isAbandoned(row: PendingRow, now: number): boolean {
+  if (row.host === hostname() && row.pid !== process.pid && !processExists(row.pid)) return true;
+  return now - row.heartbeat_at > ABANDONED_AFTER_MS;
+}
+
+export function visibleImports(db: Database.Database): VisibleImports {
+  const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM imports').pluck().get() as number;
+  const pending = db.prepare('SELECT id FROM imports WHERE committed_at IS NULL').pluck().all() as number[];
+  return { maxId, pendingJson: JSON.stringify(pending) };
+}
+
+/**
+ * Deletes the features of one import, walking the key order in batches so that each transaction
+ * holds the write lock briefly. Returns how many were deleted.
+ */
+export function deleteImportFeatures(db: Database.Database, importId: number, batchRows: number): number {
+  const lastKeyOfBatch = db
+    .prepare(
+      `SELECT latitude, longitude FROM (
+         SELECT latitude, longitude FROM features
+         WHERE import_id = ? AND (latitude, longitude) > (?, ?) ORDER BY latitude, longitude LIMIT ?
+       ) ORDER BY latitude DESC, longitude DESC LIMIT 1`,
+    )
+    .raw();
+  const deleteRange = db.prepare(
+    `DELETE FROM features
+     WHERE import_id = ? AND (latitude, longitude) > (?, ?) AND (latitude, longitude) <= (?, ?)`,
+  );
+  let deleted = 0;
+  let after: [number, number] = [-Infinity, -Infinity];
+  for (;;) {
+    const last = lastKeyOfBatch.get(importId, after[0], after[1], batchRows) as [number, number] | undefined;
+    if (last === undefined) return deleted;
+    deleted += deleteRange.run(importId, after[0], after[1], last[0], last[1]).changes;
+    after = last;
+  }
+}
+
+/** Deletes the rows of every abandoned import (features first, then the ledger row); returns them. */
+export function removeAbandonedImports(db: Database.Database, batchRows: number): AbandonedImport[] {
+  const now = Date.now();
+  const pending = db
+    .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id')
+    .all() as PendingRow[];
+  const removed: AbandonedImport[] = [];
+  for (const row of pending.filter((candidate) => isAbandoned(candidate, now))) {
+    const removedFeatures = deleteImportFeatures(db, row.id, batchRows);
+    db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(row.id);
+    removed.push({ id: row.id, host: row.host, pid: row.pid, startedAt: row.started_at, removedFeatures });
+  }
+  return removed;
+}
+
+/** A registered, not yet committed import, owned by this process. */
+export interface ImportTicket {
+  readonly id: number;
+  /** Refreshes the heartbeat if HEARTBEAT_MS has passed (cheap to call often). */
+  beat(): void;
+  /** Makes the import's features visible, in one short transaction. Throws if it was taken as abandoned. */
+  commit(): void;
+  /** Deletes the import's row, and first its features if any were copied (a walk of every feature). */
+  discard(copiedAny: boolean): void;
+}
+
+/**
+ * Registers a new import. Fails with ImportInProgressError while another live import exists;
+ * abandoned ones are removed first. `db` must be a connection that is not inside a transaction,
+ * so the heartbeat never joins (and prolongs) someone's transaction.
+ */
+export function beginImport(db: Database.Database, batchRows: number, onAbandoned?: (removed: AbandonedImport) => void): ImportTicket {
+  for (const removed of removeAbandonedImports(db, batchRows)) onAbandoned?.(removed);
+  const now = Date.now();
+  const register = db.transaction((): number => {
+    const live = db
+      .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id LIMIT 1')
+      .get() as PendingRow | undefined;
+    if (live !== undefined) {
+      throw new ImportInProgressError(
+        `another import (id ${live.id}, pid ${live.pid} on ${live.host}, started ${new Date(live.started_at).toISOString()}) ` +
+          'is writing to this database; imports run one at a time, so wait for it to finish',
+      );
+    }
+    return Number(
+      db
+        .prepare('INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)')
+        .run(hostname(), process.pid, now, now).lastInsertRowid,
+    );
+  });
+  const id = register.immediate();
+  const heartbeat = db.prepare('UPDATE imports SET heartbeat_at = ? WHERE id = ?');
+  let lastBeat = now;
+  return {
+    id,
+    beat() {
+      const at = Date.now();
+      if (at - lastBeat < HEARTBEAT_MS) return;
+      heartbeat.run(at, id);
+      lastBeat = at;
+    },
+    commit() {
+      const { changes } = db
+        .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL')
+        .run(Date.now(), Date.now(), id);
+      if (changes !== 1) {
+        throw new Error(
+          `import ${id} was removed as abandoned by another process (no heartbeat for ${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
+        );
+      }
+    },
+    discard(copiedAny) {
+      if (copiedAny) deleteImportFeatures(db, id, batchRows);
+      db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(id);
+    },
+  };
+}

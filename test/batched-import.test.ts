@@ -1,0 +1,227 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AbandonedImport } from '../src/storage/import-ledger.js';
+import { applyMigrations, MIGRATIONS_DIR } from '../src/storage/migrations.js';
+import { openStorage } from '../src/storage/open-storage.js';
+import type { Storage, StoredFeature } from '../src/storage/storage.js';
+import { BIN, ensureBuilt } from './support/build.js';
+import { collect, temporaryDirectory } from './support/servers.js';
+import { waitFor } from './support/wait.js';
+
+let directory: ReturnType<typeof temporaryDirectory>;
+let url: string;
+let path: string;
+const opened: Storage[] = [];
+beforeEach(() => {
+  directory = temporaryDirectory('routeguide-batched-import-');
+  path = join(directory.path, 'shared.db');
+  url = `sqlite:${path}`;
+});
+afterEach(async () => {
+  for (const storage of opened.splice(0)) await storage.close();
+  directory.remove();
+});
+
+function open(options: Parameters<typeof openStorage>[1] = {}): Storage {
+  const storage = openStorage(url, options);
+  opened.push(storage);
+  return storage;
+}
+
+function features(count: number, from = 0): StoredFeature[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `f${from + i}`, latitude: from + i, longitude: 0 - (from + i) }));
+}
+
+/** What the database holds outside the visibility rules: every feature row and every ledger row. */
+function rawState(): { rows: number; taggedRows: number; imports: { id: number; committed: boolean }[] } {
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      rows: db.prepare('SELECT count(*) FROM features').pluck().get() as number,
+      taggedRows: db.prepare('SELECT count(*) FROM features WHERE import_id IN (SELECT id FROM imports WHERE committed_at IS NULL)').pluck().get() as number,
+      imports: (db.prepare('SELECT id, committed_at FROM imports ORDER BY id').all() as { id: number; committed_at: number | null }[]).map(
+        (row) => ({ id: row.id, committed: row.committed_at !== null }),
+      ),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** A pid that belonged to a process which has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+describe('SQLite imports commit in batches, still all or nothing', () => {
+  it('frees the write lock between batches and keeps the rows invisible until the import commits', async () => {
+    const server = open({ busyTimeoutMs: 0 }); // A held write lock would fail its writes at once.
+    await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
+    const seenBetweenBatches: number[] = [];
+    const progress: [number, number][] = [];
+    const importer = open({
+      importBatchRows: 1000,
+      onImportBatch: async (copied, total) => {
+        progress.push([copied, total]);
+        await server.addNote({ latitude: 1, longitude: 1, message: `between batches at ${copied}` });
+        seenBetweenBatches.push(await server.countFeatures());
+      },
+    });
+    const input = [...features(9_500), ...features(10)]; // The last 10 repeat points already in the input.
+    expect(await importer.insertFeatures(input)).toEqual({ inserted: 9_500, duplicates: 10 });
+    expect(progress).toHaveLength(10);
+    expect(progress[0]).toEqual([1000, 9_510]);
+    expect(progress.at(-1)).toEqual([9_510, 9_510]);
+    expect(await server.notesAt(1, 1, 100)).toHaveLength(10);
+    expect(new Set(seenBetweenBatches)).toEqual(new Set([1]));
+    expect(await server.countFeatures()).toBe(9_501);
+    // The first of the repeated points is the one kept.
+    expect((await collect(server.scanFeatures())).flat().find((f) => f.latitude === 3)?.name).toBe('f3');
+  });
+
+  it('deletes the rows it already copied when it fails part-way through, and a later import proceeds', async () => {
+    const server = open();
+    await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
+    const importer = open({
+      importBatchRows: 1000,
+      onImportBatch: (copied) => {
+        if (copied === 3000) throw new Error('disk on fire at 3000');
+      },
+    });
+    await expect(importer.insertFeatures(features(10_000))).rejects.toThrow('disk on fire at 3000');
+    expect(await server.countFeatures()).toBe(1);
+    expect(rawState()).toEqual({ rows: 1, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    expect(await server.insertFeatures(features(5))).toEqual({ inserted: 5, duplicates: 0 });
+    expect(await server.countFeatures()).toBe(6);
+  });
+
+  it('refuses a second import while one is in progress, naming it', async () => {
+    const first = open();
+    const second = open();
+    let reachedMiddle!: () => void;
+    const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
+    let carryOn!: () => void;
+    const resume = new Promise<void>((resolve) => (carryOn = resolve));
+    async function* slowInput(): AsyncGenerator<StoredFeature> {
+      yield* features(10);
+      reachedMiddle();
+      await resume;
+      yield* features(10, 10);
+    }
+    const importing = first.insertFeatures(slowInput());
+    await middle;
+    await expect(second.insertFeatures(features(3, 100))).rejects.toThrow(
+      new RegExp(`another import \\(id 1, pid ${process.pid} on ${hostname()}, started .*\\) is writing to this database`),
+    );
+    carryOn();
+    expect(await importing).toEqual({ inserted: 20, duplicates: 0 });
+    expect(await second.insertFeatures(features(3, 100))).toEqual({ inserted: 3, duplicates: 0 });
+  });
+
+  it('gives a scan one view: an import committing during the scan is not seen half-way', async () => {
+    const server = open();
+    await server.insertFeatures(features(100));
+    const scan = server.scanFeatures(10)[Symbol.asyncIterator]();
+    const firstBatch = await scan.next();
+    expect(firstBatch.value).toHaveLength(10);
+    await open().insertFeatures(features(100, 100)); // Sorts after everything the scan has read.
+    let rest = 0;
+    for (let batch = await scan.next(); !batch.done; batch = await scan.next()) rest += batch.value.length;
+    expect(10 + rest).toBe(100);
+    expect(await server.countFeatures()).toBe(200);
+  });
+
+  it('deletes, at the next open, the rows of an import whose process died, and reports it', async () => {
+    const storage = open();
+    await storage.insertFeatures(features(50));
+    await storage.close();
+    // Leave what a killed importer leaves: a pending ledger row and tagged rows between committed ones.
+    const db = new Database(path);
+    const pid = deadPid();
+    db.prepare('INSERT INTO imports (id, host, pid, started_at, heartbeat_at) VALUES (7, ?, ?, ?, ?)').run(hostname(), pid, Date.now(), Date.now());
+    const insert = db.prepare('INSERT INTO features (latitude, longitude, name, import_id) VALUES (?, ?, ?, 7)');
+    for (let i = 0; i < 2_500; i++) insert.run(i, 1, `partial ${i}`);
+    db.close();
+    const removed: AbandonedImport[] = [];
+    const reopened = open({ importBatchRows: 100, onAbandonedImport: (import_) => removed.push(import_) });
+    expect(removed).toEqual([{ id: 7, host: hostname(), pid, startedAt: expect.any(Number), removedFeatures: 2_500 }]);
+    expect(rawState()).toEqual({ rows: 50, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    expect((await collect(reopened.scanFeatures())).flat()).toEqual(features(50).sort((a, b) => a.latitude - b.latitude));
+  });
+
+  it('treats an import with no heartbeat for a minute as abandoned, whatever host it names', async () => {
+    open();
+    const db = new Database(path);
+    const longAgo = Date.now() - 61_000;
+    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('another-host', ?, ?, ?)").run(process.pid, longAgo, longAgo);
+    db.prepare('INSERT INTO features (latitude, longitude, name, import_id) VALUES (1, 1, ?, 1)').run('partial');
+    db.close();
+    const removed: AbandonedImport[] = [];
+    open({ onAbandonedImport: (import_) => removed.push(import_) });
+    expect(removed.map((import_) => [import_.host, import_.removedFeatures])).toEqual([['another-host', 1]]);
+  });
+
+  it('keeps a live import on another host that still beats', async () => {
+    open();
+    const db = new Database(path);
+    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('another-host', 1, ?, ?)").run(Date.now(), Date.now());
+    db.close();
+    const removed: AbandonedImport[] = [];
+    const storage = open({ onAbandonedImport: (import_) => removed.push(import_) });
+    expect(removed).toEqual([]);
+    await expect(storage.insertFeatures(features(1))).rejects.toThrow(/another import \(id 1, pid 1 on another-host/);
+  });
+
+  it('keeps features stored before imports were tracked (a database from before migration 003)', async () => {
+    const oldMigrations = join(directory.path, 'old-migrations');
+    mkdirSync(oldMigrations);
+    for (const file of ['001_features_and_notes.sql', '002_notes_by_created_at.sql']) {
+      copyFileSync(join(MIGRATIONS_DIR, file), join(oldMigrations, file));
+    }
+    const db = new Database(path);
+    applyMigrations(db, oldMigrations);
+    db.prepare("INSERT INTO features (latitude, longitude, name) VALUES (1, 2, 'old')").run();
+    db.close();
+    const storage = open();
+    expect((await collect(storage.scanFeatures())).flat()).toEqual([{ name: 'old', latitude: 1, longitude: 2 }]);
+    expect(await storage.insertFeatures([{ name: 'new', latitude: 1, longitude: 2 }])).toEqual({ inserted: 0, duplicates: 1 });
+  });
+});
+
+describe('routeguide seed killed while copying', () => {
+  it('leaves nothing visible, and the next open deletes what it copied', async () => {
+    ensureBuilt();
+    const storage = open();
+    await storage.insertFeatures([{ name: 'before', latitude: -900_000_000, longitude: 0 }]);
+    const seed = spawn(process.execPath, [BIN, 'seed', '--storage', url, '--synthetic', '400000', '--batch-rows', '200'], {
+      stdio: 'ignore',
+    });
+    const exited = once(seed, 'exit');
+    const watcher = new Database(path, { readonly: true });
+    const copiedRow = watcher.prepare(
+      'SELECT 1 FROM features WHERE import_id IN (SELECT id FROM imports WHERE committed_at IS NULL) LIMIT 1',
+    );
+    try {
+      await waitFor(() => copiedRow.get() !== undefined, 60_000, 'the seed to copy its first batch');
+    } finally {
+      watcher.close();
+    }
+    seed.kill('SIGKILL');
+    await exited;
+    expect(await storage.countFeatures()).toBe(1);
+    const partial = rawState();
+    expect(partial.taggedRows).toBeGreaterThan(0);
+    expect(partial.taggedRows).toBeLessThan(400_000);
+
+    const removed: AbandonedImport[] = [];
+    const reopened = open({ onAbandonedImport: (import_) => removed.push(import_) });
+    expect(removed).toEqual([expect.objectContaining({ pid: seed.pid, removedFeatures: partial.taggedRows })]);
+    expect(rawState()).toEqual({ rows: 1, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    expect(await reopened.countFeatures()).toBe(1);
+  }, 90_000);
+});
