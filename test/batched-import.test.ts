@@ -100,6 +100,26 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     expect(await server.countFeatures()).toBe(6);
   });
 
+  it('stops, and deletes its rows, when another process removed it as abandoned', async () => {
+    const server = open();
+    const importer = open({
+      importBatchRows: 1000,
+      onImportBatch: (copied) => {
+        // What a process on another host does when this import's heartbeat looks stale.
+        if (copied === 2000) {
+          const db = new Database(path);
+          db.prepare('DELETE FROM imports WHERE committed_at IS NULL').run();
+          db.close();
+        }
+      },
+    });
+    await expect(importer.insertFeatures(features(5_000))).rejects.toThrow(
+      /import 1 was removed as abandoned by another process \(it saw no heartbeat for 60 s\); nothing was imported/,
+    );
+    expect(await server.countFeatures()).toBe(0);
+    expect(rawState()).toEqual({ rows: 0, taggedRows: 0, imports: [] });
+  });
+
   it('refuses a second import while one is in progress, naming it', async () => {
     const first = open();
     const second = open();

@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { countStoredFeatures, temporaryDirectory } from './support/servers.js';
@@ -44,6 +47,38 @@ describe('routeguide seed', () => {
     expect(await main(['seed', '--storage', url, path], {})).toBe(1);
     expect(stderr.join('')).toMatch(/^routeguide seed: .*bad\.csv: entry 1 \(line 3\): latitude "95" must be a number of degrees between -90 and 90\n$/);
     expect(await countStoredFeatures(url)).toBe(0);
+  });
+
+  it('says when it removes the rows of an unfinished import, then imports', async () => {
+    const path = join(directory.path, 'crashed.db');
+    const url = `sqlite:${path}`;
+    await main(['seed', '--storage', url, '--synthetic', '10'], {});
+    const db = new Database(path);
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    db.prepare('INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES (?, ?, 0, ?)').run(hostname(), deadPid, Date.now());
+    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (3, 3, 'partial', 2)").run();
+    db.close();
+    expect(await main(['seed', '--storage', url, '--synthetic', '20', '--random-seed', '2'], {})).toBe(0);
+    expect(stderr.join('')).toMatch(
+      new RegExp(`^routeguide seed: removed 1 features left by an unfinished import \\(pid ${deadPid} on .*, started 1970-01-01T00:00:00.000Z\\)\n`),
+    );
+    const [, inserted] = /seeded (\d+) features from 20/.exec(stdout.join(''))!;
+    expect(await countStoredFeatures(url)).toBe(10 + Number(inserted));
+  });
+
+  it('fails with one line while another import into the same database is running', async () => {
+    const path = join(directory.path, 'busy.db');
+    const url = `sqlite:${path}`;
+    await main(['seed', '--storage', url, '--synthetic', '10'], {});
+    const db = new Database(path);
+    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('other-host', 4242, 0, ?)").run(Date.now());
+    db.close();
+    stderr.length = 0;
+    expect(await main(['seed', '--storage', url, '--synthetic', '20'], {})).toBe(1);
+    expect(stderr.join('')).toMatch(
+      /^routeguide seed: another import \(id 2, pid 4242 on other-host, started 1970-01-01T00:00:00.000Z\) is writing to this database; imports run one at a time, so wait for it to finish\n$/,
+    );
+    expect(await countStoredFeatures(url)).toBe(10);
   });
 
   it('refuses both a FILE and --synthetic', async () => {

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { clientCommand, UsageError } from '../client/commands.js';
 import { SeedFileError } from '../import/read-seed-file.js';
 import { ListenError } from '../service/listen-error.js';
+import { ImportAbandonedError, ImportInProgressError } from '../storage/import-ledger.js';
 import { StorageUrlError } from '../storage/open-storage.js';
 import { StorageOpenError } from '../storage/sqlite.js';
 import { seedCommand } from './seed-command.js';
@@ -47,7 +48,14 @@ export async function main(argv: readonly string[], env: Environment): Promise<n
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    if (error instanceof StorageUrlError || error instanceof StorageOpenError || error instanceof SeedFileError || error instanceof ListenError) {
+    if (
+      error instanceof StorageUrlError ||
+      error instanceof StorageOpenError ||
+      error instanceof SeedFileError ||
+      error instanceof ListenError ||
+      error instanceof ImportInProgressError ||
+      error instanceof ImportAbandonedError
+    ) {
       process.stderr.write(`${prefix}: ${error.message}\n`);
       return 1;
     }

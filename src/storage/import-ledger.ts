@@ -18,6 +18,17 @@ export class ImportInProgressError extends Error {
   override readonly name = 'ImportInProgressError';
 }
 
+/** This import's ledger row was removed by another process that took it for abandoned. */
+export class ImportAbandonedError extends Error {
+  override readonly name = 'ImportAbandonedError';
+  constructor(importId: number) {
+    super(
+      `import ${importId} was removed as abandoned by another process (it saw no heartbeat for ` +
+        `${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
+    );
+  }
+}
+
 /** An import that never committed and whose process is gone; its rows were deleted. */
 export interface AbandonedImport {
   readonly id: number;
@@ -165,11 +176,7 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
       const { changes } = db
         .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL')
         .run(Date.now(), Date.now(), id);
-      if (changes !== 1) {
-        throw new Error(
-          `import ${id} was removed as abandoned by another process (no heartbeat for ${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
-        );
-      }
+      if (changes !== 1) throw new ImportAbandonedError(id);
     },
     discard(copiedAny) {
       if (copiedAny) deleteImportFeatures(db, id, batchRows);

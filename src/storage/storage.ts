@@ -31,7 +31,8 @@ export interface Storage {
   countFeatures(): Promise<number>;
 
   /**
-   * Inserts features in one all-or-nothing transaction. A feature whose point already holds one
+   * Inserts features all or nothing: readers see every one of them or none (SQLite writes in short
+   * batches that stay invisible until the import commits). A feature whose point already holds one
    * (stored before, or earlier in the same input) is skipped and counted as a duplicate.
    * If the input throws, nothing is written and the error propagates.
    */
