@@ -70,6 +70,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
         progress.push([copied, total]);
         await server.addNote({ latitude: 1, longitude: 1, message: `between batches at ${copied}` });
         seenBetweenBatches.push(await server.countFeatures());
+        seenBetweenBatches.push((await collect(server.scanFeatures())).flat().length);
       },
     });
     const input = [...features(9_500), ...features(10)]; // The last 10 repeat points already in the input.
@@ -184,6 +185,17 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     const removed: AbandonedImport[] = [];
     open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed.map((import_) => [import_.host, import_.removedFeatures])).toEqual([['another-host', 1]]);
+  });
+
+  it('treats an import that names this process but is not running here as abandoned (a reused pid, as in containers)', async () => {
+    open();
+    const db = new Database(path);
+    db.prepare('INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)').run(hostname(), process.pid, Date.now(), Date.now());
+    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (1, 1, 'partial', 1)").run();
+    db.close();
+    const storage = open();
+    expect(await storage.insertFeatures(features(3))).toEqual({ inserted: 3, duplicates: 0 });
+    expect(rawState()).toEqual({ rows: 3, taggedRows: 0, imports: [{ id: 2, committed: true }] });
   });
 
   it('keeps a live import on another host that still beats', async () => {

@@ -48,15 +48,12 @@ interface PendingRow {
 }
 
 /** Which features a reader sees: those of committed imports that existed when the view was taken. */
-export interface VisibleImports {
+export interface ImportsView {
   /** The highest import id at that moment: later imports are not seen. */
   readonly maxId: number;
-  /** JSON array of the ids pending at that moment: not seen, even if they commit during a scan. */
-  readonly pendingJson: string;
+  /** The ids pending at that moment: not seen, even if they commit while the reader pages on. */
+  readonly pending: readonly number[];
 }
-
-/** The SQL condition (two parameters: maxId, pendingJson) that selects visible features. */
-export const VISIBLE_FEATURE = 'import_id <= ? AND import_id NOT IN (SELECT value FROM json_each(?))';
 
 function processExists(pid: number): boolean {
   try {
@@ -68,20 +65,37 @@ function processExists(pid: number): boolean {
   }
 }
 
+/** Ids of the imports this process is running, so that a dead process's import with our pid is told apart. */
+const runningHere = new Set<number>();
+
 /**
  * Dead when its process is gone (decidable only on this host: SQLite's WAL mode already requires
  * every process to share one host, but containers may not share a pid namespace), or when its
- * heartbeat is older than ABANDONED_AFTER_MS.
+ * heartbeat is older than ABANDONED_AFTER_MS (which also covers a pid reused by another process).
  */
 function isAbandoned(row: PendingRow, now: number): boolean {
-  if (row.host === hostname() && row.pid !== process.pid && !processExists(row.pid)) return true;
+  if (row.host === hostname()) {
+    if (row.pid === process.pid ? !runningHere.has(row.id) : !processExists(row.pid)) return true;
+  }
   return now - row.heartbeat_at > ABANDONED_AFTER_MS;
 }
 
-export function visibleImports(db: Database.Database): VisibleImports {
+export function viewImports(db: Database.Database): ImportsView {
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM imports').pluck().get() as number;
   const pending = db.prepare('SELECT id FROM imports WHERE committed_at IS NULL').pluck().all() as number[];
-  return { maxId, pendingJson: JSON.stringify(pending) };
+  return { maxId, pending };
+}
+
+/**
+ * The SQL condition on `features` that selects what the view sees, with its parameters. Usually no
+ * import is pending, and the condition is one cheap comparison.
+ */
+export function visibleFeatures(view: ImportsView): { readonly sql: string; readonly params: number[] } {
+  if (view.pending.length === 0) return { sql: 'import_id <= ?', params: [view.maxId] };
+  return {
+    sql: `import_id <= ? AND import_id NOT IN (${view.pending.map(() => '?').join(', ')})`,
+    params: [view.maxId, ...view.pending],
+  };
 }
 
 /**
@@ -162,6 +176,7 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
     );
   });
   const id = register.immediate();
+  runningHere.add(id);
   const heartbeat = db.prepare('UPDATE imports SET heartbeat_at = ? WHERE id = ?');
   let lastBeat = now;
   return {
@@ -177,10 +192,12 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
         .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL')
         .run(Date.now(), Date.now(), id);
       if (changes !== 1) throw new ImportAbandonedError(id);
+      runningHere.delete(id);
     },
     discard(copiedAny) {
       if (copiedAny) deleteImportFeatures(db, id, batchRows);
       db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(id);
+      runningHere.delete(id);
     },
   };
 }

@@ -94,12 +94,24 @@ export async function importFeatures(
 ): Promise<InsertSummary> {
   const { importDb, batchRows } = options;
   const ticket = beginImport(options.ledgerDb, batchRows, options.onAbandoned);
-  const heartbeat = setInterval(() => ticket.beat(), HEARTBEAT_MS).unref();
+  // The timer keeps the import alive while it awaits its input; a failure there fails the import.
+  let heartbeatError: unknown;
+  const heartbeat = setInterval(() => {
+    try {
+      ticket.beat();
+    } catch (error) {
+      heartbeatError ??= error;
+    }
+  }, HEARTBEAT_MS).unref();
+  const beat = (): void => {
+    if (heartbeatError !== undefined) throw heartbeatError;
+    ticket.beat();
+  };
   let copiedAny = false;
   try {
     // Cache for the sorted copy into the features B-tree; the staged rows spill to a temp file.
     importDb.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-    const staged = await stage(importDb, input, () => ticket.beat());
+    const staged = await stage(importDb, input, beat);
     importDb.exec(
       `CREATE TEMP TABLE sorted_features AS
        SELECT latitude, longitude, name FROM temp.staged_features ORDER BY latitude, longitude, rowid`,
@@ -121,11 +133,12 @@ export async function importFeatures(
       const last = Math.min(staged, first + batchRows - 1);
       copiedAny = true;
       inserted += copyBatch.immediate(first, last);
-      ticket.beat();
+      beat();
       await options.onBatch?.(last, staged);
       // Between batches the write lock is free: other connections' writes go in here.
       await nextTick();
     }
+    beat();
     ticket.commit();
     return { inserted, duplicates: staged - inserted };
   } catch (error) {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { removeAbandonedImports, visibleImports, VISIBLE_FEATURE, type AbandonedImport } from './import-ledger.js';
+import { removeAbandonedImports, viewImports, visibleFeatures, type AbandonedImport } from './import-ledger.js';
 import { applyMigrations } from './migrations.js';
 import { importFeatures } from './sqlite-import.js';
 import type { InsertSummary, Storage, StoredFeature, StoredNote } from './storage.js';
@@ -77,14 +77,15 @@ function openMigrated(options: SqliteStorageOptions): Database.Database {
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const db = openMigrated(options);
 
-  // Readers see only features of committed imports (see import-ledger.ts).
-  const countStatement = db.prepare(`SELECT count(*) FROM features WHERE ${VISIBLE_FEATURE}`).pluck();
-  const scanStatement = db
-    .prepare(
-      `SELECT latitude, longitude, name FROM features
-       WHERE (latitude, longitude) > (?, ?) AND ${VISIBLE_FEATURE} ORDER BY latitude, longitude LIMIT ?`,
-    )
-    .raw();
+  // Readers see only the features of committed imports (see import-ledger.ts). One read transaction
+  // for the view and the count: with no import pending in it, every row counts.
+  const countAll = db.prepare('SELECT count(*) FROM features').pluck();
+  const countVisible = db.transaction((): number => {
+    const view = viewImports(db);
+    if (view.pending.length === 0) return countAll.get() as number;
+    const visible = visibleFeatures(view);
+    return db.prepare(`SELECT count(*) FROM features WHERE ${visible.sql}`).pluck().get(...visible.params) as number;
+  });
   const addNoteStatement = db.prepare(
     'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
   );
@@ -128,8 +129,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
 
     async countFeatures() {
       assertOpen();
-      const visible = visibleImports(db);
-      return countStatement.get(visible.maxId, visible.pendingJson) as number;
+      return countVisible();
     },
 
     insertFeatures,
@@ -139,15 +139,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       // Keyset paging rather than one open cursor: an open cursor would block note writes
       // on this connection for as long as the scan runs.
       // One view for the whole scan: an import that commits meanwhile is not seen half-way.
-      const visible = visibleImports(db);
+      const visible = visibleFeatures(viewImports(db));
+      const scanStatement = db
+        .prepare(
+          `SELECT latitude, longitude, name FROM features
+           WHERE (latitude, longitude) > (?, ?) AND ${visible.sql} ORDER BY latitude, longitude LIMIT ?`,
+        )
+        .raw();
       let latitude = -Infinity;
       let longitude = -Infinity;
       for (;;) {
-        const rows = scanStatement.all(latitude, longitude, visible.maxId, visible.pendingJson, batchSize) as [
-          number,
-          number,
-          string,
-        ][];
+        const rows = scanStatement.all(latitude, longitude, ...visible.params, batchSize) as [number, number, string][];
         if (rows.length === 0) return;
         const batch = rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
         const last = rows[rows.length - 1]!;
