@@ -109,16 +109,21 @@ async function importInto(
 ): Promise<number> {
   const storageUrl = settings.storage;
   const started = performance.now();
-  // Reading is done when the copy starts: its progress gives way to the copy's.
+  // Once the input is read, its progress gives way to the copy's.
   let writing: Progress | undefined;
   const storage = openStorage(storageUrl, {
     createDirectory: storageUrl === DEFAULT_STORAGE_URL,
     importBatchRows: settings['batch-rows'],
-    onImportBatch: (copied, total) => {
-      if (writing === undefined) {
-        progress.finish();
-        writing = createProgress({ label: 'writing', fraction: (count) => count / total });
+    onImportSorting: (total) => {
+      progress.finish();
+      // Only for an import long enough that someone is watching it.
+      if (performance.now() - started > 2000) {
+        process.stderr.write(`sorting ${total.toLocaleString('en-US')} features by location, then writing them\n`);
       }
+    },
+    onImportBatch: (copied, total) => {
+      // Created at the first batch, so that its rate and ETA leave the sort out.
+      writing ??= createProgress({ label: 'writing', fraction: (count) => count / total });
       writing.updateStep(copied);
     },
     onAbandonedImport: (removed) =>

@@ -24,6 +24,8 @@ export interface SqliteStorageOptions {
   readonly onAbandonedImport?: (removed: AbandonedImport) => void;
   /** Rows per import copy transaction, the longest an import holds the write lock (default 50,000). */
   readonly importBatchRows?: number;
+  /** Called when an import has read its input and starts sorting it, with the number of rows. */
+  readonly onImportSorting?: (total: number) => void;
   /** Called after each committed copy batch of an import, with rows copied so far and the total. */
   readonly onImportBatch?: (copied: number, total: number) => void | Promise<void>;
 }
@@ -115,6 +117,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         ledgerDb: db,
         importDb,
         batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
+        onSorting: options.onImportSorting,
         onBatch: options.onImportBatch,
         onAbandoned: options.onAbandonedImport,
       });
