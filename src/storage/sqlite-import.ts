@@ -25,6 +25,10 @@ export interface ImportOptions {
   readonly onAbandoned?: (removed: AbandonedImport) => void;
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
 function nextTick(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
@@ -139,11 +143,16 @@ export async function importFeatures(
     for (let first = 1; first <= staged; first += batchRows) {
       const last = Math.min(staged, first + batchRows - 1);
       copiedAny = true;
+      const lockedFrom = performance.now();
       inserted += copyBatch.immediate(first, last);
+      const lockedMs = performance.now() - lockedFrom;
       beat();
       await options.onBatch?.(last, staged);
-      // Between batches the write lock is free: other connections' writes go in here.
-      await nextTick();
+      // Leave the lock free for as long as the batch held it. SQLite has no queue for the write lock:
+      // a waiting writer polls (after 1, 2, 5, ... up to 100 ms), and with back-to-back batches it
+      // kept missing the gaps, waiting up to 830 ms at 10M and, over a copy longer than its busy
+      // timeout, it could fail. Half the time free, a poll rarely misses.
+      await sleep(Math.max(1, lockedMs));
     }
     beat();
     ticket.commit();
