@@ -80,6 +80,16 @@ function isAbandoned(row: PendingRow, now: number): boolean {
   return now - row.heartbeat_at > ABANDONED_AFTER_MS;
 }
 
+function pendingImports(db: Database.Database): PendingRow[] {
+  return db
+    .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id')
+    .all() as PendingRow[];
+}
+
+function forgetImport(db: Database.Database, importId: number): void {
+  db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(importId);
+}
+
 export function viewImports(db: Database.Database): ImportsView {
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM imports').pluck().get() as number;
   const pending = db.prepare('SELECT id FROM imports WHERE committed_at IS NULL').pluck().all() as number[];
@@ -128,13 +138,10 @@ export function deleteImportFeatures(db: Database.Database, importId: number, ba
 /** Deletes the rows of every abandoned import (features first, then the ledger row); returns them. */
 export function removeAbandonedImports(db: Database.Database, batchRows: number): AbandonedImport[] {
   const now = Date.now();
-  const pending = db
-    .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id')
-    .all() as PendingRow[];
   const removed: AbandonedImport[] = [];
-  for (const row of pending.filter((candidate) => isAbandoned(candidate, now))) {
+  for (const row of pendingImports(db).filter((candidate) => isAbandoned(candidate, now))) {
     const removedFeatures = deleteImportFeatures(db, row.id, batchRows);
-    db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(row.id);
+    forgetImport(db, row.id);
     removed.push({ id: row.id, host: row.host, pid: row.pid, startedAt: row.started_at, removedFeatures });
   }
   return removed;
@@ -145,6 +152,11 @@ export interface ImportTicket {
   readonly id: number;
   /** Refreshes the heartbeat if HEARTBEAT_MS has passed (cheap to call often). */
   beat(): void;
+  /**
+   * Throws ImportAbandonedError if another process removed this import as abandoned. Run it on the
+   * copying connection inside each copy transaction, so a removed import copies no further batch.
+   */
+  assertPending(connection: Database.Database): void;
   /** Makes the import's features visible, in one short transaction. Throws if it was taken as abandoned. */
   commit(): void;
   /** Deletes the import's row, and first its features if any were copied (a walk of every feature). */
@@ -160,9 +172,7 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
   for (const removed of removeAbandonedImports(db, batchRows)) onAbandoned?.(removed);
   const now = Date.now();
   const register = db.transaction((): number => {
-    const live = db
-      .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id LIMIT 1')
-      .get() as PendingRow | undefined;
+    const [live] = pendingImports(db);
     if (live !== undefined) {
       throw new ImportInProgressError(
         `another import (id ${live.id}, pid ${live.pid} on ${live.host}, started ${new Date(live.started_at).toISOString()}) ` +
@@ -187,16 +197,21 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
       heartbeat.run(at, id);
       lastBeat = at;
     },
+    assertPending(connection) {
+      const pending = connection.prepare('SELECT count(*) FROM main.imports WHERE id = ? AND committed_at IS NULL').pluck();
+      if (pending.get(id) !== 1) throw new ImportAbandonedError(id);
+    },
     commit() {
+      const at = Date.now();
       const { changes } = db
         .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL')
-        .run(Date.now(), Date.now(), id);
+        .run(at, at, id);
       if (changes !== 1) throw new ImportAbandonedError(id);
       runningHere.delete(id);
     },
     discard(copiedAny) {
       if (copiedAny) deleteImportFeatures(db, id, batchRows);
-      db.prepare('DELETE FROM imports WHERE id = ? AND committed_at IS NULL').run(id);
+      forgetImport(db, id);
       runningHere.delete(id);
     },
   };

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { beginImport, HEARTBEAT_MS, ImportAbandonedError, type AbandonedImport } from './import-ledger.js';
+import { beginImport, HEARTBEAT_MS, type AbandonedImport } from './import-ledger.js';
 import type { InsertSummary, StoredFeature } from './storage.js';
 
 /** Staged rows per temp-table commit, and per event-loop yield when the input is asynchronous. */
@@ -130,11 +130,8 @@ export async function importFeatures(
       `INSERT OR IGNORE INTO main.features (latitude, longitude, name, import_id)
        SELECT latitude, longitude, name, ? FROM temp.sorted_features WHERE rowid BETWEEN ? AND ? ORDER BY rowid`,
     );
-    const stillPending = importDb
-      .prepare('SELECT count(*) FROM main.imports WHERE id = ? AND committed_at IS NULL')
-      .pluck();
     const copyBatch = importDb.transaction((first: number, last: number): number => {
-      if (stillPending.get(ticket.id) !== 1) throw new ImportAbandonedError(ticket.id);
+      ticket.assertPending(importDb);
       return copy.run(ticket.id, first, last).changes;
     });
     let inserted = 0;
