@@ -10,7 +10,8 @@ import { applyMigrations, MIGRATIONS_DIR } from '../src/storage/migrations.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage, StoredFeature } from '../src/storage/storage.js';
 import { BIN, ensureBuilt } from './support/build.js';
-import { collect, temporaryDirectory } from './support/servers.js';
+import { captureLog } from './support/captured-log.js';
+import { collect, startTestServer, temporaryDirectory } from './support/servers.js';
 import { waitFor } from './support/wait.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -222,6 +223,31 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     const storage = open();
     expect((await collect(storage.scanFeatures())).flat()).toEqual([{ name: 'old', latitude: 1, longitude: 2 }]);
     expect(await storage.insertFeatures([{ name: 'new', latitude: 1, longitude: 2 }])).toEqual({ inserted: 0, duplicates: 1 });
+  });
+});
+
+describe('serve on a database with an unfinished import', () => {
+  it('deletes its features before loading the index and logs a warning naming it', async () => {
+    const storage = open();
+    await storage.insertFeatures(features(5));
+    await storage.close();
+    const db = new Database(path);
+    const pid = deadPid();
+    db.prepare('INSERT INTO imports (id, host, pid, started_at, heartbeat_at) VALUES (9, ?, ?, 0, ?)').run(hostname(), pid, Date.now());
+    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (77, 77, 'partial', 9)").run();
+    db.close();
+    const captured = captureLog('info');
+    const server = await startTestServer({ storageUrl: url, log: captured.log });
+    try {
+      expect(captured.lines.find((line) => line.msg === 'removed the features of an unfinished import')).toMatchObject({
+        level: 40,
+        import: { id: 9, pid, removedFeatures: 1 },
+      });
+      await expect(server.client.getFeature({ latitude: 77, longitude: 77 })).resolves.toMatchObject({ name: '' });
+      await expect(server.client.getFeature({ latitude: 4, longitude: -4 })).resolves.toMatchObject({ name: 'f4' });
+    } finally {
+      await server.stop();
+    }
   });
 });
 
