@@ -41,12 +41,13 @@ export const seedSettings = {
   },
 } as const;
 
-const USAGE = 'routeguide seed [--storage URL] [--format FORMAT] FILE | routeguide seed [--storage URL] --synthetic N [--random-seed S]';
+const USAGE =
+  'routeguide seed [--storage URL] [--format FORMAT] [--batch-rows N] FILE | routeguide seed [--storage URL] --synthetic N [--random-seed S]';
 
 const SUMMARY = `Imports features, streaming the file; a feature at a point that already holds one is skipped.
 All or nothing: at the first bad record nothing is written, and the error names the entry.
 A server already running on the same database keeps its note writes working during the import,
-and sees the new features after it restarts.`;
+and sees the new features after it restarts. Imports into one database run one at a time.`;
 
 /** Passes features through while reporting progress; stays synchronous for a synchronous source. */
 function* countedSync(features: Iterable<StoredFeature>, progress: Progress, counter: { count: number }) {
