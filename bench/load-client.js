@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteGuideClient } from '../dist/gen/route_guide.js';
+import { percentile } from './percentile.js';
 
 const [target, workloadFile, phase, secondsText, concurrencyText] = process.argv.slice(2);
 const workload = JSON.parse(readFileSync(workloadFile, 'utf8'));
@@ -83,10 +84,6 @@ function routeChat() {
   });
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
-
 const phases = {
   async getFeature() {
     const latencies = [];
@@ -97,7 +94,7 @@ const phases = {
       return 1;
     });
     latencies.sort((a, b) => a - b);
-    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   },
   async listSmall() {
     const { calls, units, seconds: took } = await drive(concurrency, (i) => listFeatures(workload.small[i % workload.small.length]));

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../dist/storage/open-storage.js';
+import { percentile } from './percentile.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
@@ -24,10 +25,6 @@ const n = Number(values.n);
 const work = mkdtempSync(join(tmpdir(), 'routeguide-seed-beside-'));
 const url = `sqlite:${join(work, 'routeguide.db')}`;
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-
-function percentile(sorted, p) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 try {
   const server = openStorage(url);

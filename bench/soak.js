@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { credentials, status } from '@grpc/grpc-js';
 import { RouteGuideClient } from '../dist/gen/route_guide.js';
+import { percentile } from './percentile.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,10 +60,6 @@ function startServer() {
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
   });
-}
-
-function percentile(sorted, p) {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const errors = new Map();

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -12,6 +12,7 @@ import type { Storage, StoredFeature } from '../src/storage/storage.js';
 import { BIN, ensureBuilt } from './support/build.js';
 import { captureLog } from './support/captured-log.js';
 import { collect, startTestServer, temporaryDirectory } from './support/servers.js';
+import { deadPid, leaveUnfinishedImport } from './support/unfinished-import.js';
 import { waitFor } from './support/wait.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -52,11 +53,6 @@ function rawState(): { rows: number; taggedRows: number; imports: { id: number; 
   } finally {
     db.close();
   }
-}
-
-/** A pid that belonged to a process which has exited. */
-function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '']).pid!;
 }
 
 describe('SQLite imports commit in batches, still all or nothing', () => {
@@ -163,12 +159,8 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     await storage.insertFeatures(features(50));
     await storage.close();
     // Leave what a killed importer leaves: a pending ledger row and tagged rows between committed ones.
-    const db = new Database(path);
     const pid = deadPid();
-    db.prepare('INSERT INTO imports (id, host, pid, started_at, heartbeat_at) VALUES (7, ?, ?, ?, ?)').run(hostname(), pid, Date.now(), Date.now());
-    const insert = db.prepare('INSERT INTO features (latitude, longitude, name, import_id) VALUES (?, ?, ?, 7)');
-    for (let i = 0; i < 2_500; i++) insert.run(i, 1, `partial ${i}`);
-    db.close();
+    leaveUnfinishedImport(path, { id: 7, pid, points: Array.from({ length: 2_500 }, (_, i) => [i, 1] as const) });
     const removed: AbandonedImport[] = [];
     const reopened = open({ importBatchRows: 100, onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([{ id: 7, host: hostname(), pid, startedAt: expect.any(Number), removedFeatures: 2_500 }]);
@@ -178,11 +170,8 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
   it('treats an import with no heartbeat for a minute as abandoned, whatever host it names', async () => {
     open();
-    const db = new Database(path);
     const longAgo = Date.now() - 61_000;
-    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('another-host', ?, ?, ?)").run(process.pid, longAgo, longAgo);
-    db.prepare('INSERT INTO features (latitude, longitude, name, import_id) VALUES (1, 1, ?, 1)').run('partial');
-    db.close();
+    leaveUnfinishedImport(path, { host: 'another-host', pid: process.pid, startedAt: longAgo, heartbeatAt: longAgo, points: [[1, 1]] });
     const removed: AbandonedImport[] = [];
     open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed.map((import_) => [import_.host, import_.removedFeatures])).toEqual([['another-host', 1]]);
@@ -190,10 +179,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
   it('treats an import that names this process but is not running here as abandoned (a reused pid, as in containers)', async () => {
     open();
-    const db = new Database(path);
-    db.prepare('INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)').run(hostname(), process.pid, Date.now(), Date.now());
-    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (1, 1, 'partial', 1)").run();
-    db.close();
+    leaveUnfinishedImport(path, { pid: process.pid, points: [[1, 1]] });
     const storage = open();
     expect(await storage.insertFeatures(features(3))).toEqual({ inserted: 3, duplicates: 0 });
     expect(rawState()).toEqual({ rows: 3, taggedRows: 0, imports: [{ id: 2, committed: true }] });
@@ -201,9 +187,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
   it('keeps a live import on another host that still beats', async () => {
     open();
-    const db = new Database(path);
-    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('another-host', 1, ?, ?)").run(Date.now(), Date.now());
-    db.close();
+    leaveUnfinishedImport(path, { host: 'another-host', pid: 1 });
     const removed: AbandonedImport[] = [];
     const storage = open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([]);
@@ -231,11 +215,8 @@ describe('serve on a database with an unfinished import', () => {
     const storage = open();
     await storage.insertFeatures(features(5));
     await storage.close();
-    const db = new Database(path);
     const pid = deadPid();
-    db.prepare('INSERT INTO imports (id, host, pid, started_at, heartbeat_at) VALUES (9, ?, ?, 0, ?)').run(hostname(), pid, Date.now());
-    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (77, 77, 'partial', 9)").run();
-    db.close();
+    leaveUnfinishedImport(path, { id: 9, pid, points: [[77, 77]] });
     const captured = captureLog('info');
     const server = await startTestServer({ storageUrl: url, log: captured.log });
     try {

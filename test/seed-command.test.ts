@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { countStoredFeatures, temporaryDirectory } from './support/servers.js';
+import { deadPid, leaveUnfinishedImport } from './support/unfinished-import.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
 let stdout: string[];
@@ -53,14 +51,11 @@ describe('routeguide seed', () => {
     const path = join(directory.path, 'crashed.db');
     const url = `sqlite:${path}`;
     await main(['seed', '--storage', url, '--synthetic', '10'], {});
-    const db = new Database(path);
-    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-    db.prepare('INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES (?, ?, 0, ?)').run(hostname(), deadPid, Date.now());
-    db.prepare("INSERT INTO features (latitude, longitude, name, import_id) VALUES (3, 3, 'partial', 2)").run();
-    db.close();
+    const pid = deadPid();
+    leaveUnfinishedImport(path, { pid, startedAt: 0, points: [[3, 3]] });
     expect(await main(['seed', '--storage', url, '--synthetic', '20', '--random-seed', '2'], {})).toBe(0);
     expect(stderr.join('')).toMatch(
-      new RegExp(`^routeguide seed: removed 1 features left by an unfinished import \\(pid ${deadPid} on .*, started 1970-01-01T00:00:00.000Z\\)\n`),
+      new RegExp(`^routeguide seed: removed 1 features left by an unfinished import \\(pid ${pid} on .*, started 1970-01-01T00:00:00.000Z\\)\n`),
     );
     const [, inserted] = /seeded (\d+) features from 20/.exec(stdout.join(''))!;
     expect(await countStoredFeatures(url)).toBe(10 + Number(inserted));
@@ -70,9 +65,7 @@ describe('routeguide seed', () => {
     const path = join(directory.path, 'busy.db');
     const url = `sqlite:${path}`;
     await main(['seed', '--storage', url, '--synthetic', '10'], {});
-    const db = new Database(path);
-    db.prepare("INSERT INTO imports (host, pid, started_at, heartbeat_at) VALUES ('other-host', 4242, 0, ?)").run(Date.now());
-    db.close();
+    leaveUnfinishedImport(path, { host: 'other-host', pid: 4242, startedAt: 0 });
     stderr.length = 0;
     expect(await main(['seed', '--storage', url, '--synthetic', '20'], {})).toBe(1);
     expect(stderr.join('')).toMatch(

@@ -56,22 +56,31 @@ export interface RunningRouteGuide {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Loads every stored feature into a new index in one bulk load, batch by batch (no array of all features). */
-export async function loadIndex(storage: Storage): Promise<FeatureIndex> {
+/**
+ * Loads every stored feature into a new index in one bulk load, batch by batch (no array of all
+ * features). `expected` sizes the index up front; it is counted when not given.
+ */
+export async function loadIndex(storage: Storage, expected?: number): Promise<FeatureIndex> {
   const index = new FeatureIndex();
-  await index.loadBatches(storage.scanFeatures(), await storage.countFeatures());
+  await index.loadBatches(storage.scanFeatures(), expected ?? (await storage.countFeatures()));
   return index;
 }
 
-async function seedIfAsked(storage: Storage, options: StartOptions): Promise<void> {
+/**
+ * Seeds from --seed, or from the canonical file when storage is empty (unless --empty). Resolves
+ * with the number of stored features when nothing was seeded, so start-up counts them only once.
+ */
+async function seedIfAsked(storage: Storage, options: StartOptions): Promise<number | undefined> {
   const { log } = options;
   let file = options.seedFile;
   if (file === undefined) {
-    if (options.empty || (await storage.countFeatures()) > 0) return;
+    const stored = await storage.countFeatures();
+    if (options.empty || stored > 0) return stored;
     file = CANONICAL_SEED_FILE;
   }
   const summary = await storage.insertFeatures(readFeatureFile(file).features);
   log.info({ file, ...summary }, 'seeded features');
+  return undefined;
 }
 
 function isRouteGuideCall(path: string): boolean {
@@ -96,9 +105,9 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
   let retention: NoteRetention | undefined;
   try {
     log.info({ storage: options.storageUrl }, 'storage open');
-    await seedIfAsked(storage, options);
+    const stored = await seedIfAsked(storage, options);
     const startedLoading = Date.now();
-    const index = await loadIndex(storage);
+    const index = await loadIndex(storage, stored);
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     const guide = createRouteGuide({ index, storage, replayLimit: options.replayLimit });
     const idleMs = options.streamIdleTimeoutMs ?? 0;

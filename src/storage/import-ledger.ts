@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
  */
 
 /** An import whose process has not touched its row for this long is treated as dead. */
-export const ABANDONED_AFTER_MS = 60_000;
+const ABANDONED_AFTER_MS = 60_000;
 /** How often a live import refreshes its row. */
 export const HEARTBEAT_MS = 5_000;
 
@@ -112,7 +112,7 @@ export function visibleFeatures(view: ImportsView): { readonly sql: string; read
  * Deletes the features of one import, walking the key order in batches so that each transaction
  * holds the write lock briefly. Returns how many were deleted.
  */
-export function deleteImportFeatures(db: Database.Database, importId: number, batchRows: number): number {
+function deleteImportFeatures(db: Database.Database, importId: number, batchRows: number): number {
   const lastKeyOfBatch = db
     .prepare(
       `SELECT latitude, longitude FROM (
