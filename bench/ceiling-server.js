@@ -6,8 +6,8 @@
 // --generated-serializer to use ts-proto's generated one instead.
 // Usage: node bench/ceiling-server.js [--generated-serializer]
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { RouteGuideService } from '../dist/gen/route_guide.js';
-import { serializeFeature } from '../dist/service/feature-wire.js';
+import { RouteGuideService } from '../dist/gen/grpc-js/route_guide.js';
+import { serializeFeature } from '../dist/grpc/feature-encoder.js';
 
 const generated = process.argv.includes('--generated-serializer');
 const service = generated

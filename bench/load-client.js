@@ -3,7 +3,7 @@
 // PHASE: getFeature, listSmall, listLarge, listFull, recordRoute or routeChat.
 import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { RouteGuideClient } from '../dist/gen/route_guide.js';
+import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { percentile } from './percentile.js';
 
 const [target, workloadFile, phase, secondsText, concurrencyText] = process.argv.slice(2);

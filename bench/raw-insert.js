@@ -2,8 +2,8 @@
 // schema (its migrations), one prepared INSERT per row in one transaction, with the pragmas the
 // project's import connection uses. Row generation is not timed. Prints JSON.
 import Database from 'better-sqlite3';
-import { applyMigrations } from '../dist/storage/migrations.js';
-import { syntheticFeatures } from '../dist/import/synthetic-features.js';
+import { applyMigrations } from '../dist/storage/sqlite/migrations.js';
+import { syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
 
 const [path, n, seed] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 1)];
 const rows = [...syntheticFeatures(n, seed)];

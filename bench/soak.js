@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { credentials, status } from '@grpc/grpc-js';
-import { RouteGuideClient } from '../dist/gen/route_guide.js';
+import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { percentile } from './percentile.js';
 
 const { values } = parseArgs({

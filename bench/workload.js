@@ -2,7 +2,7 @@
 // seeded with: GetFeature points, and rectangles with known hit counts (so that the ceiling server
 // can stream exactly as many messages as the real one).
 import { FeatureIndex } from '../dist/index/feature-index.js';
-import { createRandom, syntheticFeatures } from '../dist/import/synthetic-features.js';
+import { createRandom, syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
 
 function square(latitude, longitude, half) {
   return {

@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Point, Rectangle, RouteNote, RouteSummary, Feature } from '../src/gen/route_guide.js';
+import { Point, Rectangle, RouteNote, RouteSummary, Feature } from '../src/gen/messages/route_guide.js';
 import { FeatureIndex } from '../src/index/feature-index.js';
-import { createSilentLogger } from '../src/service/logger.js';
+import { createSilentLogger } from '../src/observability/logger.js';
 import { createRouteGuide, type RouteGuide } from '../src/service/route-guide.js';
-import { listenGrpc, type ListeningServer } from '../src/service/server.js';
+import { listenGrpc, type ListeningServer } from '../src/grpc/server.js';
 import { createMemoryStorage } from '../src/storage/memory.js';
 import type { Storage } from '../src/storage/storage.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';

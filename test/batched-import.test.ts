@@ -5,10 +5,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AbandonedImport } from '../src/storage/import-ledger.js';
-import { applyMigrations, MIGRATIONS_DIR } from '../src/storage/migrations.js';
+import { ImportAbandonedError, removeAbandonedImports, type AbandonedImport } from '../src/storage/sqlite/import-ledger.js';
+import { applyMigrations, MIGRATIONS_DIR } from '../src/storage/sqlite/migrations.js';
 import { openStorage } from '../src/storage/open-storage.js';
-import type { Storage, StoredFeature } from '../src/storage/storage.js';
+import type { Storage, FeatureRecord } from '../src/storage/storage.js';
 import { BIN, ensureBuilt } from './support/build.js';
 import { captureLog } from './support/captured-log.js';
 import { collect, startTestServer, temporaryDirectory } from './support/servers.js';
@@ -35,7 +35,7 @@ function open(options: Parameters<typeof openStorage>[1] = {}): Storage {
   return storage;
 }
 
-function features(count: number, from = 0): StoredFeature[] {
+function features(count: number, from = 0): FeatureRecord[] {
   return Array.from({ length: count }, (_, i) => ({ name: `f${from + i}`, latitude: from + i, longitude: 0 - (from + i) }));
 }
 
@@ -125,7 +125,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
     let carryOn!: () => void;
     const resume = new Promise<void>((resolve) => (carryOn = resolve));
-    async function* slowInput(): AsyncGenerator<StoredFeature> {
+    async function* slowInput(): AsyncGenerator<FeatureRecord> {
       yield* features(10);
       reachedMiddle();
       await resume;
@@ -207,6 +207,115 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     const storage = open();
     expect((await collect(storage.scanFeatures())).flat()).toEqual([{ name: 'old', latitude: 1, longitude: 2 }]);
     expect(await storage.insertFeatures([{ name: 'new', latitude: 1, longitude: 2 }])).toEqual({ inserted: 0, duplicates: 1 });
+  });
+});
+
+describe('an import removed as abandoned while it stalls', () => {
+  /** An importer (batches of 1000) that pauses after the batch bringing it to `stallAt` rows, until resumed. */
+  function stallingImporter(stallAt: number): { importer: Storage; copied: number[]; stalled: Promise<void>; resume: () => void } {
+    const copied: number[] = [];
+    let reached!: () => void;
+    const stalled = new Promise<void>((resolve) => (reached = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const importer = open({
+      importBatchRows: 1000,
+      onImportBatch: async (rows) => {
+        copied.push(rows);
+        if (rows !== stallAt) return;
+        reached();
+        await resumed;
+      },
+    });
+    return { importer, copied, stalled, resume };
+  }
+
+  /**
+   * What another process does when the stalled import's heartbeat looks a minute old: it removes
+   * the import on its own connection. `interruptedAt` stops that removal where a crash could stop it.
+   */
+  function removeAsAbandoned(interruptedAt?: 'after deleting 1000 features' | 'before deleting the ledger row'): void {
+    const db = new Database(path);
+    try {
+      db.prepare('UPDATE imports SET heartbeat_at = heartbeat_at - 120000 WHERE committed_at IS NULL').run();
+      if (interruptedAt === 'after deleting 1000 features') {
+        db.exec(`CREATE TEMP TABLE deleted (n INTEGER NOT NULL);
+          INSERT INTO temp.deleted VALUES (0);
+          CREATE TEMP TRIGGER stop_half_way BEFORE DELETE ON main.features BEGIN
+            SELECT RAISE(ABORT, 'removal interrupted') WHERE (SELECT n FROM temp.deleted) >= 1000;
+            UPDATE temp.deleted SET n = n + 1;
+          END`);
+      } else if (interruptedAt === 'before deleting the ledger row') {
+        db.exec(`CREATE TEMP TRIGGER stop_before_row BEFORE DELETE ON main.imports BEGIN
+            SELECT RAISE(ABORT, 'removal interrupted');
+          END`);
+      }
+      if (interruptedAt === undefined) expect(removeAbandonedImports(db, 1000)).toEqual([expect.objectContaining({ id: 2 })]);
+      else expect(() => removeAbandonedImports(db, 1000)).toThrow('removal interrupted');
+    } finally {
+      db.close();
+    }
+  }
+
+  const before = features(5, 10_000);
+  let server: Storage;
+  beforeEach(async () => {
+    server = open();
+    await server.insertFeatures(before);
+  });
+
+  async function expectOnlyTheFeaturesFromBefore(): Promise<void> {
+    expect(await server.countFeatures()).toBe(5);
+    expect((await collect(server.scanFeatures())).flat()).toEqual(before);
+  }
+
+  it('fails when it resumes, copying no further batch and leaving nothing behind', async () => {
+    const { importer, copied, stalled, resume } = stallingImporter(2000);
+    const importing = importer.insertFeatures(features(5000));
+    await stalled;
+    removeAsAbandoned();
+    resume();
+    await expect(importing).rejects.toBeInstanceOf(ImportAbandonedError);
+    expect(copied).toEqual([1000, 2000]);
+    expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    await expectOnlyTheFeaturesFromBefore();
+  });
+
+  it('copies no further batch when the removal stopped half-way through its features', async () => {
+    const { importer, copied, stalled, resume } = stallingImporter(2000);
+    const importing = importer.insertFeatures(features(5000));
+    await stalled;
+    removeAsAbandoned('after deleting 1000 features');
+    expect(rawState().taggedRows).toBe(1000);
+    await expectOnlyTheFeaturesFromBefore();
+    resume();
+    await expect(importing).rejects.toBeInstanceOf(ImportAbandonedError);
+    expect(copied).toEqual([1000, 2000]);
+    expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    await expectOnlyTheFeaturesFromBefore();
+  });
+
+  it('refuses to commit when the removal deleted its features but stopped before its ledger row', async () => {
+    const { importer, copied, stalled, resume } = stallingImporter(5000); // The last batch: commit comes next.
+    const importing = importer.insertFeatures(features(5000));
+    await stalled;
+    removeAsAbandoned('before deleting the ledger row');
+    expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }, { id: 2, committed: false }] });
+    await expectOnlyTheFeaturesFromBefore();
+    resume();
+    await expect(importing).rejects.toBeInstanceOf(ImportAbandonedError);
+    expect(copied).toEqual([1000, 2000, 3000, 4000, 5000]);
+    expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }] });
+    await expectOnlyTheFeaturesFromBefore();
+  });
+
+  it('is finished by the next open when the removal was cut short, even though the import still beats', async () => {
+    leaveUnfinishedImport(path, { id: 7, host: 'another-host', pid: 1, abandonedAt: Date.now(), points: [[1, 1], [2, 2]] });
+    await expectOnlyTheFeaturesFromBefore();
+    const removed: AbandonedImport[] = [];
+    open({ onAbandonedImport: (import_) => removed.push(import_) });
+    expect(removed).toEqual([{ id: 7, host: 'another-host', pid: 1, startedAt: expect.any(Number), removedFeatures: 2 }]);
+    expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }] });
   });
 });
 

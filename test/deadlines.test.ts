@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Rectangle } from '../src/gen/route_guide.js';
+import { Rectangle } from '../src/gen/messages/route_guide.js';
 import { captureLog } from './support/captured-log.js';
 import { openStalledCall } from './support/stalled-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';

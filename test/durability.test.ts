@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
-import type { RouteNote } from '../src/gen/route_guide.js';
+import type { RouteNote } from '../src/gen/messages/route_guide.js';
 import { startServerProcess } from './support/cli.js';
 import { collect, temporaryDirectory } from './support/servers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureIndex } from '../src/index/feature-index.js';
-import { syntheticFeatures } from '../src/import/synthetic-features.js';
+import { syntheticFeatures } from '../src/feature-files/synthetic-features.js';
 
 describe('FeatureIndex columns and names', () => {
   it('finds the features inside a box, edges included, with their names intact', () => {

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FeatureIndex, type Box } from '../src/index/feature-index.js';
-import type { StoredFeature } from '../src/storage/storage.js';
+import type { FeatureRecord } from '../src/storage/storage.js';
 
-const key = (f: StoredFeature) => `${f.latitude},${f.longitude}`;
-const sorted = (features: Iterable<StoredFeature>) => [...features].map(key).sort();
+const key = (f: FeatureRecord) => `${f.latitude},${f.longitude}`;
+const sorted = (features: Iterable<FeatureRecord>) => [...features].map(key).sort();
 
-function bruteForce(features: readonly StoredFeature[], box: Box): StoredFeature[] {
+function bruteForce(features: readonly FeatureRecord[], box: Box): FeatureRecord[] {
   return features.filter(
     (f) =>
       f.latitude >= box.minLatitude &&

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Feature } from '../src/gen/route_guide.js';
-import { serializeFeature } from '../src/service/feature-wire.js';
+import { Feature } from '../src/gen/messages/route_guide.js';
+import { serializeFeature } from '../src/grpc/feature-encoder.js';
 
 const int32 = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(0, -1, 1, 127, 128, -(2 ** 31), 2 ** 31 - 1));
 const feature = fc.record({

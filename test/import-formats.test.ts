@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatOf, readFeatureFile } from '../src/import/feature-file.js';
-import { SeedFileError } from '../src/import/read-seed-file.js';
-import type { StoredFeature } from '../src/storage/storage.js';
+import { FeatureFileError } from '../src/feature-files/feature-file.js';
+import { formatOf, readFeatureFile } from '../src/feature-files/read-feature-file.js';
+import type { FeatureRecord } from '../src/geo/feature.js';
 import { collect, temporaryDirectory } from './support/servers.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -18,7 +18,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function read(path: string, format?: 'json' | 'geojson' | 'csv'): Promise<StoredFeature[]> {
+function read(path: string, format?: 'json' | 'geojson' | 'csv'): Promise<FeatureRecord[]> {
   return collect(readFeatureFile(path, format).features);
 }
 
@@ -44,9 +44,9 @@ describe('JSON (route_guide_db.json shape)', () => {
     await expect(read(path)).rejects.toThrow(/bad\.json: entry 321: location\.latitude: 900000001 is out of range/);
   });
 
-  it('reports malformed JSON as a SeedFileError', async () => {
+  it('reports malformed JSON as a FeatureFileError', async () => {
     const path = file('broken.json', '[{"location": {"latitude": 1, "longitude": 2}, "name": "a"},');
-    await expect(read(path)).rejects.toBeInstanceOf(SeedFileError);
+    await expect(read(path)).rejects.toBeInstanceOf(FeatureFileError);
   });
 });
 

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFeatureFile } from '../src/import/feature-file.js';
+import { readFeatureFile } from '../src/feature-files/read-feature-file.js';
 import { openStorage } from '../src/storage/open-storage.js';
-import type { Storage, StoredFeature } from '../src/storage/storage.js';
+import type { Storage, FeatureRecord } from '../src/storage/storage.js';
 import { collect, temporaryDirectory } from './support/servers.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -22,7 +22,7 @@ function open(url: string, options: Parameters<typeof openStorage>[1] = {}): Sto
   return storage;
 }
 
-async function all(storage: Storage): Promise<StoredFeature[]> {
+async function all(storage: Storage): Promise<FeatureRecord[]> {
   return (await collect(storage.scanFeatures())).flat();
 }
 
@@ -65,7 +65,7 @@ describe('SQLite import beside a running server', () => {
     const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
     let carryOn!: () => void;
     const resume = new Promise<void>((resolve) => (carryOn = resolve));
-    async function* input(): AsyncGenerator<StoredFeature> {
+    async function* input(): AsyncGenerator<FeatureRecord> {
       for (let i = 0; i < 60_000; i++) {
         if (i === 30_000) {
           reachedMiddle();

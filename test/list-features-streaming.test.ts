@@ -1,8 +1,8 @@
 import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Feature } from '../src/gen/route_guide.js';
+import type { Feature } from '../src/gen/messages/route_guide.js';
 import type { Box } from '../src/index/feature-index.js';
-import { syntheticFeatures } from '../src/import/synthetic-features.js';
+import { syntheticFeatures } from '../src/feature-files/synthetic-features.js';
 import { startTestServer, type TestServer } from './support/servers.js';
 
 const TOTAL = 200_000;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createSilentLogger } from '../src/service/logger.js';
-import { startNoteRetention } from '../src/service/note-retention.js';
+import { createSilentLogger } from '../src/observability/logger.js';
+import { startNoteRetention } from '../src/app/note-retention.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage } from '../src/storage/storage.js';
 import { temporaryDirectory } from './support/servers.js';

@@ -2,18 +2,18 @@ import { status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../src/client/client.js';
-import { Point, Rectangle, RouteNote } from '../src/gen/route_guide.js';
+import { Point, Rectangle, RouteNote } from '../src/gen/messages/route_guide.js';
 import { FeatureIndex } from '../src/index/feature-index.js';
-import { createSilentLogger } from '../src/service/logger.js';
+import { createSilentLogger } from '../src/observability/logger.js';
 import { createRouteGuide } from '../src/service/route-guide.js';
-import { listenGrpc, type ListeningServer } from '../src/service/server.js';
+import { listenGrpc, type ListeningServer } from '../src/grpc/server.js';
 import { createMemoryStorage } from '../src/storage/memory.js';
-import type { StoredFeature } from '../src/storage/storage.js';
+import type { FeatureRecord } from '../src/storage/storage.js';
 import { RawClient } from './support/raw-client.js';
 import { referenceDistance } from './support/reference.js';
 import { collect } from './support/servers.js';
 
-async function serve(features: StoredFeature[]): Promise<ListeningServer> {
+async function serve(features: FeatureRecord[]): Promise<ListeningServer> {
   const index = new FeatureIndex();
   index.load(features);
   return listenGrpc({
@@ -73,7 +73,7 @@ describe('properties over real connections', () => {
 
   describe('on one server', () => {
     let server: ListeningServer;
-    const stored: StoredFeature[] = Array.from({ length: 50 }, (_, i) => ({ latitude: i * 10000000, longitude: -i * 10000000, name: `f${i}` }));
+    const stored: FeatureRecord[] = Array.from({ length: 50 }, (_, i) => ({ latitude: i * 10000000, longitude: -i * 10000000, name: `f${i}` }));
     beforeAll(async () => {
       server = await serve(stored);
     });

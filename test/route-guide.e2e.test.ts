@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Point, RouteNote } from '../src/gen/route_guide.js';
+import type { Point, RouteNote } from '../src/gen/messages/route_guide.js';
 import { canonical, referenceDistance } from './support/reference.js';
 import { collect, startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
 

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureIndex } from '../src/index/feature-index.js';
-import { haversineMetres, toInt32Metres } from '../src/service/distance.js';
+import { haversineMetres, toInt32Metres } from '../src/geo/distance.js';
+import { CallAborted } from '../src/service/errors.js';
 import { createRouteGuide } from '../src/service/route-guide.js';
 import { createMemoryStorage } from '../src/storage/memory.js';
 import { referenceDistance } from './support/reference.js';
+
+/** A call that nobody cancels. */
+const live = { signal: new AbortController().signal };
 
 async function* from<T>(items: T[], between?: () => void): AsyncGenerator<T> {
   for (const item of items) {
@@ -23,7 +27,7 @@ function guideWithClock(start = 1_000_000) {
 describe('RouteGuide logic (in process, memory storage)', () => {
   it('RecordRoute reports whole seconds from the call start to the end of the stream', async () => {
     const { guide, advance } = guideWithClock();
-    const summary = await guide.recordRoute(from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => advance(1_400)));
+    const summary = await guide.recordRoute(from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => advance(1_400)), live);
     expect(summary.elapsedTime).toBe(2);
     expect(summary.featureCount).toBe(1);
   });
@@ -36,7 +40,7 @@ describe('RouteGuide logic (in process, memory storage)', () => {
     const legs = haversineMetres(points[0]!, points[1]!);
     expect(legs).toBeGreaterThan(0.5);
     expect(legs).toBeLessThan(1);
-    const summary = await guide.recordRoute(from(points));
+    const summary = await guide.recordRoute(from(points), live);
     expect(summary.distance).toBe(Math.trunc(legs * 3));
     expect(summary.distance).toBe(referenceDistance(points));
   });
@@ -52,8 +56,34 @@ describe('RouteGuide logic (in process, memory storage)', () => {
       async (note) => {
         sent.push(note.message);
       },
+      live,
     );
     expect(sent).toEqual(['a']);
+  });
+
+  it('RouteChat stops at the next note once the call is aborted: nothing more is stored or sent', async () => {
+    const storage = createMemoryStorage();
+    const guide = createRouteGuide({ index: new FeatureIndex(), storage, replayLimit: 10 });
+    const call = new AbortController();
+    const sent: string[] = [];
+    const notes = from(
+      [
+        { location: { latitude: 2, longitude: 2 }, message: 'first' },
+        { location: { latitude: 2, longitude: 2 }, message: 'after the abort' },
+      ],
+      () => call.abort(),
+    );
+    const chat = guide.routeChat(notes, async (note) => void sent.push(note.message), { signal: call.signal });
+    await expect(chat).rejects.toBeInstanceOf(CallAborted);
+    expect(sent).toEqual([]);
+    expect((await storage.notesAt(2, 2, 10)).map((note) => note.message)).toEqual(['first']);
+  });
+
+  it('RecordRoute rejects with CallAborted, not a summary, when the call is aborted mid-route', async () => {
+    const { guide } = guideWithClock();
+    const call = new AbortController();
+    const route = from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => call.abort());
+    await expect(guide.recordRoute(route, { signal: call.signal })).rejects.toBeInstanceOf(CallAborted);
   });
 });
 

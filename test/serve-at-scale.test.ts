@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticFeatures } from '../src/import/synthetic-features.js';
+import { syntheticFeatures } from '../src/feature-files/synthetic-features.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import { collect, startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
-import type { RouteNote } from '../src/gen/route_guide.js';
+import type { RouteNote } from '../src/gen/messages/route_guide.js';
 import { ensureBuilt } from './support/build.js';
 import { startServe, type ServeProcess } from './support/serve-process.js';
 import { createHealthClient } from './support/grpc-tools.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { createMemoryStorage } from '../src/storage/memory.js';
-import { openSqliteStorage } from '../src/storage/sqlite.js';
+import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 import { describeStorageContract } from './support/storage-contract.js';
 import { temporaryDirectory } from './support/servers.js';
 

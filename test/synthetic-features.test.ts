@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticFeatures } from '../src/import/synthetic-features.js';
-import { MAX_LATITUDE_E7, MAX_LONGITUDE_E7 } from '../src/service/validation.js';
+import { syntheticFeatures } from '../src/feature-files/synthetic-features.js';
+import { MAX_LATITUDE_E7, MAX_LONGITUDE_E7 } from '../src/geo/e7.js';
 
 describe('synthetic features', () => {
   it('are the same for the same seed and differ for another', () => {

@@ -1,6 +1,6 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientCredentialsFrom, serverCredentialsFrom } from '../src/cli/tls-files.js';
+import { clientCredentialsFrom, serverTlsFrom } from '../src/cli/tls-files.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
 import { createCertificates, type Certificates } from './support/certificates.js';
 import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
@@ -24,12 +24,12 @@ describe('TLS and mTLS', () => {
   afterAll(() => directory.remove());
 
   async function serveTls(mutual: boolean): Promise<TestServer> {
-    const serverCredentials = serverCredentialsFrom('test', {
+    const tls = serverTlsFrom('test', {
       'tls-cert': certificates.serverCert,
       'tls-key': certificates.serverKey,
       ...(mutual ? { 'tls-client-ca': certificates.caCert } : {}),
     });
-    server = await startTestServer({ credentials: serverCredentials });
+    server = await startTestServer({ tls });
     return server;
   }
 

@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import { clientCommand, UsageError } from '../client/commands.js';
-import { SeedFileError } from '../import/read-seed-file.js';
-import { ListenError } from '../service/listen-error.js';
-import { ImportAbandonedError, ImportInProgressError } from '../storage/import-ledger.js';
+import { ListenError } from '../common/listen-error.js';
+import { FeatureFileError } from '../feature-files/feature-file.js';
+import { ImportAbandonedError, ImportInProgressError } from '../storage/sqlite/import-ledger.js';
 import { StorageUrlError } from '../storage/open-storage.js';
-import { StorageOpenError } from '../storage/sqlite.js';
+import { StorageOpenError } from '../storage/sqlite/options.js';
+import { clientCommand, UsageError } from './client-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { SettingsError, type Environment } from './settings.js';
@@ -13,7 +13,7 @@ const USAGE = `usage: routeguide <command> [options]
 
 commands:
   serve     serve RouteGuide over gRPC (routeguide serve --help)
-  seed      import features from a route_guide_db.json-shaped file (routeguide seed --help)
+  seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
 
 Every --flag-name also reads the environment variable ROUTEGUIDE_FLAG_NAME; a flag beats it.`;
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[], env: Environment): Promise<n
     if (
       error instanceof StorageUrlError ||
       error instanceof StorageOpenError ||
-      error instanceof SeedFileError ||
+      error instanceof FeatureFileError ||
       error instanceof ListenError ||
       error instanceof ImportInProgressError ||
       error instanceof ImportAbandonedError

@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
-import { FEATURE_FORMATS, readFeatureFile } from '../import/feature-file.js';
-import { syntheticFeatures } from '../import/synthetic-features.js';
-import { openStorage } from '../storage/open-storage.js';
-import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite.js';
-import type { StoredFeature } from '../storage/storage.js';
+import { DEFAULT_STORAGE_URL, openAppStorage } from '../app/app-storage.js';
+import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file.js';
+import { readFeatureFile } from '../feature-files/read-feature-file.js';
+import { syntheticFeatures } from '../feature-files/synthetic-features.js';
+import type { FeatureRecord } from '../geo/feature.js';
+import type { Storage } from '../storage/storage.js';
+import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite/options.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
-import { DEFAULT_STORAGE_URL } from './serve-command.js';
 import { choiceSetting, helpText, integerSetting, parseCommandLine, textSetting, type Environment } from './settings.js';
 
 export const seedSettings = {
@@ -50,14 +51,14 @@ A server already running on the same database keeps its note writes working duri
 and sees the new features after it restarts. Imports into one database run one at a time.`;
 
 /** Passes features through while reporting progress; stays synchronous for a synchronous source. */
-function* countedSync(features: Iterable<StoredFeature>, progress: Progress, counter: { count: number }) {
+function* countedSync(features: Iterable<FeatureRecord>, progress: Progress, counter: { count: number }) {
   for (const feature of features) {
     progress.update(++counter.count);
     yield feature;
   }
 }
 
-async function* countedAsync(features: AsyncIterable<StoredFeature>, progress: Progress, counter: { count: number }) {
+async function* countedAsync(features: AsyncIterable<FeatureRecord>, progress: Progress, counter: { count: number }) {
   for await (const feature of features) {
     progress.update(++counter.count);
     yield feature;
@@ -80,7 +81,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
 
   const counter = { count: 0 };
   let source: string;
-  let features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>;
+  let features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>;
   if (synthetic) {
     const total = settings.synthetic;
     source = `${total} synthetic features (seed ${settings['random-seed']})`;
@@ -98,41 +99,50 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
   features = countedAsync(opened.features, progress, counter);
-  return importInto(settings, source, features, counter, progress);
+  return importInto(settings, source, features, counter, progress, opened);
 }
 
 async function importInto(
   settings: { readonly storage: string; readonly 'batch-rows': number },
   source: string,
-  features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>,
+  features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
   counter: { count: number },
   progress: Progress,
+  file?: FeatureFile,
 ): Promise<number> {
   const storageUrl = settings.storage;
   const started = performance.now();
   // Once the input is read, its progress gives way to the copy's.
   let writing: Progress | undefined;
-  const storage = openStorage(storageUrl, {
-    createDirectory: storageUrl === DEFAULT_STORAGE_URL,
-    importBatchRows: settings['batch-rows'],
-    onImportSorting: (total) => {
-      progress.finish();
-      // Only for an import long enough that someone is watching it.
-      if (performance.now() - started > 2000) {
-        process.stderr.write(`sorting ${total.toLocaleString('en-US')} features by location, then writing them\n`);
-      }
-    },
-    onImportBatch: (copied, total) => {
-      // Created at the first batch, so that its rate and ETA leave the sort out.
-      writing ??= createProgress({ label: 'writing', fraction: (count) => count / total });
-      writing.updateStep(copied);
-    },
-    onAbandonedImport: (removed) =>
-      process.stderr.write(
-        `routeguide seed: removed ${removed.removedFeatures} features left by an unfinished import ` +
-          `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
-      ),
-  });
+  const open = (): Storage =>
+    openAppStorage(storageUrl, {
+      importBatchRows: settings['batch-rows'],
+      onImportSorting: (total) => {
+        progress.finish();
+        // Only for an import long enough that someone is watching it.
+        if (performance.now() - started > 2000) {
+          process.stderr.write(`sorting ${total.toLocaleString('en-US')} features by location, then writing them\n`);
+        }
+      },
+      onImportBatch: (copied, total) => {
+        // Created at the first batch, so that its rate and ETA leave the sort out.
+        writing ??= createProgress({ label: 'writing', fraction: (count) => count / total });
+        writing.updateStep(copied);
+      },
+      onAbandonedImport: (removed) =>
+        process.stderr.write(
+          `routeguide seed: removed ${removed.removedFeatures} features left by an unfinished import ` +
+            `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
+        ),
+    });
+  let storage: Storage;
+  try {
+    storage = open();
+  } catch (error) {
+    // The file is open already: do not leave it open behind a storage that failed to open.
+    file?.close();
+    throw error;
+  }
   try {
     const { inserted, duplicates } = await storage.insertFeatures(features);
     progress.finish();
@@ -148,6 +158,7 @@ async function importInto(
     writing?.finish();
     throw error;
   } finally {
+    file?.close();
     await storage.close();
   }
 }

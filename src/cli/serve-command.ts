@@ -1,7 +1,10 @@
-import { routeGrpcJsLogs } from '../service/grpc-js-logs.js';
-import { createLogger } from '../service/logger.js';
-import { DEFAULT_LIMITS } from '../service/limits.js';
-import { startRouteGuide } from '../service/start.js';
+import { DEFAULT_STORAGE_URL } from '../app/app-storage.js';
+import { startRouteGuide } from '../app/start-route-guide.js';
+import { formatHostPort } from '../common/host-port.js';
+import { INT32_MAX } from '../geo/int32.js';
+import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
+import { DEFAULT_LIMITS } from '../grpc/limits.js';
+import { createLogger } from '../observability/logger.js';
 import {
   booleanSetting,
   choiceSetting,
@@ -16,11 +19,7 @@ import {
   textSetting,
   type Environment,
 } from './settings.js';
-import { serverCredentialsFrom } from './tls-files.js';
-
-export const DEFAULT_STORAGE_URL = 'sqlite:./data/routeguide.db';
-
-const INT32_MAX = 2_147_483_647;
+import { serverTlsFrom } from './tls-files.js';
 
 export const serveSettings = {
   storage: {
@@ -33,7 +32,7 @@ export const serveSettings = {
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
   seed: {
     schema: optionalTextSetting(),
-    description: 'import this route_guide_db.json-shaped file at start (duplicates skipped)',
+    description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
     defaultText: 'none; an empty storage is seeded from seed/route_guide_db.json',
     valueName: 'FILE',
   },
@@ -136,13 +135,12 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     return 2;
   }
   // Read and check the TLS files before anything starts, so a bad one stops start-up with one line.
-  const credentials = serverCredentialsFrom(COMMAND, settings);
+  const tls = serverTlsFrom(COMMAND, settings);
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
   routeGrpcJsLogs(log);
   const running = await startRouteGuide({
     storageUrl: settings.storage,
-    createStorageDirectory: settings.storage === DEFAULT_STORAGE_URL,
     synchronous: settings.synchronous,
     host: settings.host,
     port: settings.port,
@@ -150,7 +148,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     empty: settings.empty,
     replayLimit: settings['replay-limit'],
     log,
-    credentials,
+    tls,
     limits: {
       maxMessageBytes: settings['max-message-size'],
       maxConcurrentStreams: settings['max-concurrent-streams'],
@@ -162,7 +160,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     metricsPort: settings['metrics-port'],
     metricsHost: settings['metrics-host'],
   });
-  const address = `${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
+  const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
     let signals = 0;
@@ -187,7 +185,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  log.info({ address, storage: settings.storage, features: running.index.size, tls: credentials !== undefined }, 'serving');
+  log.info({ address, storage: settings.storage, features: running.index.size, tls: tls !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
 }

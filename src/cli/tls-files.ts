@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ServerTls } from '../common/tls.js';
 import { SettingsError } from './settings.js';
 
 /** Reads a PEM file named by a setting; a failure is a one-line SettingsError naming the setting. */
@@ -28,8 +29,8 @@ export interface ServerTlsFiles {
   readonly 'tls-client-ca'?: string;
 }
 
-/** Server credentials from --tls-cert/--tls-key (TLS) and --tls-client-ca (mTLS); undefined for plaintext. */
-export function serverCredentialsFrom(command: string, files: ServerTlsFiles): ServerCredentials | undefined {
+/** The server's TLS material from --tls-cert/--tls-key (TLS) and --tls-client-ca (mTLS); undefined for plaintext. */
+export function serverTlsFrom(command: string, files: ServerTlsFiles): ServerTls | undefined {
   const { 'tls-cert': certFile, 'tls-key': keyFile, 'tls-client-ca': clientCaFile } = files;
   if (certFile === undefined && keyFile === undefined) {
     if (clientCaFile !== undefined) {
@@ -43,9 +44,9 @@ export function serverCredentialsFrom(command: string, files: ServerTlsFiles): S
   const cert = readPem(command, 'tls-cert', certFile);
   const key = readPem(command, 'tls-key', keyFile);
   checkPem(command, '--tls-cert/--tls-key', { cert, key });
-  const clientCa = clientCaFile === undefined ? null : readPem(command, 'tls-client-ca', clientCaFile);
+  const clientCa = clientCaFile === undefined ? undefined : readPem(command, 'tls-client-ca', clientCaFile);
   if (clientCa) checkPem(command, '--tls-client-ca', { ca: clientCa });
-  return ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
+  return { cert, key, clientCa };
 }
 
 export interface ClientTlsFiles {

@@ -7,14 +7,8 @@ import {
   type ClientOptions,
   type ClientWritableStream,
 } from '@grpc/grpc-js';
-import {
-  RouteGuideClient as GeneratedClient,
-  type Feature,
-  type Point,
-  type Rectangle,
-  type RouteNote,
-  type RouteSummary,
-} from '../gen/route_guide.js';
+import type { Feature, Point, Rectangle, RouteNote, RouteSummary } from '../gen/messages/route_guide.js';
+import { RouteGuideClient as GeneratedClient } from '../gen/grpc-js/route_guide.js';
 
 export interface RouteGuideClientOptions {
   /** Plaintext when omitted. */
@@ -43,13 +37,17 @@ function callOptions(settings: CallSettings | undefined): Partial<CallOptions> {
   return settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
 }
 
-/** Writes every message with backpressure, then half-closes; errors cancel the call. */
-async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | AsyncIterable<T>): Promise<void> {
+/**
+ * Writes every message with backpressure, then half-closes; errors cancel the call. Stops taking
+ * messages once `stop` fires (the server has ended the call), so an endless input is not read on.
+ */
+async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | AsyncIterable<T>, stop?: AbortSignal): Promise<void> {
   try {
     for await (const message of messages) {
+      if (stop?.aborted) return;
       if (!call.write(message)) await once(call, 'drain');
     }
-    call.end();
+    if (!stop?.aborted) call.end();
   } catch (error) {
     call.cancel();
     throw error;
@@ -82,7 +80,8 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
 
     routeChat(notes, settings) {
       const call = raw.routeChat(callOptions(settings));
-      const pumping = pump(call, notes);
+      const ended = new AbortController();
+      const pumping = pump(call, notes, ended.signal);
       // A failing input cancels the call, which ends the iteration below with CANCELLED; surface the
       // input's own error instead.
       let inputError: unknown;
@@ -94,6 +93,8 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
           for await (const note of call) yield note as RouteNote;
         } catch (error) {
           throw inputError ?? error;
+        } finally {
+          ended.abort();
         }
         if (inputError) throw inputError;
       })();

@@ -1,5 +1,5 @@
 import RBush from 'rbush';
-import type { StoredFeature } from '../storage/storage.js';
+import type { FeatureRecord } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
 
 /** An inclusive box in E7 units, already normalised (min <= max on each axis). */
@@ -38,7 +38,7 @@ function createIdTree(columns: FeatureColumns): RBush<number> {
   return tree;
 }
 
-function storedFeature(name: string, latitude: number, longitude: number): StoredFeature {
+function storedFeature(name: string, latitude: number, longitude: number): FeatureRecord {
   return { name, latitude, longitude };
 }
 
@@ -72,7 +72,7 @@ export class FeatureIndex {
    * features by point). Into an empty index this builds the tree in one pass; otherwise each
    * feature is inserted and points already indexed are skipped.
    */
-  load(features: readonly StoredFeature[]): void {
+  load(features: readonly FeatureRecord[]): void {
     if (this.size > 0) {
       for (const feature of features) this.insert(feature);
       return;
@@ -86,7 +86,7 @@ export class FeatureIndex {
    * Bulk-loads an empty index from batches (as Storage.scanFeatures yields them), copying each batch
    * into the columns as it arrives so that no batch outlives its turn. `expected` presizes the columns.
    */
-  async loadBatches(batches: AsyncIterable<readonly StoredFeature[]>, expected = 0): Promise<void> {
+  async loadBatches(batches: AsyncIterable<readonly FeatureRecord[]>, expected = 0): Promise<void> {
     if (this.size > 0) throw new Error('loadBatches needs an empty index');
     this.columns.reserve(expected);
     for await (const batch of batches) {
@@ -103,7 +103,7 @@ export class FeatureIndex {
   }
 
   /** Adds one feature; returns false (and changes nothing) if its point already holds one. */
-  insert(feature: StoredFeature): boolean {
+  insert(feature: FeatureRecord): boolean {
     if (this.findId(feature.latitude, feature.longitude) !== -1) return false;
     this.tree.insert(this.columns.push(feature.name, feature.latitude, feature.longitude));
     return true;
@@ -115,7 +115,7 @@ export class FeatureIndex {
   }
 
   /** The feature at exactly this point, in O(log n). */
-  at(latitude: number, longitude: number): StoredFeature | undefined {
+  at(latitude: number, longitude: number): FeatureRecord | undefined {
     const id = this.findId(latitude, longitude);
     return id === -1 ? undefined : this.feature(id);
   }
@@ -126,7 +126,7 @@ export class FeatureIndex {
    * yielded, so a caller that needs another shape (a protobuf Feature) gets it without an
    * intermediate object per hit.
    */
-  within(box: Box): Generator<StoredFeature, void, undefined>;
+  within(box: Box): Generator<FeatureRecord, void, undefined>;
   within<T>(box: Box, make: (name: string, latitude: number, longitude: number) => T): Generator<T, void, undefined>;
   *within<T>(
     box: Box,
@@ -158,7 +158,7 @@ export class FeatureIndex {
     }
   }
 
-  private feature(id: number): StoredFeature {
+  private feature(id: number): FeatureRecord {
     return { name: this.columns.name(id), latitude: this.columns.latitude(id), longitude: this.columns.longitude(id) };
   }
 

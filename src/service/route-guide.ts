@@ -1,7 +1,10 @@
-import type { Feature, Point, RouteNote, RouteSummary } from '../gen/route_guide.js';
+import type { Feature, RouteNote, RouteSummary } from '../gen/messages/route_guide.js';
+import { haversineMetres, toInt32Metres } from '../geo/distance.js';
+import type { PointE7 } from '../geo/feature.js';
+import { INT32_MAX } from '../geo/int32.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import type { Storage } from '../storage/storage.js';
-import { haversineMetres, INT32_MAX, toInt32Metres } from './distance.js';
+import { throwIfAborted } from './errors.js';
 import type { ValidPoint, ValidRectangle, ValidRouteNote } from './validation.js';
 
 export interface RouteGuideDependencies {
@@ -13,19 +16,27 @@ export interface RouteGuideDependencies {
   readonly now?: () => number;
 }
 
+/** What a call brings besides its messages. */
+export interface CallContext {
+  /** Fires when the call is over for the client: cancelled, past its deadline, or ended by shutdown. */
+  readonly signal: AbortSignal;
+}
+
 /**
- * The RouteGuide logic, free of gRPC: inputs are already validated, outputs are plain messages.
- * The transport adapter (grpc-handlers.ts) owns validation, backpressure, cancellation and status.
+ * The RouteGuide logic, free of any transport: inputs are validated messages, outputs are plain
+ * messages, and cancellation arrives as the context's AbortSignal (the logic then throws CallAborted).
+ * Transports own decoding, backpressure, deadlines and status mapping.
  */
 export interface RouteGuide {
   getFeature(point: ValidPoint): Feature;
+  /** Lazily, so that a transport streams any number of hits holding one at a time. */
   listFeatures(rectangle: ValidRectangle): Iterable<Feature>;
-  recordRoute(points: AsyncIterable<ValidPoint>): Promise<RouteSummary>;
+  recordRoute(points: AsyncIterable<ValidPoint>, context: CallContext): Promise<RouteSummary>;
   /**
    * For each note: store it, then `send` the notes stored earlier at its location, oldest first.
    * Storing first means a note is kept even if the client stops reading the replies.
    */
-  routeChat(notes: AsyncIterable<ValidRouteNote>, send: (note: RouteNote) => Promise<void>): Promise<void>;
+  routeChat(notes: AsyncIterable<ValidRouteNote>, send: (note: RouteNote) => Promise<void>, context: CallContext): Promise<void>;
 }
 
 function toFeature(name: string, latitude: number, longitude: number): Feature {
@@ -53,18 +64,20 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       return index.within(box, toFeature);
     },
 
-    async recordRoute(points) {
+    async recordRoute(points, { signal }) {
       const startedAt = now();
       let pointCount = 0;
       let featureCount = 0;
       let distance = 0;
-      let previous: Point | undefined;
+      let previous: PointE7 | undefined;
       for await (const point of points) {
+        throwIfAborted(signal);
         pointCount++;
         if (index.has(point.latitude, point.longitude)) featureCount++;
         if (previous) distance += haversineMetres(previous, point);
         previous = point;
       }
+      throwIfAborted(signal);
       return {
         pointCount: Math.min(pointCount, INT32_MAX),
         featureCount: Math.min(featureCount, INT32_MAX),
@@ -73,12 +86,14 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       };
     },
 
-    async routeChat(notes, send) {
+    async routeChat(notes, send, { signal }) {
       for await (const note of notes) {
+        throwIfAborted(signal);
         const { latitude, longitude } = note.location;
         const earlierNotes = await storage.notesAt(latitude, longitude, replayLimit);
         await storage.addNote({ latitude, longitude, message: note.message });
         for (const earlier of earlierNotes) {
+          throwIfAborted(signal);
           await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
         }
       }

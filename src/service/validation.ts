@@ -1,18 +1,10 @@
 import { z } from 'zod';
+import { pointSchema } from '../geo/point-schema.js';
 import { invalidArgument } from './errors.js';
-import { MalformedRequest } from './wire.js';
+import { MalformedRequest } from './malformed-request.js';
 
-/** E7 limits: degrees x 10^7, inclusive. */
-export const MAX_LATITUDE_E7 = 900_000_000;
-export const MAX_LONGITUDE_E7 = 1_800_000_000;
 /** The longest RouteChat message accepted, in UTF-8 bytes. An empty message is allowed. */
 export const MAX_NOTE_BYTES = 1024;
-
-function coordinate(limit: number) {
-  return z.number().refine((value) => Number.isInteger(value) && value >= -limit && value <= limit, {
-    error: (issue) => `${String(issue.input)} is out of range; must be an integer between -${limit} and ${limit}`,
-  });
-}
 
 function requiredMessage(what: string) {
   return {
@@ -21,10 +13,7 @@ function requiredMessage(what: string) {
   };
 }
 
-export const pointSchema = z.object({
-  latitude: coordinate(MAX_LATITUDE_E7),
-  longitude: coordinate(MAX_LONGITUDE_E7),
-});
+export { pointSchema };
 
 export const rectangleSchema = z.object({
   lo: z.object(pointSchema.shape, requiredMessage('a Rectangle needs both lo and hi')),

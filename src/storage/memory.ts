@@ -1,18 +1,39 @@
-import { pointKey } from './point-key.js';
-import type { InsertSummary, Storage, StoredFeature, StoredNote } from './storage.js';
+import { pointKey } from '../geo/point-key.js';
+import { createSerialQueue } from './serial-queue.js';
+import type { InsertSummary, Storage, FeatureRecord, StoredNote } from './storage.js';
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
 export type MemoryStorageOptions = Record<string, never>;
 
 /** A process-local backend: for tests, demos and throwaway servers. */
 export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storage {
-  const features = new Map<string, StoredFeature>();
+  const features = new Map<string, FeatureRecord>();
   // Each note keeps the time it was added, for pruneNotes.
   const notes = new Map<string, (StoredNote & { readonly createdAt: number })[]>();
-  let closed = false;
+  // One insert at a time, so that one never stages against features another is about to write.
+  const inserts = createSerialQueue();
+  let closing: Promise<void> | undefined;
 
   function assertOpen(): void {
-    if (closed) throw new Error('memory storage is closed');
+    if (closing !== undefined) throw new Error('memory storage is closed');
+  }
+
+  async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
+    // Queued inserts that had not started when close() began are refused here.
+    assertOpen();
+    // Stage everything first so that a failing input leaves the map untouched.
+    const staged = new Map<string, FeatureRecord>();
+    let duplicates = 0;
+    for await (const feature of input) {
+      const key = pointKey(feature.latitude, feature.longitude);
+      if (features.has(key) || staged.has(key)) {
+        duplicates++;
+        continue;
+      }
+      staged.set(key, { name: feature.name, latitude: feature.latitude, longitude: feature.longitude });
+    }
+    for (const [key, feature] of staged) features.set(key, feature);
+    return { inserted: staged.size, duplicates };
   }
 
   return {
@@ -25,25 +46,12 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
 
     async insertFeatures(input) {
       assertOpen();
-      // Stage everything first so that a failing input leaves the map untouched.
-      const staged = new Map<string, StoredFeature>();
-      let duplicates = 0;
-      for await (const feature of input) {
-        const key = pointKey(feature.latitude, feature.longitude);
-        if (features.has(key) || staged.has(key)) {
-          duplicates++;
-          continue;
-        }
-        staged.set(key, { name: feature.name, latitude: feature.latitude, longitude: feature.longitude });
-      }
-      for (const [key, feature] of staged) features.set(key, feature);
-      const summary: InsertSummary = { inserted: staged.size, duplicates };
-      return summary;
+      return inserts.run(() => insertNow(input));
     },
 
     async *scanFeatures(batchSize = 10_000) {
       assertOpen();
-      let batch: StoredFeature[] = [];
+      let batch: FeatureRecord[] = [];
       for (const feature of features.values()) {
         batch.push(feature);
         if (batch.length >= batchSize) {
@@ -85,8 +93,10 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
       return deleted;
     },
 
-    async close() {
-      closed = true;
+    close() {
+      // Waits for the insert in flight; the ones queued behind it are refused by insertNow.
+      closing ??= inserts.idle();
+      return closing;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createMemoryStorage } from './memory.js';
-import { openSqliteStorage, type SqliteStorageOptions } from './sqlite.js';
+import type { SqliteStorageOptions } from './sqlite/options.js';
+import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
 export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>'] as const;

@@ -4,12 +4,9 @@
  * Coordinates are E7 integers: degrees multiplied by 10^7 and rounded.
  */
 
-/** A named place at one point. The name may be empty; the point is its key. */
-export interface StoredFeature {
-  readonly name: string;
-  readonly latitude: number;
-  readonly longitude: number;
-}
+import type { FeatureRecord } from '../geo/feature.js';
+
+export type { FeatureRecord };
 
 /** A RouteChat note as stored. */
 export interface StoredNote {
@@ -36,10 +33,10 @@ export interface Storage {
    * (stored before, or earlier in the same input) is skipped and counted as a duplicate.
    * If the input throws, nothing is written and the error propagates.
    */
-  insertFeatures(features: Iterable<StoredFeature> | AsyncIterable<StoredFeature>): Promise<InsertSummary>;
+  insertFeatures(features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary>;
 
   /** Every stored feature, in batches, for loading the index. */
-  scanFeatures(batchSize?: number): AsyncIterable<readonly StoredFeature[]>;
+  scanFeatures(batchSize?: number): AsyncIterable<readonly FeatureRecord[]>;
 
   /** Stores a note durably (as the backend defines durability) before resolving. */
   addNote(note: StoredNote): Promise<void>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Point } from '../../src/gen/route_guide.js';
+import type { Point } from '../../src/gen/messages/route_guide.js';
 
 /** The canonical database, read independently of the code under test. */
 export const canonical: { location: Point; name: string }[] = JSON.parse(

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
-import { createSilentLogger } from '../../src/service/logger.js';
+import { createSilentLogger } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { startRouteGuide, type RunningRouteGuide, type StartOptions } from '../../src/service/start.js';
+import { startRouteGuide, type RunningRouteGuide, type StartOptions } from '../../src/app/start-route-guide.js';
 
 /** A temporary directory removed by the returned cleanup. */
 export function temporaryDirectory(prefix = 'routeguide-test-'): { path: string; remove(): void } {

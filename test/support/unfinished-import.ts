@@ -16,6 +16,8 @@ export interface UnfinishedImport {
   readonly startedAt?: number;
   /** Now unless given. */
   readonly heartbeatAt?: number;
+  /** Set when a removal as abandoned marked the row and was cut short before deleting it. */
+  readonly abandonedAt?: number;
   /** Points of the rows it had copied, each tagged with its id. */
   readonly points?: readonly (readonly [number, number])[];
 }
@@ -34,6 +36,10 @@ export function leaveUnfinishedImport(path: string, unfinished: UnfinishedImport
         .run(unfinished.id ?? null, unfinished.host ?? hostname(), unfinished.pid, unfinished.startedAt ?? now, unfinished.heartbeatAt ?? now)
         .lastInsertRowid,
     );
+    // Only when asked: databases from before migration 004 have no such column.
+    if (unfinished.abandonedAt !== undefined) {
+      db.prepare('UPDATE imports SET abandoned_at = ? WHERE id = ?').run(unfinished.abandonedAt, id);
+    }
     const insert = db.prepare('INSERT INTO features (latitude, longitude, name, import_id) VALUES (?, ?, ?, ?)');
     db.transaction(() => {
       for (const [latitude, longitude] of unfinished.points ?? []) insert.run(latitude, longitude, 'partial', id);

@@ -1,0 +1,44 @@
+import { CANONICAL_SEED_FILE } from '../feature-files/feature-file.js';
+import { readFeatureFile } from '../feature-files/read-feature-file.js';
+import { FeatureIndex } from '../index/feature-index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Storage } from '../storage/storage.js';
+
+/**
+ * Loads every stored feature into a new index in one bulk load, batch by batch (no array of all
+ * features). `expected` sizes the index up front; it is counted when not given.
+ */
+export async function loadIndex(storage: Storage, expected?: number): Promise<FeatureIndex> {
+  const index = new FeatureIndex();
+  await index.loadBatches(storage.scanFeatures(), expected ?? (await storage.countFeatures()));
+  return index;
+}
+
+export interface SeedOptions {
+  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
+  readonly seedFile?: string;
+  /** Do not seed an empty storage from the canonical file. */
+  readonly empty?: boolean;
+  readonly log: Logger;
+}
+
+/**
+ * Seeds from `seedFile`, or from the canonical file when storage is empty (unless `empty`). Resolves
+ * with the number of stored features when nothing was seeded, so start-up counts them only once.
+ */
+export async function seedIfAsked(storage: Storage, options: SeedOptions): Promise<number | undefined> {
+  let file = options.seedFile;
+  if (file === undefined) {
+    const stored = await storage.countFeatures();
+    if (options.empty || stored > 0) return stored;
+    file = CANONICAL_SEED_FILE;
+  }
+  const opened = readFeatureFile(file);
+  try {
+    const summary = await storage.insertFeatures(opened.features);
+    options.log.info({ file, ...summary }, 'seeded features');
+    return undefined;
+  } finally {
+    opened.close();
+  }
+}

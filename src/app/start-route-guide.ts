@@ -1,0 +1,129 @@
+import type { ServerTls } from '../common/tls.js';
+import { DEFAULT_LIMITS, limitChannelOptions, type ServerLimits } from '../grpc/limits.js';
+import { observeCalls } from '../grpc/observe-calls.js';
+import { listenGrpc, type ListeningServer } from '../grpc/server.js';
+import { isRouteGuideCall } from '../grpc/service-definition.js';
+import { streamIdleTimeout } from '../grpc/stream-idle-timeout.js';
+import type { FeatureIndex } from '../index/feature-index.js';
+import { logCalls } from '../observability/call-log.js';
+import type { CallObserver } from '../observability/call-observer.js';
+import { countNoteWrites } from '../observability/count-note-writes.js';
+import type { Logger } from '../observability/logger.js';
+import { listenMetrics, type MetricsServer } from '../observability/metrics-server.js';
+import { createServiceMetrics, type ServiceMetrics } from '../observability/metrics.js';
+import { createRouteGuide } from '../service/route-guide.js';
+import type { Storage } from '../storage/storage.js';
+import { openAppStorage } from './app-storage.js';
+import { loadIndex, seedIfAsked } from './load-features.js';
+import { startNoteRetention, type NoteRetention } from './note-retention.js';
+
+export interface StartOptions {
+  readonly storageUrl: string;
+  readonly synchronous?: 'normal' | 'full';
+  readonly host: string;
+  readonly port: number;
+  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
+  readonly seedFile?: string;
+  /** Do not seed an empty storage from the canonical file. */
+  readonly empty?: boolean;
+  readonly replayLimit: number;
+  readonly log: Logger;
+  /** TLS or mTLS; plaintext when omitted. */
+  readonly tls?: ServerTls;
+  readonly limits?: Partial<ServerLimits>;
+  /** End streams that make no progress for this long; 0 or omitted: never. */
+  readonly streamIdleTimeoutMs?: number;
+  /** Delete notes older than this in the background; omitted: keep forever. */
+  readonly notesMaxAgeMs?: number;
+  /** Serve Prometheus metrics on this port (0 picks a free one); omitted: no metrics. */
+  readonly metricsPort?: number;
+  /** Where the metrics listen; the gRPC host when omitted. */
+  readonly metricsHost?: string;
+}
+
+export interface RunningRouteGuide {
+  readonly host: string;
+  readonly port: number;
+  readonly storage: Storage;
+  readonly index: FeatureIndex;
+  readonly server: ListeningServer;
+  /** The metrics port, when metrics are served. */
+  readonly metricsPort?: number;
+  /** Background note pruning, when --notes-max-age is set. */
+  readonly retention?: NoteRetention;
+  /** Graceful stop: see ListeningServer.shutdown; then stops pruning, closes storage and the metrics server. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * The composition root, and the only one: opens storage, seeds it if asked or empty, loads the
+ * index, starts the gRPC transport, metrics and note retention, reports SERVING, and owns the
+ * shutdown sequence.
+ */
+export async function startRouteGuide(options: StartOptions): Promise<RunningRouteGuide> {
+  const { log } = options;
+  const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
+  const opened = openAppStorage(options.storageUrl, {
+    synchronous: options.synchronous,
+    onMigrated: (names) => {
+      if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
+    },
+    onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
+  });
+  const storage = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
+  let server: ListeningServer | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let retention: NoteRetention | undefined;
+  try {
+    log.info({ storage: options.storageUrl }, 'storage open');
+    const stored = await seedIfAsked(storage, options);
+    const startedLoading = Date.now();
+    const index = await loadIndex(storage, stored);
+    log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
+    const guide = createRouteGuide({ index, storage, replayLimit: options.replayLimit });
+    const idleMs = options.streamIdleTimeoutMs ?? 0;
+    const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
+    server = await listenGrpc({
+      guide,
+      log,
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      channelOptions: limitChannelOptions({ ...DEFAULT_LIMITS, ...options.limits }),
+      // The idle timeout is outermost, so the status it sends is logged and counted.
+      interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isRouteGuideCall)] : [])],
+    });
+    if (options.notesMaxAgeMs !== undefined) {
+      retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
+    }
+    if (metrics) {
+      metrics.setSources({ featuresIndexed: () => index.size, streamsOpen: server.openStreams });
+      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!);
+      log.info({ port: metricsServer.port }, 'metrics at /metrics');
+    }
+    server.health.set('SERVING');
+    const listening = server;
+    return {
+      host: options.host,
+      port: server.port,
+      storage,
+      index,
+      server,
+      metricsPort: metricsServer?.port,
+      retention,
+      async stop(graceMs) {
+        await listening.shutdown(graceMs);
+        await retention?.stop();
+        await storage.close();
+        log.info('storage closed');
+        await metricsServer?.close();
+      },
+    };
+  } catch (error) {
+    server?.server.forceShutdown();
+    await retention?.stop();
+    await metricsServer?.close();
+    await storage.close();
+    throw error;
+  }
+}

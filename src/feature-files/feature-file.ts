@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import type { FeatureRecord } from '../geo/feature.js';
+
+/** The formats a feature file can have, named by its extension or by `--format`. */
+export const FEATURE_FORMATS = ['json', 'geojson', 'csv'] as const;
+export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
+
+/** The canonical 100-feature database shipped with the project (the tutorials' route_guide_db.json). */
+export const CANONICAL_SEED_FILE = fileURLToPath(new URL('../../seed/route_guide_db.json', import.meta.url));
+
+/** A feature file that cannot be read or imported; the message names the file, the entry and the problem. */
+export class FeatureFileError extends Error {
+  override readonly name = 'FeatureFileError';
+}
+
+/** A feature file being read: the features, validated one by one, and how far into the file the reader is. */
+export interface FeatureFile {
+  /** Throws FeatureFileError naming the entry and the problem at the first bad record. */
+  readonly features: AsyncIterable<FeatureRecord>;
+  bytesRead(): number;
+  /** Closes the file early, for a caller that will not iterate the features to the end (or at all). */
+  close(): void;
+}

@@ -1,0 +1,50 @@
+import type { Server, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { ROUTE_GUIDE_SERVICE_NAME } from './service-definition.js';
+
+/** The service names health answers for: the whole server ('') and RouteGuide itself. */
+export const HEALTH_SERVICES = ['', ROUTE_GUIDE_SERVICE_NAME] as const;
+
+export interface Health {
+  /** Sets every service's status, pushing it to open Watch streams. */
+  set(status: ServingStatus): void;
+  /** Pushes NOT_SERVING to open Watch streams, then ends them (OK), so they never hold shutdown up. */
+  stopServing(): void;
+}
+
+/** `grpc.health.v1.Health` on `server`, starting NOT_SERVING until the caller says otherwise. */
+export function addHealth(server: Pick<Server, 'addService'>): Health {
+  const implementation = new HealthImplementation(
+    Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING' as ServingStatus])),
+  );
+  const watches = new Set<ServerWritableStream<unknown, unknown>>();
+  // grpc-health-check never ends a Watch stream; wrap its handler to keep track of them.
+  implementation.addToServer({
+    addService(definition, handlers: UntypedServiceImplementation) {
+      const watch = handlers.watch as (call: ServerWritableStream<unknown, unknown>) => void;
+      server.addService(definition, {
+        ...handlers,
+        watch(call: ServerWritableStream<unknown, unknown>) {
+          watches.add(call);
+          call.on('cancelled', () => watches.delete(call));
+          watch(call);
+        },
+      });
+    },
+  });
+  let stopped = false;
+  const set = (status: ServingStatus): void => {
+    if (stopped) return;
+    for (const name of HEALTH_SERVICES) implementation.setStatus(name, status);
+  };
+  return {
+    set,
+    stopServing() {
+      set('NOT_SERVING');
+      stopped = true;
+      for (const call of watches) call.end();
+      watches.clear();
+    },
+  };
+}
+

@@ -1,0 +1,129 @@
+import { nextTurn } from '../../common/event-loop.js';
+import { openConnection, openMigrated } from './connection.js';
+import { viewImports, visibleFeatures } from './import-ledger.js';
+import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
+import { importFeatures } from './import.js';
+import type { InsertSummary, Storage, FeatureRecord, StoredNote } from '../storage.js';
+
+const PRUNES_PER_BATCH = 5_000;
+
+/** Opens (creating if needed) and migrates a SQLite database. */
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  const db = openMigrated(options);
+
+  // Readers see only the features of committed imports (see import-ledger.ts). One read transaction
+  // for the view and the count: with no import pending in it, every row counts.
+  const countAll = db.prepare('SELECT count(*) FROM features').pluck();
+  const countVisible = db.transaction((): number => {
+    const view = viewImports(db);
+    if (view.pending.length === 0) return countAll.get() as number;
+    const visible = visibleFeatures(view);
+    return db.prepare(`SELECT count(*) FROM features WHERE ${visible.sql}`).pluck().get(...visible.params) as number;
+  });
+  const addNoteStatement = db.prepare(
+    'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const notesAtStatement = db.prepare(
+    `SELECT latitude, longitude, message FROM (
+       SELECT id, latitude, longitude, message FROM notes
+       WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
+     ) ORDER BY id`,
+  );
+  // In batches, so that pruning a large backlog never holds the write lock for long.
+  const pruneStatement = db.prepare(
+    `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
+  );
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error(`SQLite storage ${options.path} is closed`);
+  }
+
+  async function insertFeatures(
+    input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
+  ): Promise<InsertSummary> {
+    assertOpen();
+    const importDb = openConnection(options);
+    try {
+      return await importFeatures(input, {
+        ledgerDb: db,
+        importDb,
+        batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
+        onSorting: options.onImportSorting,
+        onBatch: options.onImportBatch,
+        onAbandoned: options.onAbandonedImport,
+      });
+    } finally {
+      // Closing drops the temp tables and their files.
+      importDb.close();
+    }
+  }
+
+  return {
+    scheme: 'sqlite',
+
+    async countFeatures() {
+      assertOpen();
+      return countVisible();
+    },
+
+    insertFeatures,
+
+    async *scanFeatures(batchSize = 10_000) {
+      assertOpen();
+      // Keyset paging rather than one open cursor: an open cursor would block note writes
+      // on this connection for as long as the scan runs.
+      // One view for the whole scan: an import that commits meanwhile is not seen half-way.
+      const visible = visibleFeatures(viewImports(db));
+      const scanStatement = db
+        .prepare(
+          `SELECT latitude, longitude, name FROM features
+           WHERE (latitude, longitude) > (?, ?) AND ${visible.sql} ORDER BY latitude, longitude LIMIT ?`,
+        )
+        .raw();
+      let latitude = -Infinity;
+      let longitude = -Infinity;
+      for (;;) {
+        const rows = scanStatement.all(latitude, longitude, ...visible.params, batchSize) as [number, number, string][];
+        if (rows.length === 0) return;
+        const batch = rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
+        const last = rows[rows.length - 1]!;
+        latitude = last[0];
+        longitude = last[1];
+        yield batch;
+        if (rows.length < batchSize) return;
+      }
+    },
+
+    async addNote(note: StoredNote) {
+      assertOpen();
+      addNoteStatement.run(note.latitude, note.longitude, note.message, Date.now());
+    },
+
+    async notesAt(latitude, longitude, limit) {
+      assertOpen();
+      if (limit <= 0) return [];
+      return notesAtStatement.all(latitude, longitude, limit) as StoredNote[];
+    },
+
+    async pruneNotes(cutoff) {
+      let deleted = 0;
+      for (;;) {
+        assertOpen();
+        const { changes } = pruneStatement.run(cutoff);
+        deleted += changes;
+        if (changes < PRUNES_PER_BATCH) return deleted;
+        // Let calls in flight write between batches.
+        await nextTurn();
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Fold the WAL back into the main file so the database is one self-contained file at rest.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}
