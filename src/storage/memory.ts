@@ -56,6 +56,8 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
         batch.push(feature);
         if (batch.length >= batchSize) {
           yield batch;
+          // The scan pauses at each batch: once closed, it stops there.
+          assertOpen();
           batch = [];
         }
       }

@@ -31,11 +31,20 @@ export interface Storage {
    * Inserts features all or nothing: readers see every one of them or none (SQLite writes in short
    * batches that stay invisible until the import commits). A feature whose point already holds one
    * (stored before, or earlier in the same input) is skipped and counted as a duplicate.
-   * If the input throws, nothing is written and the error propagates.
+   * If the input (synchronous or not) throws, nothing is written and the error propagates.
+   *
+   * Concurrent calls on one Storage run one after the other, in call order: the input of a later
+   * call is not read until the earlier ones have settled, so the first call keeps a point both
+   * inputs hold and the later one counts it as a duplicate. A failed call does not hold up the next.
+   * (SQLite: an import by another process, or another Storage, on the same database is not waited
+   * for; this rejects with ImportInProgressError instead.)
    */
   insertFeatures(features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary>;
 
-  /** Every stored feature, in batches, for loading the index. */
+  /**
+   * Every stored feature, in batches, for loading the index. A scan in progress when close()
+   * begins stops with the closed error when it is asked for its next batch.
+   */
   scanFeatures(batchSize?: number): AsyncIterable<readonly FeatureRecord[]>;
 
   /** Stores a note durably (as the backend defines durability) before resolving. */
@@ -45,10 +54,19 @@ export interface Storage {
   notesAt(latitude: number, longitude: number, limit: number): Promise<StoredNote[]>;
 
   /**
-   * Deletes every note stored before `cutoff` (milliseconds since the epoch, by the backend's
-   * clock when the note was added) and resolves with how many were deleted. For note retention.
+   * Deletes every note stored before `cutoff` (milliseconds since the epoch, compared with the
+   * backend's clock when the note was added) and resolves with how many were deleted; the others
+   * stay, in their order. For note retention. A prune in progress when close() begins may stop at
+   * its next batch with the closed error (SQLite prunes in batches).
    */
   pruneNotes(cutoff: number): Promise<number>;
 
+  /**
+   * Closes the storage. From the moment it is called, every method rejects with an error saying
+   * the storage is closed. It resolves after the insert in flight has finished; inserts queued
+   * behind that one, not yet started, reject with the closed error. Calling it again is harmless
+   * and resolves when the first call does. (Do not await it from inside an import's own hooks:
+   * it would wait for itself.)
+   */
   close(): Promise<void>;
 }

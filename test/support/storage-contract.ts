@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Storage, StoredFeature } from '../../src/storage/storage.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Storage, FeatureRecord } from '../../src/storage/storage.js';
 
 /**
  * The storage contract, written once and run unchanged against every backend.
@@ -12,16 +12,18 @@ export function describeStorageContract(
 ): void {
   describe(`Storage contract: ${backend}`, () => {
     let storage: Storage;
-    const feature = (latitude: number, longitude: number, name = `f ${latitude},${longitude}`): StoredFeature => ({
+    const feature = (latitude: number, longitude: number, name = `f ${latitude},${longitude}`): FeatureRecord => ({
       latitude,
       longitude,
       name,
     });
-    const all = async (s: Storage): Promise<StoredFeature[]> => {
-      const out: StoredFeature[] = [];
+    const all = async (s: Storage): Promise<FeatureRecord[]> => {
+      const out: FeatureRecord[] = [];
       for await (const batch of s.scanFeatures(3)) out.push(...batch);
       return out.sort((a, b) => a.latitude - b.latitude || a.longitude - b.longitude);
     };
+    const messagesAt = async (latitude: number, longitude: number): Promise<string[]> =>
+      (await storage.notesAt(latitude, longitude, 100)).map((note) => note.message);
 
     beforeEach(() => {
       storage = open();
@@ -108,6 +110,108 @@ export function describeStorageContract(
       expect((await storage.notesAt(4, 4, 1))[0]?.message).toBe(message);
     });
 
+    it('writes nothing when a synchronous input throws part way, and the error propagates', async () => {
+      await storage.insertFeatures([feature(9, 9)]);
+      function* failing(): Generator<FeatureRecord> {
+        yield feature(1, 1);
+        yield feature(2, 2);
+        throw new Error('entry 2: bad record');
+      }
+      await expect(storage.insertFeatures(failing())).rejects.toThrow('entry 2: bad record');
+      expect(await all(storage)).toEqual([feature(9, 9)]);
+      expect(await storage.countFeatures()).toBe(1);
+    });
+
+    it('runs concurrent inserts one after the other in call order: the first keeps a point both hold', async () => {
+      const first = pausedInput([feature(1, 1, 'first')], [feature(2, 2)]);
+      const firstInsert = storage.insertFeatures(first.input);
+      await first.paused;
+      const secondInsert = storage.insertFeatures([feature(1, 1, 'second'), feature(3, 3)]);
+      first.release();
+      expect(await Promise.all([firstInsert, secondInsert])).toEqual([
+        { inserted: 2, duplicates: 0 },
+        { inserted: 1, duplicates: 1 },
+      ]);
+      expect(await storage.countFeatures()).toBe(3);
+      expect(await all(storage)).toEqual([feature(1, 1, 'first'), feature(2, 2), feature(3, 3)]);
+    });
+
+    it('does not let a failed insert hold up the one queued behind it', async () => {
+      function* failing(): Generator<FeatureRecord> {
+        yield feature(1, 1, 'failed');
+        throw new Error('entry 1: bad record');
+      }
+      const failed = storage.insertFeatures(failing());
+      const next = storage.insertFeatures([feature(1, 1, 'next')]);
+      await expect(failed).rejects.toThrow('entry 1: bad record');
+      expect(await next).toEqual({ inserted: 1, duplicates: 0 });
+      expect(await all(storage)).toEqual([feature(1, 1, 'next')]);
+    });
+
+    it('prunes the notes stored before the cutoff, says how many, and keeps the rest in order', async () => {
+      // The cutoff is compared with the backend's clock when each note was added: fix that clock.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(1_000_000);
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'old a' });
+        await storage.addNote({ latitude: 2, longitude: 2, message: 'old b' });
+        vi.setSystemTime(2_000_000);
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'new a' });
+        await storage.addNote({ latitude: 2, longitude: 2, message: 'new b' });
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'new c' });
+        expect(await storage.pruneNotes(0)).toBe(0);
+        expect(await storage.pruneNotes(2_000_000)).toBe(2);
+        expect(await messagesAt(1, 1)).toEqual(['new a', 'new c']);
+        expect(await messagesAt(2, 2)).toEqual(['new b']);
+        expect(await storage.pruneNotes(2_000_000)).toBe(0);
+        expect(await storage.pruneNotes(2_000_001)).toBe(3);
+        expect(await messagesAt(1, 1)).toEqual([]);
+        expect(await messagesAt(2, 2)).toEqual([]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('rejects every call after close() with an error saying it is closed; closing again is fine', async () => {
+      await storage.insertFeatures([feature(1, 1)]);
+      await storage.close();
+      await expect(storage.countFeatures()).rejects.toThrow(/ is closed/);
+      await expect(storage.insertFeatures([feature(2, 2)])).rejects.toThrow(/ is closed/);
+      await expect(all(storage)).rejects.toThrow(/ is closed/);
+      await expect(storage.addNote({ latitude: 1, longitude: 1, message: 'late' })).rejects.toThrow(/ is closed/);
+      await expect(storage.notesAt(1, 1, 10)).rejects.toThrow(/ is closed/);
+      await expect(storage.pruneNotes(0)).rejects.toThrow(/ is closed/);
+      await expect(storage.close()).resolves.toBeUndefined();
+    });
+
+    it('stops a scan in progress at its next batch once close() has begun', async () => {
+      await storage.insertFeatures([feature(1, 1), feature(2, 2), feature(3, 3), feature(4, 4)]);
+      const scan = storage.scanFeatures(2)[Symbol.asyncIterator]();
+      expect((await scan.next()).value).toHaveLength(2);
+      await storage.close();
+      await expect(scan.next()).rejects.toThrow(/ is closed/);
+    });
+
+    it('waits in close() for the insert in flight, and refuses the inserts queued behind it', async () => {
+      const inFlight = pausedInput([feature(1, 1)], [feature(2, 2)]);
+      const settled: string[] = [];
+      const inserting = storage.insertFeatures(inFlight.input).finally(() => settled.push('insert'));
+      await inFlight.paused;
+      const queued = storage.insertFeatures([feature(3, 3)]);
+      const closing = storage.close().finally(() => settled.push('close'));
+      // Calls made once close() has begun are refused at once.
+      await expect(storage.countFeatures()).rejects.toThrow(/ is closed/);
+      inFlight.release();
+      expect(await inserting).toEqual({ inserted: 2, duplicates: 0 });
+      await expect(queued).rejects.toThrow(/ is closed/);
+      await closing;
+      expect(settled).toEqual(['insert', 'close']);
+      if (reopen) {
+        storage = reopen();
+        expect(await all(storage)).toEqual([feature(1, 1), feature(2, 2)]);
+      }
+    });
+
     if (reopen) {
       it('keeps features and notes after close and reopen', async () => {
         await storage.insertFeatures([feature(7, 7, 'kept')]);
@@ -119,4 +223,22 @@ export function describeStorageContract(
       });
     }
   });
+}
+
+/** An async input that yields `before`, then waits for `release()` before it yields `after`. */
+function pausedInput(
+  before: readonly FeatureRecord[],
+  after: readonly FeatureRecord[],
+): { input: AsyncIterable<FeatureRecord>; paused: Promise<void>; release: () => void } {
+  let reached!: () => void;
+  const paused = new Promise<void>((resolve) => (reached = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* input(): AsyncGenerator<FeatureRecord> {
+    yield* before;
+    reached();
+    await released;
+    yield* after;
+  }
+  return { input: input(), paused, release };
 }

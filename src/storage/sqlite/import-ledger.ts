@@ -2,10 +2,16 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 
 /**
- * The `imports` table (migration 003): one row per SQLite import, written by the importing process.
- * An import's features carry its id and stay invisible until its row is committed, so an import can
- * copy in many short transactions and still be all-or-nothing. This module is the one place that
- * knows those rules: who may import, when an import counts as abandoned, and which rows readers see.
+ * The `imports` table (migrations 003, 004): one row per SQLite import, written by the importing
+ * process. An import's features carry its id and stay invisible until its row is committed, so an
+ * import can copy in many short transactions and still be all-or-nothing. This module is the one
+ * place that knows those rules: who may import, when an import counts as abandoned, and which rows
+ * readers see.
+ *
+ * An import is removed in three steps: its row is marked abandoned (`abandoned_at`), then its
+ * features are deleted, then its row. The mark commits first, so the importer's guards (checked in
+ * every copy transaction and in the commit) refuse from then on, even if the importer was only
+ * stalled; and a marked row left by a removal cut short is finished by the next removal.
  */
 
 /** An import whose process has not touched its row for this long is treated as dead. */
@@ -45,6 +51,7 @@ interface PendingRow {
   readonly pid: number;
   readonly started_at: number;
   readonly heartbeat_at: number;
+  readonly abandoned_at: number | null;
 }
 
 /** Which features a reader sees: those of committed imports that existed when the view was taken. */
@@ -80,10 +87,18 @@ function isAbandoned(row: PendingRow, now: number): boolean {
   return now - row.heartbeat_at > ABANDONED_AFTER_MS;
 }
 
+/** Uncommitted imports, including those marked abandoned whose removal is not finished. */
 function pendingImports(db: Database.Database): PendingRow[] {
   return db
-    .prepare('SELECT id, host, pid, started_at, heartbeat_at FROM imports WHERE committed_at IS NULL ORDER BY id')
+    .prepare('SELECT id, host, pid, started_at, heartbeat_at, abandoned_at FROM imports WHERE committed_at IS NULL ORDER BY id')
     .all() as PendingRow[];
+}
+
+function markAbandoned(db: Database.Database, importId: number): void {
+  db.prepare('UPDATE imports SET abandoned_at = ? WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL').run(
+    Date.now(),
+    importId,
+  );
 }
 
 function forgetImport(db: Database.Database, importId: number): void {
@@ -92,7 +107,11 @@ function forgetImport(db: Database.Database, importId: number): void {
 
 export function viewImports(db: Database.Database): ImportsView {
   const maxId = db.prepare('SELECT coalesce(max(id), 0) FROM imports').pluck().get() as number;
-  const pending = db.prepare('SELECT id FROM imports WHERE committed_at IS NULL').pluck().all() as number[];
+  // A marked import never commits (the guards see to it); it is named here all the same.
+  const pending = db
+    .prepare('SELECT id FROM imports WHERE committed_at IS NULL OR abandoned_at IS NOT NULL')
+    .pluck()
+    .all() as number[];
   return { maxId, pending };
 }
 
@@ -135,11 +154,35 @@ function deleteImportFeatures(db: Database.Database, importId: number, batchRows
   }
 }
 
-/** Deletes the rows of every abandoned import (features first, then the ledger row); returns them. */
+/** Whether a pending import is to be removed: found dead now, or marked by a removal cut short. */
+function isToRemove(row: PendingRow, now: number): boolean {
+  return row.abandoned_at !== null || isAbandoned(row, now);
+}
+
+/**
+ * Marks the imports to remove, deciding in the same write transaction as the marking so that an
+ * import that beats or commits meanwhile is never marked. Returns the marked rows.
+ */
+function markImportsToRemove(db: Database.Database): PendingRow[] {
+  // Most opens find nothing to remove: they take no write lock.
+  if (!pendingImports(db).some((row) => isToRemove(row, Date.now()))) return [];
+  return db
+    .transaction((): PendingRow[] => {
+      const now = Date.now();
+      const rows = pendingImports(db).filter((row) => isToRemove(row, now));
+      for (const row of rows) markAbandoned(db, row.id);
+      return rows;
+    })
+    .immediate();
+}
+
+/**
+ * Removes every abandoned import, and finishes removals that were cut short: marks each row, then
+ * deletes its features, then the row. Returns the imports removed.
+ */
 export function removeAbandonedImports(db: Database.Database, batchRows: number): AbandonedImport[] {
-  const now = Date.now();
   const removed: AbandonedImport[] = [];
-  for (const row of pendingImports(db).filter((candidate) => isAbandoned(candidate, now))) {
+  for (const row of markImportsToRemove(db)) {
     const removedFeatures = deleteImportFeatures(db, row.id, batchRows);
     forgetImport(db, row.id);
     removed.push({ id: row.id, host: row.host, pid: row.pid, startedAt: row.started_at, removedFeatures });
@@ -153,13 +196,13 @@ export interface ImportTicket {
   /** Refreshes the heartbeat if HEARTBEAT_MS has passed (cheap to call often). */
   beat(): void;
   /**
-   * Throws ImportAbandonedError if another process removed this import as abandoned. Run it on the
-   * copying connection inside each copy transaction, so a removed import copies no further batch.
+   * Throws ImportAbandonedError if another process marked this import abandoned or removed it. Run
+   * it on the copying connection inside each copy transaction, so a removed import copies no further batch.
    */
   assertPending(connection: Database.Database): void;
-  /** Makes the import's features visible, in one short transaction. Throws if it was taken as abandoned. */
+  /** Makes the import's features visible, in one short transaction. Throws if it was marked or removed as abandoned. */
   commit(): void;
-  /** Deletes the import's row, and first its features if any were copied (a walk of every feature). */
+  /** Deletes the import's row, and first (after marking the row) its features if any were copied (a walk of every feature). */
   discard(copiedAny: boolean): void;
 }
 
@@ -174,9 +217,12 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
   const register = db.transaction((): number => {
     const [live] = pendingImports(db);
     if (live !== undefined) {
+      const which = `another import (id ${live.id}, pid ${live.pid} on ${live.host}, started ${new Date(live.started_at).toISOString()})`;
+      // Marked: its features are being deleted right now, and until then they would count as duplicates.
       throw new ImportInProgressError(
-        `another import (id ${live.id}, pid ${live.pid} on ${live.host}, started ${new Date(live.started_at).toISOString()}) ` +
-          'is writing to this database; imports run one at a time, so wait for it to finish',
+        live.abandoned_at === null
+          ? `${which} is writing to this database; imports run one at a time, so wait for it to finish`
+          : `${which} is being removed (it failed or was abandoned); try again when that has finished`,
       );
     }
     return Number(
@@ -198,19 +244,25 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
       lastBeat = at;
     },
     assertPending(connection) {
-      const pending = connection.prepare('SELECT count(*) FROM main.imports WHERE id = ? AND committed_at IS NULL').pluck();
+      const pending = connection
+        .prepare('SELECT count(*) FROM main.imports WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL')
+        .pluck();
       if (pending.get(id) !== 1) throw new ImportAbandonedError(id);
     },
     commit() {
       const at = Date.now();
       const { changes } = db
-        .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL')
+        .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL')
         .run(at, at, id);
       if (changes !== 1) throw new ImportAbandonedError(id);
       runningHere.delete(id);
     },
     discard(copiedAny) {
-      if (copiedAny) deleteImportFeatures(db, id, batchRows);
+      if (copiedAny) {
+        // Marked first, like any removal: if this process dies half-way, the next open finishes it.
+        markAbandoned(db, id);
+        deleteImportFeatures(db, id, batchRows);
+      }
       forgetImport(db, id);
       runningHere.delete(id);
     },

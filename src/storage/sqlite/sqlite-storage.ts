@@ -3,6 +3,7 @@ import { openConnection, openMigrated } from './connection.js';
 import { viewImports, visibleFeatures } from './import-ledger.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
 import { importFeatures } from './import.js';
+import { createSerialQueue } from '../serial-queue.js';
 import type { InsertSummary, Storage, FeatureRecord, StoredNote } from '../storage.js';
 
 const PRUNES_PER_BATCH = 5_000;
@@ -33,15 +34,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const pruneStatement = db.prepare(
     `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
   );
-  let closed = false;
+  // One import at a time per storage object: a second one waits its turn instead of failing with
+  // ImportInProgressError, which stays the answer to another process (or storage object).
+  const inserts = createSerialQueue();
+  let closing: Promise<void> | undefined;
 
   function assertOpen(): void {
-    if (closed) throw new Error(`SQLite storage ${options.path} is closed`);
+    if (closing !== undefined) throw new Error(`SQLite storage ${options.path} is closed`);
   }
 
-  async function insertFeatures(
-    input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
-  ): Promise<InsertSummary> {
+  async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
+    // Queued imports that had not started when close() began are refused here.
     assertOpen();
     const importDb = openConnection(options);
     try {
@@ -59,6 +62,14 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     }
   }
 
+  async function closeAfterImports(): Promise<void> {
+    // The import in flight keeps its heartbeat and commits on `db`: let it finish first.
+    await inserts.idle();
+    // Fold the WAL back into the main file so the database is one self-contained file at rest.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+  }
+
   return {
     scheme: 'sqlite',
 
@@ -67,7 +78,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       return countVisible();
     },
 
-    insertFeatures,
+    async insertFeatures(input) {
+      assertOpen();
+      return inserts.run(() => insertNow(input));
+    },
 
     async *scanFeatures(batchSize = 10_000) {
       assertOpen();
@@ -84,6 +98,8 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       let latitude = -Infinity;
       let longitude = -Infinity;
       for (;;) {
+        // The scan pages across awaits: stop at a page, not on a closed connection.
+        assertOpen();
         const rows = scanStatement.all(latitude, longitude, ...visible.params, batchSize) as [number, number, string][];
         if (rows.length === 0) return;
         const batch = rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
@@ -118,12 +134,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       }
     },
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      // Fold the WAL back into the main file so the database is one self-contained file at rest.
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
+    close() {
+      closing ??= closeAfterImports();
+      return closing;
     },
   };
 }
