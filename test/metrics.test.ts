@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from './support/captured-log.js';
 import { collect, startTestServer, type TestServer } from './support/servers.js';
 
 async function scrape(port: number, path = '/metrics'): Promise<{ status: number; type: string | null; text: string }> {
@@ -71,5 +72,21 @@ describe('Prometheus metrics over HTTP', () => {
     const { text } = await scrape(server.running.metricsPort!);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+  });
+});
+
+describe('the metrics server after it is listening', () => {
+  it('logs an error the HTTP server emits, keeps the process up and keeps serving', async () => {
+    const captured = captureLog('info');
+    const server = await startTestServer({ metricsPort: 0, log: captured.log });
+    try {
+      // With no 'error' listener left, emit() would throw here (and crash a real server).
+      expect(() => server.running.metricsServer!.server.emit('error', new Error('accept failed: EMFILE'))).not.toThrow();
+      const line = await captured.waitFor((candidate) => candidate.msg === 'metrics server error');
+      expect((line.err as { message: string }).message).toBe('accept failed: EMFILE');
+      expect((await scrape(server.running.metricsPort!)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -49,6 +49,8 @@ export interface RunningRouteGuide {
   readonly server: ListeningServer;
   /** The metrics port, when metrics are served. */
   readonly metricsPort?: number;
+  /** The metrics server, when metrics are served. */
+  readonly metricsServer?: MetricsServer;
   /** Background note pruning, when --notes-max-age is set. */
   readonly retention?: NoteRetention;
   /** Graceful stop: see ListeningServer.shutdown; then stops pruning, closes storage and the metrics server. */
@@ -98,7 +100,9 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
     }
     if (metrics) {
       metrics.setSources({ featuresIndexed: () => index.size, streamsOpen: server.openStreams });
-      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!);
+      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!, (error) =>
+        log.error({ err: error }, 'metrics server error'),
+      );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');
     }
     server.health.set('SERVING');
@@ -110,6 +114,7 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
       index,
       server,
       metricsPort: metricsServer?.port,
+      metricsServer,
       retention,
       async stop(graceMs) {
         await listening.shutdown(graceMs);

@@ -38,10 +38,13 @@ interface ClientCommand {
  */
 const WIRE_LIMIT_DEGREES = INT32_MAX / 1e7;
 
+/** A coordinate argument that is not a number of degrees; the command names itself in front of it. */
+class CoordinateError extends Error {}
+
 /** Degrees typed on the command line to E7, by the same rule as the importers (see geo/e7.ts). */
 function degrees(text: string, what: string): number {
   const e7 = parseDegrees(text, WIRE_LIMIT_DEGREES);
-  if (e7 === undefined) throw new UsageError(`${what}: "${text}" is not a number of degrees`);
+  if (e7 === undefined) throw new CoordinateError(`${what}: "${text}" is not a number of degrees`);
   return e7;
 }
 
@@ -204,6 +207,9 @@ export async function clientCommand(argv: readonly string[], env: Environment): 
   const client = createRouteGuideClient(settings.target, { credentials });
   try {
     return await command.run(client, createOutput(settings.json), positionals);
+  } catch (error) {
+    if (error instanceof CoordinateError) throw new UsageError(`routeguide client ${name}: ${error.message}`);
+    throw error;
   } finally {
     client.close();
   }

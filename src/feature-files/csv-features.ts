@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { FeatureRecord } from '../geo/feature.js';
 import { parseDegrees } from '../geo/e7.js';
-import { FeatureFileError, type FeatureFile } from './feature-file.js';
+import { FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
 
 const COLUMNS = ['name', 'latitude', 'longitude'] as const;
 
@@ -17,7 +16,7 @@ interface CsvRecord {
  * streamed. Quoted fields may hold commas, quotes ("") and line breaks.
  */
 export function readCsvFeatures(file: string): FeatureFile {
-  const input = createReadStream(file);
+  const input = openInput(file);
   const records = parse({
     bom: true,
     info: true,

@@ -1,3 +1,4 @@
+import { createReadStream, openSync, type ReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FeatureRecord } from '../geo/feature.js';
 
@@ -20,4 +21,19 @@ export interface FeatureFile {
   bytesRead(): number;
   /** Closes the file early, for a caller that will not iterate the features to the end (or at all). */
   close(): void;
+}
+
+/**
+ * Opens `file` for reading now, not on the stream's first read: a missing or unreadable file fails
+ * here with a FeatureFileError, and a reader given up before it reads anything still has a handle
+ * that its close() releases.
+ */
+export function openInput(file: string): ReadStream {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw new FeatureFileError(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return createReadStream(file, { fd });
 }

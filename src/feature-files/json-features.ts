@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { pick } from 'stream-json/filters/pick.js';
 import { parser } from 'stream-json';
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
-import { FeatureFileError, type FeatureFile } from './feature-file.js';
+import { FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
 import { parseJsonEntry } from './json-entry.js';
 
 interface KeyedValue {
@@ -18,7 +17,7 @@ function streamElements(
   file: string,
   arrayPath: string | undefined,
 ): { elements: AsyncIterable<KeyedValue>; bytesRead(): number; close(): void } {
-  const input = createReadStream(file);
+  const input = openInput(file);
   const stages: NodeJS.ReadWriteStream[] = [parser.asStream()];
   if (arrayPath !== undefined) stages.push(pick.asStream({ filter: arrayPath }));
   stages.push(streamArray.asStream());

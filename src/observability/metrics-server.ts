@@ -5,11 +5,21 @@ import { ListenError } from '../common/listen-error.js';
 
 export interface MetricsServer {
   readonly port: number;
+  /** The HTTP server itself, for what this interface does not cover. */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
-/** Serves the registry at `GET /metrics` in the Prometheus text format; everything else is 404. */
-export async function listenMetrics(registry: Registry, host: string, port: number): Promise<MetricsServer> {
+/**
+ * Serves the registry at `GET /metrics` in the Prometheus text format; everything else is 404.
+ * An error the HTTP server emits once it is listening goes to `onError` (it must not crash the process).
+ */
+export async function listenMetrics(
+  registry: Registry,
+  host: string,
+  port: number,
+  onError: (error: Error) => void,
+): Promise<MetricsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
@@ -22,14 +32,19 @@ export async function listenMetrics(registry: Registry, host: string, port: numb
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new ListenError(`cannot serve metrics on ${host}:${port}: ${error.message}`, { cause: error })));
+    const failedToListen = (error: Error): void =>
+      reject(new ListenError(`cannot serve metrics on ${host}:${port}: ${error.message}`, { cause: error }));
+    server.once('error', failedToListen);
     server.listen(port, host, () => {
-      server.removeAllListeners('error');
+      // Only the listen-time listener goes: an 'error' with no listener at all would throw.
+      server.off('error', failedToListen);
+      server.on('error', onError);
       resolve();
     });
   });
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
