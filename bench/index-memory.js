@@ -1,7 +1,7 @@
 // Bytes per feature of the in-memory index, loaded from a seeded SQLite database the way the server
 // loads it. Run with --expose-gc. Prints JSON.
 import { openSqliteStorage } from '../dist/storage/sqlite/sqlite-storage.js';
-import { loadIndex } from '../dist/app/start-route-guide.js';
+import { loadIndex } from '../dist/app/load-features.js';
 
 function used() {
   globalThis.gc();
