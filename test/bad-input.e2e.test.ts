@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Point, Rectangle, RouteNote, RouteSummary, Feature } from '../src/gen/messages/route_guide.js';
@@ -247,26 +249,66 @@ describe('bad input over real connections: the server answers correctly and keep
 });
 
 describe('RecordRoute of 50,000 points', () => {
+  const POINTS = 50_000;
+  /** Where the route pauses for a heap reading: past warm-up, and near the end. */
+  const FIRST_READING = 10_000;
+  const SECOND_READING = 45_000;
+
   it('counts every point with memory that does not grow with the route', async () => {
+    // The heap after a full collection, read inside this worker: the server runs in-process.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const settledHeap = (): number => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+
     const index = new FeatureIndex();
     index.load(canonical.map((f) => ({ name: f.name, ...f.location })));
-    const server = await listenGrpc({
-      guide: createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 }),
-      log: createSilentLogger(),
-      host: '127.0.0.1',
-      port: 0,
-    });
-    const client = createRouteGuideClient(`127.0.0.1:${server.port}`);
+    const inner = createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 });
+    // Points the handler has taken from the stream, so a reading waits until the server caught up.
+    let taken = 0;
+    const guide: RouteGuide = {
+      ...inner,
+      recordRoute(points, context) {
+        return inner.recordRoute(
+          (async function* counted() {
+            for await (const point of points) {
+              taken++;
+              yield point;
+            }
+          })(),
+          context,
+        );
+      },
+    };
+    const server = await listenGrpc({ guide, log: createSilentLogger(), host: '127.0.0.1', port: 0 });
+    // The client shares this heap, and grpc-js keeps each message a call sent, for a possible retry,
+    // until the call commits: for RecordRoute at its end, or after 1 MB (some 100,000 points here).
+    // With no retry buffer the call commits at once, and the readings see the server alone.
+    const client = createRouteGuideClient(`127.0.0.1:${server.port}`, { channelOptions: { 'grpc.per_rpc_retry_buffer_size': 0 } });
+    const heapAt = new Map<number, number>();
     try {
       async function* route() {
-        for (let i = 0; i < 50_000; i++) yield i % 10 === 0 ? canonical[i % 100]!.location : { latitude: i, longitude: -i };
+        for (let i = 0; i < POINTS; i++) {
+          if (i === FIRST_READING || i === SECOND_READING) {
+            await waitFor(() => taken === i, 5000, `the server to take the first ${i} points`);
+            heapAt.set(i, settledHeap());
+          }
+          yield i % 10 === 0 ? canonical[i % 100]!.location : { latitude: i, longitude: -i };
+        }
       }
       const summary: RouteSummary = await client.recordRoute(route());
-      expect(summary.pointCount).toBe(50_000);
-      expect(summary.featureCount).toBe(5_000);
+      expect(summary.pointCount).toBe(POINTS);
+      expect(summary.featureCount).toBe(POINTS / 10);
     } finally {
       client.close();
       await server.shutdown(1000);
     }
-  }, 60_000);
+    // Keeping each point costs a small object and a reference, some 65 bytes (2.3 MB over these
+    // 35,000); the heap's own noise between two readings is within ±150 kB. 15 bytes a point is 525 kB.
+    const growth = heapAt.get(SECOND_READING)! - heapAt.get(FIRST_READING)!;
+    expect(growth, `heap growth over ${SECOND_READING - FIRST_READING} points, in bytes`).toBeLessThan((SECOND_READING - FIRST_READING) * 15);
+  }, 30_000);
 });

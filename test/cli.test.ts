@@ -1,22 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../src/client/client.js';
-import { runCli, startServerProcess } from './support/cli.js';
+import { ROOT } from './support/build.js';
+import { ensureBuilt, runCli, startServerProcess } from './support/cli.js';
 import { countStoredFeatures, temporaryDirectory } from './support/servers.js';
 
+// Absolute: CLI runs get a throwaway working directory, not the repository.
+const CANONICAL = join(ROOT, 'seed', 'route_guide_db.json');
 const directory = temporaryDirectory();
+// Compiling dist/ takes seconds: not inside the first test's timeout.
+beforeAll(() => ensureBuilt(), 120_000);
 afterAll(() => directory.remove());
 
 describe('routeguide seed', () => {
   it('imports the canonical file, then skips every feature as a duplicate on a second run', async () => {
     const url = `sqlite:${join(directory.path, 'seeded.db')}`;
-    const first = await runCli(['seed', '--storage', url, 'seed/route_guide_db.json']);
+    const first = await runCli(['seed', '--storage', url, CANONICAL]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('seeded 100 features');
     expect(first.stdout).toContain('0 duplicates skipped');
-    const second = await runCli(['seed', '--storage', url, 'seed/route_guide_db.json']);
+    const second = await runCli(['seed', '--storage', url, CANONICAL]);
     expect(second.stdout).toContain('seeded 0 features');
     expect(second.stdout).toContain('100 duplicates skipped');
     expect(await countStoredFeatures(url)).toBe(100);
@@ -33,7 +38,7 @@ describe('routeguide seed', () => {
       ]),
       /entry 1: location\.latitude: 900000001 is out of range/,
     ],
-    ['truncated', readFileSync('seed/route_guide_db.json', 'utf8').slice(0, 2000), /not valid JSON/],
+    ['truncated', readFileSync(CANONICAL, 'utf8').slice(0, 2000), /not valid JSON/],
     [
       'a wrong type in an entry',
       JSON.stringify([{ location: { latitude: '1', longitude: 1 }, name: 'bad' }]),
@@ -100,15 +105,17 @@ describe('routeguide serve', () => {
     [['--synchronous', 'sometimes'], 'invalid --synchronous="sometimes": must be one of normal, full'],
     [['--frobnicate'], 'unknown option --frobnicate'],
   ])('refuses to start with %j, in one line and a non-zero exit', async (args, message) => {
-    const result = await runCli(['serve', '--port', '0', ...args]);
+    // Port 0 and memory storage unless under test, so a serve that got past validation would harm nothing.
+    const result = await runCli(['serve', '--port', '0', '--storage', 'memory:', ...args]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.leftInWorkingDirectory).toEqual([]);
   });
 
   it('refuses a corrupted database with one clear line, not a crash', async () => {
     const path = join(directory.path, 'corrupt.db');
-    expect((await runCli(['seed', '--storage', `sqlite:${path}`, 'seed/route_guide_db.json'])).code).toBe(0);
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, CANONICAL])).code).toBe(0);
     const bytes = readFileSync(path);
     bytes.fill(0xde, 4096, 8192);
     writeFileSync(path, bytes);
@@ -126,8 +133,9 @@ describe('routeguide serve', () => {
   });
 
   it('rejects a bad value from the environment naming the variable', async () => {
-    const result = await runCli(['serve'], { env: { ROUTEGUIDE_PORT: '70000' } });
+    const result = await runCli(['serve', '--storage', 'memory:'], { env: { ROUTEGUIDE_PORT: '70000' } });
     expect(result.code).toBe(2);
+    expect(result.leftInWorkingDirectory).toEqual([]);
     expect(result.stderr.trim()).toBe('routeguide serve: invalid ROUTEGUIDE_PORT="70000": must be an integer between 0 and 65535');
   });
 

@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Rectangle } from '../src/gen/messages/route_guide.js';
+import { Rectangle, type RouteNote } from '../src/gen/messages/route_guide.js';
 import { captureLog } from './support/captured-log.js';
 import { openStalledCall } from './support/stalled-client.js';
-import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
+import { collect, startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
+import { waitFor } from './support/wait.js';
 
 const FEATURES = 20_000;
 const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
@@ -32,10 +33,12 @@ describe('deadlines and idle streams', () => {
     server = await startTestServer({ seedFile, log: captured.log });
     // A client that truly stops reading (a paused grpc-js client keeps draining the connection).
     const stalled = openStalledCall(server.running.port, '/routeguide.RouteGuide/ListFeatures', Rectangle.encode(WORLD).finish(), 300);
-    while (server.running.server.openStreams() === 0) await new Promise((resolve) => setImmediate(resolve));
-    // The handler stops at the deadline although grpc-js cannot deliver the status to a stalled client.
-    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
-    expect(server.running.server.openStreams()).toBe(0);
+    const openStreams = server.running.server.openStreams;
+    await waitFor(() => openStreams() > 0, 5_000, 'the ListFeatures call to open');
+    // The handler stops at the 300 ms deadline while the client is still stalled, although grpc-js
+    // cannot deliver the status to it. Well within the test's timeout, so a handler that waits on
+    // backpressure forever fails here, by name.
+    await waitFor(() => openStreams() === 0, 5_000, 'the ListFeatures handler to stop at its deadline while its client is stalled');
     // The call's log line is written when the connection finally goes.
     stalled.close();
     const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/ListFeatures');
@@ -53,16 +56,26 @@ describe('deadlines and idle streams', () => {
     expect(error.details).toContain('no progress');
     const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/RouteChat');
     expect(line).toMatchObject({ code: 'DEADLINE_EXCEEDED', received: 1 });
-    while (server.running.server.openStreams() > 0) await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => server!.running.server.openStreams() === 0, 5_000, 'the idle RouteChat call to be closed');
   });
 
-  it('the idle timeout leaves a stream alone while messages flow', async () => {
-    server = await startTestServer({ streamIdleTimeoutMs: 5_000 });
-    const replies = [];
-    for await (const note of server.client.routeChat([
-      { location: { latitude: 2, longitude: 2 }, message: 'a' },
-      { location: { latitude: 2, longitude: 2 }, message: 'b' },
-    ])) replies.push(note);
-    expect(replies).toHaveLength(1);
+  it('the idle timeout leaves a stream alone while messages flow', { timeout: 20_000 }, async () => {
+    const idleMs = 300;
+    server = await startTestServer({ streamIdleTimeoutMs: idleMs });
+    // A note every third of the idle timeout, for about five idle timeouts: the stream is never idle
+    // for long, but lives well past the point where a timeout that ignored progress would end it.
+    const count = 15;
+    const gapMs = idleMs / 3;
+    const location = { latitude: 2, longitude: 2 };
+    async function* notes(): AsyncGenerator<RouteNote> {
+      for (let i = 0; i < count; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+        yield { location, message: `note ${i}` };
+      }
+    }
+    const replies = await collect(server.client.routeChat(notes()));
+    // Every note replays all the earlier ones at the same location, oldest first: 0, 0-1, 0-2, ...
+    const expected = Array.from({ length: count }, (_, i) => Array.from({ length: i }, (_, j) => `note ${j}`)).flat();
+    expect(replies.map((note) => note.message)).toEqual(expected);
   });
 });

@@ -1,4 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { BIN, ensureBuilt } from './build.js';
 
 export { ensureBuilt } from './build.js';
@@ -9,28 +13,83 @@ function cleanEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/**
+ * Spawns the CLI. A child still running when its test ends (a test that timed out, say) is killed
+ * then, rather than left serving after the test process is gone.
+ */
+function spawnCli(args: readonly string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], options);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    onTestFinished(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    });
+  } catch {
+    // Spawned outside a test, in a hook: that hook's counterpart stops it.
+  }
+  return child;
+}
+
+/**
+ * The working directory for one run: `cwd` if given, else a fresh temporary directory, so that a run
+ * that falls back to the defaults (./data, say) cannot write into the repository.
+ */
+function workingDirectory(cwd: string | undefined): { path: string; throwaway: boolean; remove(): void } {
+  if (cwd !== undefined) return { path: cwd, throwaway: false, remove: () => {} };
+  const path = mkdtempSync(join(tmpdir(), 'routeguide-cli-'));
+  return { path, throwaway: true, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** What the run left in its throwaway working directory; undefined when the caller gave a cwd. */
+  readonly leftInWorkingDirectory: readonly string[] | undefined;
 }
 
-/** Runs the CLI (built first if src/ changed) to completion. */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI (built first if src/ changed) to completion, in `cwd` or else a throwaway directory.
+ * A run still going after `timeoutMs` (a `serve` that should have refused to start, say) is killed
+ * and fails, rather than outliving the test.
+ */
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   ensureBuilt();
+  const cwd = workingDirectory(options.cwd);
+  const timeoutMs = options.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
+    const child = spawnCli(args, {
+      cwd: cwd.path,
       env: cleanEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      cwd.remove();
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const leftInWorkingDirectory = cwd.throwaway ? readdirSync(cwd.path) : undefined;
+      cwd.remove();
+      if (timedOut) reject(new Error(`routeguide ${args.join(' ')} was still running after ${timeoutMs} ms; killed it. stderr:\n${stderr}`));
+      else resolve({ code, stdout, stderr, leftInWorkingDirectory });
+    });
+    child.stdin!.end(options.input ?? '');
   });
 }
 
@@ -43,18 +102,27 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `routeguide serve --port 0 ...` and resolves once it prints `listening on HOST:PORT`. */
+/**
+ * Starts `routeguide serve --port 0 ...` (in `cwd` or else a throwaway directory, removed when the
+ * process exits) and resolves once it prints `listening on HOST:PORT`.
+ */
 export function startServerProcess(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ServerProcess> {
   ensureBuilt();
+  const cwd = workingDirectory(options.cwd);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-      cwd: options.cwd,
+    const child = spawnCli(['serve', '--port', '0', ...args], {
+      cwd: cwd.path,
       env: cleanEnvironment(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const exited = new Promise<number | null>((done) =>
+      child.on('exit', (code) => {
+        cwd.remove();
+        done(code);
+      }),
+    );
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
