@@ -27,7 +27,7 @@ const url = `sqlite:${join(work, 'routeguide.db')}`;
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 try {
-  const server = openStorage(url);
+  const server = await openStorage(url);
   await server.insertFeatures([{ name: 'before the import', latitude: 1, longitude: 1 }]);
   const seedArgs = ['bin/routeguide.js', 'seed', '--storage', url, '--synthetic', String(n), '--random-seed', values['random-seed']];
   if (values['batch-rows'] !== undefined) seedArgs.push('--batch-rows', values['batch-rows']);

@@ -29,8 +29,8 @@ afterEach(async () => {
   directory.remove();
 });
 
-function open(options: Parameters<typeof openStorage>[1] = {}): Storage {
-  const storage = openStorage(url, options);
+async function open(options: Parameters<typeof openStorage>[1] = {}): Promise<Storage> {
+  const storage = await openStorage(url, options);
   opened.push(storage);
   return storage;
 }
@@ -57,11 +57,11 @@ function rawState(): { rows: number; taggedRows: number; imports: { id: number; 
 
 describe('SQLite imports commit in batches, still all or nothing', () => {
   it('frees the write lock between batches and keeps the rows invisible until the import commits', async () => {
-    const server = open({ busyTimeoutMs: 0 }); // A held write lock would fail its writes at once.
+    const server = await open({ busyTimeoutMs: 0 }); // A held write lock would fail its writes at once.
     await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
     const seenBetweenBatches: number[] = [];
     const progress: [number, number][] = [];
-    const importer = open({
+    const importer = await open({
       importBatchRows: 1000,
       onImportBatch: async (copied, total) => {
         progress.push([copied, total]);
@@ -83,9 +83,9 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('deletes the rows it already copied when it fails part-way through, and a later import proceeds', async () => {
-    const server = open();
+    const server = await open();
     await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
-    const importer = open({
+    const importer = await open({
       importBatchRows: 1000,
       onImportBatch: (copied) => {
         if (copied === 3000) throw new Error('disk on fire at 3000');
@@ -99,8 +99,8 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('stops, and deletes its rows, when another process removed it as abandoned', async () => {
-    const server = open();
-    const importer = open({
+    const server = await open();
+    const importer = await open({
       importBatchRows: 1000,
       onImportBatch: (copied) => {
         // What a process on another host does when this import's heartbeat looks stale.
@@ -119,8 +119,8 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('refuses a second import while one is in progress, naming it', async () => {
-    const first = open();
-    const second = open();
+    const first = await open();
+    const second = await open();
     let reachedMiddle!: () => void;
     const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
     let carryOn!: () => void;
@@ -142,12 +142,12 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('gives a scan one view: an import committing during the scan is not seen half-way', async () => {
-    const server = open();
+    const server = await open();
     await server.insertFeatures(features(100));
     const scan = server.scanFeatures(10)[Symbol.asyncIterator]();
     const firstBatch = await scan.next();
     expect(firstBatch.value).toHaveLength(10);
-    await open().insertFeatures(features(100, 100)); // Sorts after everything the scan has read.
+    await (await open()).insertFeatures(features(100, 100)); // Sorts after everything the scan has read.
     let rest = 0;
     for (let batch = await scan.next(); !batch.done; batch = await scan.next()) rest += batch.value.length;
     expect(10 + rest).toBe(100);
@@ -155,41 +155,41 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('deletes, at the next open, the rows of an import whose process died, and reports it', async () => {
-    const storage = open();
+    const storage = await open();
     await storage.insertFeatures(features(50));
     await storage.close();
     // Leave what a killed importer leaves: a pending ledger row and tagged rows between committed ones.
     const pid = deadPid();
     leaveUnfinishedImport(path, { id: 7, pid, points: Array.from({ length: 2_500 }, (_, i) => [i, 1] as const) });
     const removed: AbandonedImport[] = [];
-    const reopened = open({ importBatchRows: 100, onAbandonedImport: (import_) => removed.push(import_) });
+    const reopened = await open({ importBatchRows: 100, onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([{ id: 7, host: hostname(), pid, startedAt: expect.any(Number), removedFeatures: 2_500 }]);
     expect(rawState()).toEqual({ rows: 50, taggedRows: 0, imports: [{ id: 1, committed: true }] });
     expect((await collect(reopened.scanFeatures())).flat()).toEqual(features(50).sort((a, b) => a.latitude - b.latitude));
   });
 
   it('treats an import with no heartbeat for a minute as abandoned, whatever host it names', async () => {
-    open();
+    await open();
     const longAgo = Date.now() - 61_000;
     leaveUnfinishedImport(path, { host: 'another-host', pid: process.pid, startedAt: longAgo, heartbeatAt: longAgo, points: [[1, 1]] });
     const removed: AbandonedImport[] = [];
-    open({ onAbandonedImport: (import_) => removed.push(import_) });
+    await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed.map((import_) => [import_.host, import_.removedFeatures])).toEqual([['another-host', 1]]);
   });
 
   it('treats an import that names this process but is not running here as abandoned (a reused pid, as in containers)', async () => {
-    open();
+    await open();
     leaveUnfinishedImport(path, { pid: process.pid, points: [[1, 1]] });
-    const storage = open();
+    const storage = await open();
     expect(await storage.insertFeatures(features(3))).toEqual({ inserted: 3, duplicates: 0 });
     expect(rawState()).toEqual({ rows: 3, taggedRows: 0, imports: [{ id: 2, committed: true }] });
   });
 
   it('keeps a live import on another host that still beats', async () => {
-    open();
+    await open();
     leaveUnfinishedImport(path, { host: 'another-host', pid: 1 });
     const removed: AbandonedImport[] = [];
-    const storage = open({ onAbandonedImport: (import_) => removed.push(import_) });
+    const storage = await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([]);
     await expect(storage.insertFeatures(features(1))).rejects.toThrow(/another import \(id 1, pid 1 on another-host/);
   });
@@ -204,7 +204,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     applyMigrations(db, oldMigrations);
     db.prepare("INSERT INTO features (latitude, longitude, name) VALUES (1, 2, 'old')").run();
     db.close();
-    const storage = open();
+    const storage = await open();
     expect((await collect(storage.scanFeatures())).flat()).toEqual([{ name: 'old', latitude: 1, longitude: 2 }]);
     expect(await storage.insertFeatures([{ name: 'new', latitude: 1, longitude: 2 }])).toEqual({ inserted: 0, duplicates: 1 });
   });
@@ -212,13 +212,15 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
 describe('an import removed as abandoned while it stalls', () => {
   /** An importer (batches of 1000) that pauses after the batch bringing it to `stallAt` rows, until resumed. */
-  function stallingImporter(stallAt: number): { importer: Storage; copied: number[]; stalled: Promise<void>; resume: () => void } {
+  async function stallingImporter(
+    stallAt: number,
+  ): Promise<{ importer: Storage; copied: number[]; stalled: Promise<void>; resume: () => void }> {
     const copied: number[] = [];
     let reached!: () => void;
     const stalled = new Promise<void>((resolve) => (reached = resolve));
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
-    const importer = open({
+    const importer = await open({
       importBatchRows: 1000,
       onImportBatch: async (rows) => {
         copied.push(rows);
@@ -260,7 +262,7 @@ describe('an import removed as abandoned while it stalls', () => {
   const before = features(5, 10_000);
   let server: Storage;
   beforeEach(async () => {
-    server = open();
+    server = await open();
     await server.insertFeatures(before);
   });
 
@@ -270,7 +272,7 @@ describe('an import removed as abandoned while it stalls', () => {
   }
 
   it('fails when it resumes, copying no further batch and leaving nothing behind', async () => {
-    const { importer, copied, stalled, resume } = stallingImporter(2000);
+    const { importer, copied, stalled, resume } = await stallingImporter(2000);
     const importing = importer.insertFeatures(features(5000));
     await stalled;
     removeAsAbandoned();
@@ -282,7 +284,7 @@ describe('an import removed as abandoned while it stalls', () => {
   });
 
   it('copies no further batch when the removal stopped half-way through its features', async () => {
-    const { importer, copied, stalled, resume } = stallingImporter(2000);
+    const { importer, copied, stalled, resume } = await stallingImporter(2000);
     const importing = importer.insertFeatures(features(5000));
     await stalled;
     removeAsAbandoned('after deleting 1000 features');
@@ -296,7 +298,7 @@ describe('an import removed as abandoned while it stalls', () => {
   });
 
   it('refuses to commit when the removal deleted its features but stopped before its ledger row', async () => {
-    const { importer, copied, stalled, resume } = stallingImporter(5000); // The last batch: commit comes next.
+    const { importer, copied, stalled, resume } = await stallingImporter(5000); // The last batch: commit comes next.
     const importing = importer.insertFeatures(features(5000));
     await stalled;
     removeAsAbandoned('before deleting the ledger row');
@@ -313,7 +315,7 @@ describe('an import removed as abandoned while it stalls', () => {
     leaveUnfinishedImport(path, { id: 7, host: 'another-host', pid: 1, abandonedAt: Date.now(), points: [[1, 1], [2, 2]] });
     await expectOnlyTheFeaturesFromBefore();
     const removed: AbandonedImport[] = [];
-    open({ onAbandonedImport: (import_) => removed.push(import_) });
+    await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([{ id: 7, host: 'another-host', pid: 1, startedAt: expect.any(Number), removedFeatures: 2 }]);
     expect(rawState()).toEqual({ rows: 5, taggedRows: 0, imports: [{ id: 1, committed: true }] });
   });
@@ -321,7 +323,7 @@ describe('an import removed as abandoned while it stalls', () => {
 
 describe('serve on a database with an unfinished import', () => {
   it('deletes its features before loading the index and logs a warning naming it', async () => {
-    const storage = open();
+    const storage = await open();
     await storage.insertFeatures(features(5));
     await storage.close();
     const pid = deadPid();
@@ -344,7 +346,7 @@ describe('serve on a database with an unfinished import', () => {
 describe('routeguide seed killed while copying', () => {
   it('leaves nothing visible, and the next open deletes what it copied', async () => {
     ensureBuilt();
-    const storage = open();
+    const storage = await open();
     await storage.insertFeatures([{ name: 'before', latitude: -900_000_000, longitude: 0 }]);
     const seed = spawn(process.execPath, [BIN, 'seed', '--storage', url, '--synthetic', '400000', '--batch-rows', '200'], {
       stdio: 'ignore',
@@ -367,7 +369,7 @@ describe('routeguide seed killed while copying', () => {
     expect(partial.taggedRows).toBeLessThan(400_000);
 
     const removed: AbandonedImport[] = [];
-    const reopened = open({ onAbandonedImport: (import_) => removed.push(import_) });
+    const reopened = await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([expect.objectContaining({ pid: seed.pid, removedFeatures: partial.taggedRows })]);
     expect(rawState()).toEqual({ rows: 1, taggedRows: 0, imports: [{ id: 1, committed: true }] });
     expect(await reopened.countFeatures()).toBe(1);

@@ -16,8 +16,8 @@ afterEach(async () => {
   directory.remove();
 });
 
-function open(url: string, options: Parameters<typeof openStorage>[1] = {}): Storage {
-  const storage = openStorage(url, { cwd: directory.path, ...options });
+async function open(url: string, options: Parameters<typeof openStorage>[1] = {}): Promise<Storage> {
+  const storage = await openStorage(url, { cwd: directory.path, ...options });
   opened.push(storage);
   return storage;
 }
@@ -29,7 +29,7 @@ async function all(storage: Storage): Promise<FeatureRecord[]> {
 // The import behaviour every backend shares, written once.
 describe.each(['memory:', 'sqlite:./features.db'])('insertFeatures on %s', (url) => {
   it('keeps the first of several features at one point and counts the rest as duplicates', async () => {
-    const storage = open(url);
+    const storage = await open(url);
     await storage.insertFeatures([{ name: 'stored before', latitude: 5, longitude: 5 }]);
     const summary = await storage.insertFeatures([
       { name: 'first', latitude: 1, longitude: 2 },
@@ -48,7 +48,7 @@ describe.each(['memory:', 'sqlite:./features.db'])('insertFeatures on %s', (url)
     lines[49_001] = '"a bad one, late",12.5,181';
     const path = join(directory.path, 'late-error.csv');
     writeFileSync(path, lines.join('\n') + '\n');
-    const storage = open(url);
+    const storage = await open(url);
     await expect(storage.insertFeatures(readFeatureFile(path).features)).rejects.toThrow(
       /late-error\.csv: entry 49000 \(line 49002\): longitude "181" must be a number of degrees between -180 and 180/,
     );
@@ -58,9 +58,9 @@ describe.each(['memory:', 'sqlite:./features.db'])('insertFeatures on %s', (url)
 
 describe('SQLite import beside a running server', () => {
   it('leaves the database writable for notes while the import reads its input', async () => {
-    const importer = open('sqlite:./shared.db');
+    const importer = await open('sqlite:./shared.db');
     // The server's connection, with no busy timeout at all: a held write lock would fail at once.
-    const server = open('sqlite:./shared.db', { busyTimeoutMs: 0 });
+    const server = await open('sqlite:./shared.db', { busyTimeoutMs: 0 });
     let reachedMiddle!: () => void;
     const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
     let carryOn!: () => void;

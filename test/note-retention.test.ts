@@ -9,7 +9,7 @@ import { temporaryDirectory } from './support/servers.js';
 const directory = temporaryDirectory();
 afterAll(() => directory.remove());
 
-const backends: [string, () => Storage][] = [
+const backends: [string, () => Promise<Storage>][] = [
   ['memory', () => openStorage('memory:')],
   ['sqlite', () => openStorage(`sqlite:${join(directory.path, `notes-${Math.random().toString(36).slice(2)}.db`)}`)],
 ];
@@ -21,7 +21,7 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
   });
 
   it('deletes the notes stored before the cutoff and keeps the later ones', async () => {
-    storage = open();
+    storage = await open();
     await storage.addNote({ latitude: 1, longitude: 1, message: 'old a' });
     await storage.addNote({ latitude: 2, longitude: 2, message: 'old b' });
     // Wait for the backend's millisecond clock to move on, so the cutoff separates the two groups.
@@ -36,7 +36,7 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
   });
 
   it('deletes more notes than one batch holds', async () => {
-    storage = open();
+    storage = await open();
     for (let i = 0; i < 12_000; i++) await storage.addNote({ latitude: i % 7, longitude: 0, message: `n${i}` });
     expect(await storage.pruneNotes(Date.now() + 1)).toBe(12_000);
     expect(await storage.notesAt(0, 0, 10)).toEqual([]);
@@ -45,7 +45,7 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
 
 describe('background note retention', () => {
   it('prunes at start and on demand, by the maximum age from its clock', async () => {
-    const storage = openStorage('memory:');
+    const storage = await openStorage('memory:');
     await storage.addNote({ latitude: 1, longitude: 1, message: 'kept for now' });
     let now = Date.now();
     const pruned: number[] = [];

@@ -31,25 +31,25 @@ describe('storage URLs', () => {
 
   it('rejects a path whose directory does not exist, unless asked to create it', async () => {
     const url = `sqlite:${join(directory.path, 'missing', 'rg.db')}`;
-    expect(() => openStorage(url)).toThrow(/directory .*missing does not exist/);
-    const storage = openStorage(url, { createDirectory: true });
+    await expect(openStorage(url)).rejects.toThrow(/directory .*missing does not exist/);
+    const storage = await openStorage(url, { createDirectory: true });
     expect(await storage.countFeatures()).toBe(0);
     await storage.close();
   });
 
-  it('reports a file that is not a SQLite database clearly', () => {
+  it('reports a file that is not a SQLite database clearly', async () => {
     const path = join(directory.path, 'not.db');
     writeFileSync(path, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
-    expect(() => openStorage(`sqlite:${path}`)).toThrow(StorageOpenError);
-    expect(() => openStorage(`sqlite:${path}`)).toThrow(/cannot open SQLite database .*not\.db: file is not a database/);
+    await expect(openStorage(`sqlite:${path}`)).rejects.toThrow(StorageOpenError);
+    await expect(openStorage(`sqlite:${path}`)).rejects.toThrow(/cannot open SQLite database .*not\.db: file is not a database/);
   });
 
   it('applies each migration once and records it, using a WAL journal', async () => {
     const path = join(directory.path, 'rg.db');
     const ran: string[][] = [];
-    const first = openStorage(`sqlite:${path}`, { onMigrated: (names) => ran.push(names) });
+    const first = await openStorage(`sqlite:${path}`, { onMigrated: (names) => ran.push(names) });
     await first.close();
-    const second = openStorage(`sqlite:${path}`, { onMigrated: (names) => ran.push(names) });
+    const second = await openStorage(`sqlite:${path}`, { onMigrated: (names) => ran.push(names) });
     await second.close();
     expect(ran[0]).toContain('001_features_and_notes.sql');
     expect(ran[1]).toEqual([]);

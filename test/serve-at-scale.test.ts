@@ -12,7 +12,7 @@ let server: TestServer;
 beforeAll(async () => {
   directory = temporaryDirectory('routeguide-scale-');
   const url = `sqlite:${join(directory.path, 'scale.db')}`;
-  const storage = openStorage(url);
+  const storage = await openStorage(url);
   await storage.insertFeatures(features);
   await storage.close();
   server = await startTestServer({ storageUrl: url });

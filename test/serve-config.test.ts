@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { environmentName } from '../src/cli/settings.js';
+import { environmentName } from '../src/common/settings.js';
 import { serveSettings } from '../src/cli/serve-command.js';
 import { ensureBuilt, runCli } from './support/cli.js';
 

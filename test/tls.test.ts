@@ -1,6 +1,7 @@
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clientCredentialsFrom, serverTlsFrom } from '../src/cli/tls-files.js';
+import { serverTlsFrom } from '../src/app/server-tls.js';
+import { clientCredentialsFrom } from '../src/cli/client-tls.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
 import { createCertificates, type Certificates } from './support/certificates.js';
 import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';

@@ -10,6 +10,6 @@ export type AppStorageOptions = Omit<OpenStorageOptions, 'createDirectory'>;
  * Opens the storage a URL names, the way every command does: `serve` and `seed` both come here, so
  * that the default database's directory is created in one place and nowhere else.
  */
-export function openAppStorage(url: string, options: AppStorageOptions = {}): Storage {
+export function openAppStorage(url: string, options: AppStorageOptions = {}): Promise<Storage> {
   return openStorage(url, { ...options, createDirectory: url === DEFAULT_STORAGE_URL });
 }

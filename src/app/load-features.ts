@@ -8,9 +8,11 @@ import type { Storage } from '../storage/storage.js';
  * Loads every stored feature into a new index in one bulk load, batch by batch (no array of all
  * features). `expected` sizes the index up front; it is counted when not given.
  */
-export async function loadIndex(storage: Storage, expected?: number): Promise<FeatureIndex> {
+export async function loadIndex(storage: Storage, expected?: number, onCounted?: (count: number) => void): Promise<FeatureIndex> {
   const index = new FeatureIndex();
-  await index.loadBatches(storage.scanFeatures(), expected ?? (await storage.countFeatures()));
+  const count = expected ?? (await storage.countFeatures());
+  onCounted?.(count);
+  await index.loadBatches(storage.scanFeatures(), count);
   return index;
 }
 
@@ -20,6 +22,8 @@ export interface SeedOptions {
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
   readonly log: Logger;
+  /** Told the file's name before an import starts. */
+  readonly onSeeding?: (file: string) => void;
 }
 
 /**
@@ -34,6 +38,7 @@ export async function seedIfAsked(storage: Storage, options: SeedOptions): Promi
     file = CANONICAL_SEED_FILE;
   }
   const opened = readFeatureFile(file);
+  options.onSeeding?.(file);
   try {
     const summary = await storage.insertFeatures(opened.features);
     options.log.info({ file, ...summary }, 'seeded features');

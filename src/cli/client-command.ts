@@ -6,8 +6,8 @@ import { CANONICAL_SEED_FILE } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { parseDegrees } from '../geo/e7.js';
 import { INT32_MAX } from '../geo/int32.js';
-import { booleanSetting, helpText, optionalTextSetting, parseCommandLine, textSetting, type Environment } from './settings.js';
-import { clientCredentialsFrom } from './tls-files.js';
+import { booleanSetting, helpText, optionalTextSetting, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
+import { clientCredentialsFrom } from './client-tls.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../client/client.js';
 import { createOutput, type Output } from './client-output.js';
 

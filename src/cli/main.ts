@@ -7,7 +7,7 @@ import { StorageOpenError } from '../storage/sqlite/options.js';
 import { clientCommand, UsageError } from './client-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
-import { SettingsError, type Environment } from './settings.js';
+import { SettingsError, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 

@@ -7,7 +7,7 @@ import type { FeatureRecord } from '../geo/feature.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite/options.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
-import { choiceSetting, helpText, integerSetting, parseCommandLine, textSetting, type Environment } from './settings.js';
+import { choiceSetting, helpText, integerSetting, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
 
 export const seedSettings = {
   storage: {
@@ -114,7 +114,7 @@ async function importInto(
   const started = performance.now();
   // Once the input is read, its progress gives way to the copy's.
   let writing: Progress | undefined;
-  const open = (): Storage =>
+  const open = (): Promise<Storage> =>
     openAppStorage(storageUrl, {
       importBatchRows: settings['batch-rows'],
       onImportSorting: (total) => {
@@ -137,7 +137,7 @@ async function importInto(
     });
   let storage: Storage;
   try {
-    storage = open();
+    storage = await open();
   } catch (error) {
     // The file is open already: do not leave it open behind a storage that failed to open.
     file?.close();

@@ -1,124 +1,11 @@
-import { DEFAULT_STORAGE_URL } from '../app/app-storage.js';
-import { startRouteGuide } from '../app/start-route-guide.js';
+import { serveSettings, startOptionsFrom } from '../app/serve-settings.js';
+import { startApp } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
-import { INT32_MAX } from '../geo/int32.js';
+import { helpText, parseCommandLine, type Environment } from '../common/settings.js';
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
-import { DEFAULT_LIMITS } from '../grpc/limits.js';
 import { createLogger } from '../observability/logger.js';
-import {
-  booleanSetting,
-  choiceSetting,
-  helpText,
-  integerSetting,
-  optionalIntegerSetting,
-  optionalSecondsSetting,
-  optionalTextSetting,
-  parseCommandLine,
-  positiveSecondsSetting,
-  secondsSetting,
-  textSetting,
-  type Environment,
-} from './settings.js';
-import { serverTlsFrom } from './tls-files.js';
 
-export const serveSettings = {
-  storage: {
-    schema: textSetting(DEFAULT_STORAGE_URL),
-    description: 'where features and notes live: memory: or sqlite:<path>',
-    defaultText: DEFAULT_STORAGE_URL,
-    valueName: 'URL',
-  },
-  host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
-  port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
-  seed: {
-    schema: optionalTextSetting(),
-    description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
-    defaultText: 'none; an empty storage is seeded from seed/route_guide_db.json',
-    valueName: 'FILE',
-  },
-  empty: { schema: booleanSetting(), description: 'do not seed an empty storage', defaultText: 'false', boolean: true },
-  'replay-limit': {
-    schema: integerSetting(0, 1_000_000, 1000),
-    description: 'most recent notes RouteChat replays at one location',
-    defaultText: '1000',
-    valueName: 'N',
-  },
-  'notes-max-age': {
-    schema: optionalSecondsSetting(),
-    description: 'delete notes older than this, in the background',
-    defaultText: 'none: keep notes forever',
-    valueName: 'SECONDS',
-  },
-  'shutdown-grace': {
-    schema: secondsSetting(10),
-    description: 'seconds open streams get to finish on SIGINT/SIGTERM before they are ended with UNAVAILABLE',
-    defaultText: '10',
-    valueName: 'SECONDS',
-  },
-  'stream-idle-timeout': {
-    schema: secondsSetting(300),
-    description: 'end a stream that sends and receives nothing for this long (DEADLINE_EXCEEDED); 0: never',
-    defaultText: '300',
-    valueName: 'SECONDS',
-  },
-  'max-message-size': {
-    schema: integerSetting(1024, INT32_MAX, DEFAULT_LIMITS.maxMessageBytes),
-    description: 'largest message received or sent, in bytes (RESOURCE_EXHAUSTED beyond)',
-    defaultText: String(DEFAULT_LIMITS.maxMessageBytes),
-    valueName: 'BYTES',
-  },
-  'max-concurrent-streams': {
-    schema: integerSetting(1, INT32_MAX, DEFAULT_LIMITS.maxConcurrentStreams),
-    description: 'calls one connection may have open at once; more wait on the client',
-    defaultText: String(DEFAULT_LIMITS.maxConcurrentStreams),
-    valueName: 'N',
-  },
-  'keepalive-time': {
-    schema: secondsSetting(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
-    description: 'seconds between keepalive pings the server sends on a connection; 0: none',
-    defaultText: String(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
-    valueName: 'SECONDS',
-  },
-  'keepalive-timeout': {
-    schema: positiveSecondsSetting(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
-    description: 'seconds a keepalive ping may go unanswered before the connection is closed',
-    defaultText: String(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
-    valueName: 'SECONDS',
-  },
-  'tls-cert': { schema: optionalTextSetting(), description: 'serve TLS with this PEM certificate chain (needs --tls-key)', defaultText: 'none: plaintext', valueName: 'FILE' },
-  'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
-  'tls-client-ca': {
-    schema: optionalTextSetting(),
-    description: 'require client certificates signed by this PEM CA (mTLS)',
-    defaultText: 'none: no client certificates',
-    valueName: 'FILE',
-  },
-  'metrics-port': {
-    schema: optionalIntegerSetting(0, 65535),
-    description: 'serve Prometheus metrics over HTTP at /metrics on this port; 0 picks a free one',
-    defaultText: 'none: no metrics',
-    valueName: 'PORT',
-  },
-  'metrics-host': { schema: optionalTextSetting(), description: 'address the metrics listen on', defaultText: 'the --host value', valueName: 'HOST' },
-  synchronous: {
-    schema: choiceSetting(['normal', 'full'], 'normal'),
-    description: 'SQLite durability: normal survives a process crash, full also power loss',
-    defaultText: 'normal',
-    valueName: 'MODE',
-  },
-  'log-level': {
-    schema: choiceSetting(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    description: 'lowest level logged on stderr; health and reflection calls log at debug',
-    defaultText: 'info',
-    valueName: 'LEVEL',
-  },
-  'log-format': {
-    schema: choiceSetting(['auto', 'json', 'pretty'], 'auto'),
-    description: 'json lines, or pretty text; auto: pretty when stdout is a terminal',
-    defaultText: 'auto',
-    valueName: 'FORMAT',
-  },
-} as const;
+export { serveSettings };
 
 const COMMAND = 'routeguide serve';
 const USAGE = `${COMMAND} [--storage URL] [--host H] [--port P] [--tls-cert FILE --tls-key FILE] [--metrics-port P] [...]`;
@@ -134,32 +21,12 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.stderr.write(`${COMMAND}: unexpected argument ${positionals[0]}; see ${COMMAND} --help\n`);
     return 2;
   }
-  // Read and check the TLS files before anything starts, so a bad one stops start-up with one line.
-  const tls = serverTlsFrom(COMMAND, settings);
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
+  // Reads and checks the TLS files before anything starts, so a bad one stops start-up with one line.
+  const options = startOptionsFrom(COMMAND, settings, log);
   routeGrpcJsLogs(log);
-  const running = await startRouteGuide({
-    storageUrl: settings.storage,
-    synchronous: settings.synchronous,
-    host: settings.host,
-    port: settings.port,
-    seedFile: settings.seed,
-    empty: settings.empty,
-    replayLimit: settings['replay-limit'],
-    log,
-    tls,
-    limits: {
-      maxMessageBytes: settings['max-message-size'],
-      maxConcurrentStreams: settings['max-concurrent-streams'],
-      keepaliveTimeMs: settings['keepalive-time'],
-      keepaliveTimeoutMs: settings['keepalive-timeout'],
-    },
-    streamIdleTimeoutMs: settings['stream-idle-timeout'],
-    notesMaxAgeMs: settings['notes-max-age'],
-    metricsPort: settings['metrics-port'],
-    metricsHost: settings['metrics-host'],
-  });
+  const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
@@ -185,7 +52,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  log.info({ address, storage: settings.storage, features: running.index.size, tls: tls !== undefined }, 'serving');
+  log.info({ address, storage: settings.storage, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
 }

@@ -10,15 +10,25 @@ import {
 import type { Feature, Point, Rectangle, RouteNote, RouteSummary } from '../gen/messages/route_guide.js';
 import { RouteGuideClient as GeneratedClient } from '../gen/grpc-js/route_guide.js';
 
+/** TLS for the client, as PEM contents: `true` trusts the system's roots. */
+export type ClientTls = true | { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+
 export interface RouteGuideClientOptions {
-  /** Plaintext when omitted. */
+  /** TLS (or mTLS, with `cert` and `key`); plaintext when omitted. */
+  readonly tls?: ClientTls;
+  /** grpc-js credentials, for what `tls` does not cover; they win over `tls`. */
   readonly credentials?: ChannelCredentials;
   readonly channelOptions?: Partial<ClientOptions>;
 }
 
+/** Per call: a deadline and a way to cancel. */
 export interface CallSettings {
   /** Milliseconds from now; the call fails with DEADLINE_EXCEEDED after it. */
   readonly timeoutMs?: number;
+  /** An absolute deadline; the earlier of this and `timeoutMs` applies. */
+  readonly deadline?: Date;
+  /** Aborting it cancels the call, which then fails with CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 /** A typed RouteGuide client: promises for unary and client-streaming calls, async iterables for streams. */
@@ -33,21 +43,45 @@ export interface RouteGuideClient {
   close(): void;
 }
 
+function channelCredentials(options: RouteGuideClientOptions): ChannelCredentials {
+  if (options.credentials) return options.credentials;
+  const { tls } = options;
+  if (tls === undefined) return grpcCredentials.createInsecure();
+  if (tls === true) return grpcCredentials.createSsl();
+  const pem = (value: string | Buffer | undefined): Buffer | null => (value === undefined ? null : Buffer.from(value));
+  return grpcCredentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert));
+}
+
 function callOptions(settings: CallSettings | undefined): Partial<CallOptions> {
-  return settings?.timeoutMs === undefined ? {} : { deadline: Date.now() + settings.timeoutMs };
+  const deadlines = [settings?.deadline?.getTime(), settings?.timeoutMs === undefined ? undefined : Date.now() + settings.timeoutMs];
+  const set = deadlines.filter((deadline): deadline is number => deadline !== undefined);
+  return set.length === 0 ? {} : { deadline: Math.min(...set) };
+}
+
+/** Cancels `call` when `signal` aborts (at once if it already has); returns the undo. */
+function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => {};
+  const cancel = (): void => call.cancel();
+  if (signal.aborted) {
+    // After the current turn, so that the call's listeners are in place to report CANCELLED.
+    queueMicrotask(cancel);
+    return () => {};
+  }
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }
 
 /**
  * Writes every message with backpressure, then half-closes; errors cancel the call. Stops taking
- * messages once `stop` fires (the server has ended the call), so an endless input is not read on.
+ * messages once `stop` fires (the call is over), so an endless input is not read on.
  */
-async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | AsyncIterable<T>, stop?: AbortSignal): Promise<void> {
+async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | AsyncIterable<T>, stop: AbortSignal): Promise<void> {
   try {
     for await (const message of messages) {
-      if (stop?.aborted) return;
+      if (stop.aborted) return;
       if (!call.write(message)) await once(call, 'drain');
     }
-    if (!stop?.aborted) call.end();
+    if (!stop.aborted) call.end();
   } catch (error) {
     call.cancel();
     throw error;
@@ -55,31 +89,56 @@ async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | As
 }
 
 export function createRouteGuideClient(target: string, options: RouteGuideClientOptions = {}): RouteGuideClient {
-  const raw = new GeneratedClient(target, options.credentials ?? grpcCredentials.createInsecure(), options.channelOptions);
+  const raw = new GeneratedClient(target, channelCredentials(options), options.channelOptions);
 
   return {
     raw,
 
     getFeature(point, settings) {
       return new Promise((resolve, reject) => {
-        raw.getFeature(point, new Metadata(), callOptions(settings), (error, feature) => (error ? reject(error) : resolve(feature)));
+        let undo = (): void => {};
+        const call = raw.getFeature(point, new Metadata(), callOptions(settings), (error, feature) => {
+          undo();
+          if (error) reject(error);
+          else resolve(feature);
+        });
+        undo = cancelOnAbort(call, settings?.signal);
       });
     },
 
     listFeatures(rectangle, settings) {
-      return raw.listFeatures(rectangle, callOptions(settings));
+      const call = raw.listFeatures(rectangle, callOptions(settings));
+      const undo = cancelOnAbort(call, settings?.signal);
+      return (async function* features() {
+        try {
+          for await (const feature of call) yield feature as Feature;
+        } finally {
+          undo();
+          // A consumer that stops early ends the call rather than leaving it streaming.
+          call.cancel();
+        }
+      })();
     },
 
     recordRoute(points, settings) {
       return new Promise((resolve, reject) => {
-        const call = raw.recordRoute(callOptions(settings), (error, summary) => (error ? reject(error) : resolve(summary)));
+        const ended = new AbortController();
+        let undo = (): void => {};
+        const call = raw.recordRoute(callOptions(settings), (error, summary) => {
+          ended.abort();
+          undo();
+          if (error) reject(error);
+          else resolve(summary);
+        });
+        undo = cancelOnAbort(call, settings?.signal);
         // The call's own callback reports the outcome; a failing input also cancels the call.
-        pump(call, points).catch(reject);
+        pump(call, points, ended.signal).catch(reject);
       });
     },
 
     routeChat(notes, settings) {
       const call = raw.routeChat(callOptions(settings));
+      const undo = cancelOnAbort(call, settings?.signal);
       const ended = new AbortController();
       const pumping = pump(call, notes, ended.signal);
       // A failing input cancels the call, which ends the iteration below with CANCELLED; surface the
@@ -95,6 +154,8 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
           throw inputError ?? error;
         } finally {
           ended.abort();
+          undo();
+          call.cancel();
         }
         if (inputError) throw inputError;
       })();

@@ -45,8 +45,11 @@ export interface OpenStorageOptions extends Omit<SqliteStorageOptions, 'path'> {
   readonly cwd?: string;
 }
 
-/** Opens the backend a storage URL names. */
-export function openStorage(url: string, options: OpenStorageOptions = {}): Storage {
+/**
+ * Opens the backend a storage URL names: `memory:` or `sqlite:<path>`. Asynchronous, because a
+ * networked backend connects, migrates and retries before it is ready.
+ */
+export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<Storage> {
   const location = parseStorageUrl(url, options.cwd);
   if (location.scheme === 'memory') return createMemoryStorage();
   const directory = dirname(location.path);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
 import { createSilentLogger } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { startRouteGuide, type RunningRouteGuide, type StartOptions } from '../../src/app/start-route-guide.js';
+import { startApp, type RunningApp, type StartOptions } from '../../src/app/start-app.js';
 
 /** A temporary directory removed by the returned cleanup. */
 export function temporaryDirectory(prefix = 'routeguide-test-'): { path: string; remove(): void } {
@@ -13,7 +13,7 @@ export function temporaryDirectory(prefix = 'routeguide-test-'): { path: string;
 }
 
 export interface TestServer {
-  readonly running: RunningRouteGuide;
+  readonly running: RunningApp;
   readonly client: RouteGuideClient;
   readonly target: string;
   stop(): Promise<void>;
@@ -21,7 +21,7 @@ export interface TestServer {
 
 /** Starts an in-process server on 127.0.0.1:0 with a connected client. */
 export async function startTestServer(options: Partial<StartOptions> = {}): Promise<TestServer> {
-  const running = await startRouteGuide({
+  const running = await startApp({
     storageUrl: 'memory:',
     host: '127.0.0.1',
     port: 0,
@@ -51,7 +51,7 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** How many features the storage at `url` holds, opening and closing it. */
 export async function countStoredFeatures(url: string): Promise<number> {
-  const storage = openStorage(url);
+  const storage = await openStorage(url);
   try {
     return await storage.countFeatures();
   } finally {

@@ -160,6 +160,29 @@ function splitArguments(specs: SettingSpecs, argv: readonly string[], command: s
   return { flags, positionals, help };
 }
 
+/**
+ * Checks raw setting values (text, as from a flag or the environment; undefined when not set) into
+ * one frozen settings object, or throws a one-line SettingsError naming the setting as `source` spells it.
+ */
+export function parseSettings<S extends SettingSpecs>(
+  command: string,
+  specs: S,
+  raw: Readonly<Record<string, string | undefined>>,
+  source: (name: string) => string,
+): SettingsOf<S> {
+  const settings: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const value = raw[name];
+    const result = spec.schema.safeParse(value);
+    if (!result.success) {
+      const reason = result.error.issues.map((issue) => issue.message).join('; ');
+      throw new SettingsError(`${command}: invalid ${source(name)}=${JSON.stringify(value)}: ${reason}`);
+    }
+    settings[name] = result.data;
+  }
+  return Object.freeze(settings) as SettingsOf<S>;
+}
+
 /** Parses flags and the environment into one frozen settings object, or throws a one-line SettingsError. */
 export function parseCommandLine<S extends SettingSpecs>(
   command: string,
@@ -168,20 +191,9 @@ export function parseCommandLine<S extends SettingSpecs>(
   env: Environment,
 ): ParsedCommandLine<S> {
   const { flags, positionals, help } = splitArguments(specs, argv, command);
-  const settings: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(specs)) {
-    const envName = environmentName(name);
-    const fromFlag = flags.get(name);
-    const raw = fromFlag ?? env[envName];
-    const result = spec.schema.safeParse(raw);
-    if (!result.success) {
-      const source = fromFlag !== undefined ? `--${name}` : envName;
-      const reason = result.error.issues.map((issue) => issue.message).join('; ');
-      throw new SettingsError(`${command}: invalid ${source}=${JSON.stringify(raw)}: ${reason}`);
-    }
-    settings[name] = result.data;
-  }
-  return { settings: Object.freeze(settings) as SettingsOf<S>, positionals, help };
+  const raw = Object.fromEntries(Object.keys(specs).map((name) => [name, flags.get(name) ?? env[environmentName(name)]]));
+  const source = (name: string): string => (flags.has(name) ? `--${name}` : environmentName(name));
+  return { settings: parseSettings(command, specs, raw, source), positionals, help };
 }
 
 /** The --help text: usage, then every setting with its environment variable and default. */

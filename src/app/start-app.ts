@@ -11,6 +11,7 @@ import { countNoteWrites } from '../observability/count-note-writes.js';
 import type { Logger } from '../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../observability/metrics-server.js';
 import { createServiceMetrics, type ServiceMetrics } from '../observability/metrics.js';
+import { createPendingRouteGuide } from '../service/pending-route-guide.js';
 import { createRouteGuide } from '../service/route-guide.js';
 import type { Storage } from '../storage/storage.js';
 import { openAppStorage } from './app-storage.js';
@@ -41,7 +42,7 @@ export interface StartOptions {
   readonly metricsHost?: string;
 }
 
-export interface RunningRouteGuide {
+export interface RunningApp {
   readonly host: string;
   readonly port: number;
   readonly storage: Storage;
@@ -58,14 +59,15 @@ export interface RunningRouteGuide {
 }
 
 /**
- * The composition root, and the only one: opens storage, seeds it if asked or empty, loads the
- * index, starts the gRPC transport, metrics and note retention, reports SERVING, and owns the
- * shutdown sequence.
+ * The composition root, and the only one: opens storage, binds the gRPC port (and the metrics port),
+ * seeds the storage if asked or empty, loads the index, starts note retention, reports SERVING, and
+ * owns the shutdown sequence. Ports are bound before the data loads, so a port in use is reported at
+ * once; meanwhile health answers NOT_SERVING and RouteGuide calls UNAVAILABLE, saying what is loading.
  */
-export async function startRouteGuide(options: StartOptions): Promise<RunningRouteGuide> {
+export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { log } = options;
   const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
-  const opened = openAppStorage(options.storageUrl, {
+  const opened = await openAppStorage(options.storageUrl, {
     synchronous: options.synchronous,
     onMigrated: (names) => {
       if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
@@ -78,15 +80,11 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
   let retention: NoteRetention | undefined;
   try {
     log.info({ storage: options.storageUrl }, 'storage open');
-    const stored = await seedIfAsked(storage, options);
-    const startedLoading = Date.now();
-    const index = await loadIndex(storage, stored);
-    log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
-    const guide = createRouteGuide({ index, storage, replayLimit: options.replayLimit });
+    const pending = createPendingRouteGuide();
     const idleMs = options.streamIdleTimeoutMs ?? 0;
     const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
     server = await listenGrpc({
-      guide,
+      guide: pending.guide,
       log,
       host: options.host,
       port: options.port,
@@ -95,18 +93,24 @@ export async function startRouteGuide(options: StartOptions): Promise<RunningRou
       // The idle timeout is outermost, so the status it sends is logged and counted.
       interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isRouteGuideCall)] : [])],
     });
-    if (options.notesMaxAgeMs !== undefined) {
-      retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
-    }
     if (metrics) {
-      metrics.setSources({ featuresIndexed: () => index.size, streamsOpen: server.openStreams });
       metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!, (error) =>
         log.error({ err: error }, 'metrics server error'),
       );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');
     }
-    server.health.set('SERVING');
+    log.info({ port: server.port }, 'bound; loading features');
+    const stored = await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
+    const startedLoading = Date.now();
+    const index = await loadIndex(storage, stored, (count) => pending.setStatus(`starting: loading ${count} features`));
+    log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
+    pending.ready(createRouteGuide({ index, storage, replayLimit: options.replayLimit }));
+    if (options.notesMaxAgeMs !== undefined) {
+      retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
+    }
     const listening = server;
+    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
+    server.health.set('SERVING');
     return {
       host: options.host,
       port: server.port,

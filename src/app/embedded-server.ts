@@ -1,0 +1,100 @@
+import { formatHostPort } from '../common/host-port.js';
+import { parseSettings, SettingsError } from '../common/settings.js';
+import { createLogger } from '../observability/logger.js';
+import { serveSettings } from './serve-settings.js';
+import { startOptionsFrom } from './serve-settings.js';
+import { startApp } from './start-app.js';
+
+/**
+ * The settings of `routeguide serve`, in camelCase, with its defaults, except that `storage` is
+ * `memory:` and `port` is 0 (a free port). Durations are in seconds, as on the command line.
+ */
+export interface RouteGuideOptions {
+  /** `memory:` (default here), `sqlite:<path>`. */
+  readonly storage?: string;
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Default 0: a free port, see `RouteGuideServer.port`. */
+  readonly port?: number;
+  /** A .json, .geojson or .csv feature file to import at start (duplicates skipped). */
+  readonly seed?: string;
+  /** Do not seed an empty storage with the canonical 100 features. */
+  readonly empty?: boolean;
+  /** Most recent notes RouteChat replays at one location (default 1000). */
+  readonly replayLimit?: number;
+  /** Delete notes older than this many seconds, in the background (default: keep forever). */
+  readonly notesMaxAge?: number;
+  /** Seconds open streams get to finish on close() before they end with UNAVAILABLE (default 10). */
+  readonly shutdownGrace?: number;
+  /** End a stream that makes no progress for this many seconds (default 300; 0: never). */
+  readonly streamIdleTimeout?: number;
+  readonly maxMessageSize?: number;
+  readonly maxConcurrentStreams?: number;
+  readonly keepaliveTime?: number;
+  readonly keepaliveTimeout?: number;
+  /** PEM certificate chain file: serve TLS (with `tlsKey`). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** PEM CA file: require client certificates it signed (mTLS). */
+  readonly tlsClientCa?: string;
+  /** Serve Prometheus metrics on this port (0 picks a free one); default: no metrics. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  /** SQLite durability: `normal` (default) or `full`. */
+  readonly synchronous?: 'normal' | 'full';
+  /** Structured logs on stderr (default `info`; `silent` for none). */
+  readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logFormat?: 'auto' | 'json' | 'pretty';
+}
+
+/** A running embedded server. */
+export interface RouteGuideServer {
+  /** `host:port`, ready for `createRouteGuideClient`. */
+  readonly address: string;
+  readonly port: number;
+  /** The metrics port, when `metricsPort` was given. */
+  readonly metricsPort?: number;
+  /**
+   * Graceful stop, as `serve` does on SIGTERM: stops accepting calls, gives open streams
+   * `graceSeconds` (default `shutdownGrace`) to finish, ends the rest with UNAVAILABLE, closes storage.
+   */
+  close(graceSeconds?: number): Promise<void>;
+}
+
+const COMMAND = 'startRouteGuide';
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * Starts RouteGuide in this process through the same composition root as `routeguide serve`, and
+ * resolves once it is serving. Options are checked as `serve` checks its flags: a bad one rejects
+ * with one line naming the option, the value and what is allowed.
+ */
+export async function startRouteGuide(options: RouteGuideOptions = {}): Promise<RouteGuideServer> {
+  const values: Record<string, string | undefined> = { storage: 'memory:', port: '0' };
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const setting = kebab(name);
+    if (!(setting in serveSettings)) {
+      const known = Object.keys(serveSettings).map(camel).join(', ');
+      throw new SettingsError(`${COMMAND}: unknown option ${name}; the options are ${known}`);
+    }
+    values[setting] = String(value);
+  }
+  const settings = parseSettings(COMMAND, serveSettings, values, camel);
+  const format = settings['log-format'];
+  const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
+  const running = await startApp(startOptionsFrom(COMMAND, settings, log, camel));
+  return {
+    address: formatHostPort(running.host, running.port),
+    port: running.port,
+    metricsPort: running.metricsPort,
+    close: (graceSeconds) => running.stop(graceSeconds === undefined ? settings['shutdown-grace'] : graceSeconds * 1000),
+  };
+}

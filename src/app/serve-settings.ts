@@ -1,0 +1,151 @@
+import { DEFAULT_LIMITS } from '../grpc/limits.js';
+import { INT32_MAX } from '../geo/int32.js';
+import {
+  booleanSetting,
+  choiceSetting,
+  integerSetting,
+  optionalIntegerSetting,
+  optionalSecondsSetting,
+  optionalTextSetting,
+  positiveSecondsSetting,
+  secondsSetting,
+  textSetting,
+  type SettingsOf,
+} from '../common/settings.js';
+import type { Logger } from '../observability/logger.js';
+import { DEFAULT_STORAGE_URL } from './app-storage.js';
+import { serverTlsFrom, type SettingName } from './server-tls.js';
+import type { StartOptions } from './start-app.js';
+
+/**
+ * Every setting of a server, with its check, default and help text: the one table behind
+ * `routeguide serve` (as --flags and ROUTEGUIDE_* variables) and `startRouteGuide` (as camelCase options).
+ */
+export const serveSettings = {
+  storage: {
+    schema: textSetting(DEFAULT_STORAGE_URL),
+    description: 'where features and notes live: memory: or sqlite:<path>',
+    defaultText: DEFAULT_STORAGE_URL,
+    valueName: 'URL',
+  },
+  host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
+  port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
+  seed: {
+    schema: optionalTextSetting(),
+    description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
+    defaultText: 'none; an empty storage is seeded from seed/route_guide_db.json',
+    valueName: 'FILE',
+  },
+  empty: { schema: booleanSetting(), description: 'do not seed an empty storage', defaultText: 'false', boolean: true },
+  'replay-limit': {
+    schema: integerSetting(0, 1_000_000, 1000),
+    description: 'most recent notes RouteChat replays at one location',
+    defaultText: '1000',
+    valueName: 'N',
+  },
+  'notes-max-age': {
+    schema: optionalSecondsSetting(),
+    description: 'delete notes older than this, in the background',
+    defaultText: 'none: keep notes forever',
+    valueName: 'SECONDS',
+  },
+  'shutdown-grace': {
+    schema: secondsSetting(10),
+    description: 'seconds open streams get to finish on SIGINT/SIGTERM before they are ended with UNAVAILABLE',
+    defaultText: '10',
+    valueName: 'SECONDS',
+  },
+  'stream-idle-timeout': {
+    schema: secondsSetting(300),
+    description: 'end a stream that sends and receives nothing for this long (DEADLINE_EXCEEDED); 0: never',
+    defaultText: '300',
+    valueName: 'SECONDS',
+  },
+  'max-message-size': {
+    schema: integerSetting(1024, INT32_MAX, DEFAULT_LIMITS.maxMessageBytes),
+    description: 'largest message received or sent, in bytes (RESOURCE_EXHAUSTED beyond)',
+    defaultText: String(DEFAULT_LIMITS.maxMessageBytes),
+    valueName: 'BYTES',
+  },
+  'max-concurrent-streams': {
+    schema: integerSetting(1, INT32_MAX, DEFAULT_LIMITS.maxConcurrentStreams),
+    description: 'calls one connection may have open at once; more wait on the client',
+    defaultText: String(DEFAULT_LIMITS.maxConcurrentStreams),
+    valueName: 'N',
+  },
+  'keepalive-time': {
+    schema: secondsSetting(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
+    description: 'seconds between keepalive pings the server sends on a connection; 0: none',
+    defaultText: String(DEFAULT_LIMITS.keepaliveTimeMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'keepalive-timeout': {
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
+    description: 'seconds a keepalive ping may go unanswered before the connection is closed',
+    defaultText: String(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'tls-cert': { schema: optionalTextSetting(), description: 'serve TLS with this PEM certificate chain (needs --tls-key)', defaultText: 'none: plaintext', valueName: 'FILE' },
+  'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
+  'tls-client-ca': {
+    schema: optionalTextSetting(),
+    description: 'require client certificates signed by this PEM CA (mTLS)',
+    defaultText: 'none: no client certificates',
+    valueName: 'FILE',
+  },
+  'metrics-port': {
+    schema: optionalIntegerSetting(0, 65535),
+    description: 'serve Prometheus metrics over HTTP at /metrics on this port; 0 picks a free one',
+    defaultText: 'none: no metrics',
+    valueName: 'PORT',
+  },
+  'metrics-host': { schema: optionalTextSetting(), description: 'address the metrics listen on', defaultText: 'the --host value', valueName: 'HOST' },
+  synchronous: {
+    schema: choiceSetting(['normal', 'full'], 'normal'),
+    description: 'SQLite durability: normal survives a process crash, full also power loss',
+    defaultText: 'normal',
+    valueName: 'MODE',
+  },
+  'log-level': {
+    schema: choiceSetting(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    description: 'lowest level logged on stderr; health and reflection calls log at debug',
+    defaultText: 'info',
+    valueName: 'LEVEL',
+  },
+  'log-format': {
+    schema: choiceSetting(['auto', 'json', 'pretty'], 'auto'),
+    description: 'json lines, or pretty text; auto: pretty when stdout is a terminal',
+    defaultText: 'auto',
+    valueName: 'FORMAT',
+  },
+} as const;
+
+export type ServeSettings = SettingsOf<typeof serveSettings>;
+
+/**
+ * The app's start options from checked settings: reads and checks the TLS files now (a bad one is a
+ * one-line SettingsError naming the setting as `name` spells it).
+ */
+export function startOptionsFrom(command: string, settings: ServeSettings, log: Logger, name?: SettingName): StartOptions {
+  return {
+    storageUrl: settings.storage,
+    synchronous: settings.synchronous,
+    host: settings.host,
+    port: settings.port,
+    seedFile: settings.seed,
+    empty: settings.empty,
+    replayLimit: settings['replay-limit'],
+    log,
+    tls: serverTlsFrom(command, settings, name),
+    limits: {
+      maxMessageBytes: settings['max-message-size'],
+      maxConcurrentStreams: settings['max-concurrent-streams'],
+      keepaliveTimeMs: settings['keepalive-time'],
+      keepaliveTimeoutMs: settings['keepalive-timeout'],
+    },
+    streamIdleTimeoutMs: settings['stream-idle-timeout'],
+    notesMaxAgeMs: settings['notes-max-age'],
+    metricsPort: settings['metrics-port'],
+    metricsHost: settings['metrics-host'],
+  };
+}
