@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Packing and installing the package compiles better-sqlite3 again: `npm run test:package`.
+    exclude: ['test/package/**', 'node_modules/**'],
     // Servers and SQLite files: give each file its own process, two at a time (the machine has 2 cores).
     pool: 'forks',
     maxWorkers: 2,

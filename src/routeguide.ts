@@ -9,6 +9,6 @@ export type { RouteGuideOptions, RouteGuideServer } from './app/embedded-server.
 export { openStorage, StorageUrlError, SUPPORTED_SCHEMES } from './storage/open-storage.js';
 export type { OpenStorageOptions } from './storage/open-storage.js';
 export type { FeatureRecord, InsertSummary, Storage, StoredNote } from './storage/storage.js';
-export { SettingsError } from './common/settings.js';
+export { SettingsError } from './common/settings-error.js';
 export type { Feature, Point, Rectangle, RouteNote, RouteSummary } from './gen/messages/route_guide.js';
 export { degreesToE7, e7ToDegrees, MAX_LATITUDE_E7, MAX_LONGITUDE_E7 } from './geo/e7.js';

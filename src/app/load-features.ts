@@ -8,10 +8,14 @@ import type { Storage } from '../storage/storage.js';
  * Loads every stored feature into a new index in one bulk load, batch by batch (no array of all
  * features). `expected` sizes the index up front; it is counted when not given.
  */
-export async function loadIndex(storage: Storage, expected?: number, onCounted?: (count: number) => void): Promise<FeatureIndex> {
+export async function loadIndex(
+  storage: Storage,
+  expected?: number,
+  onCounted?: (count: number) => void | Promise<void>,
+): Promise<FeatureIndex> {
   const index = new FeatureIndex();
   const count = expected ?? (await storage.countFeatures());
-  onCounted?.(count);
+  await onCounted?.(count);
   await index.loadBatches(storage.scanFeatures(), count);
   return index;
 }

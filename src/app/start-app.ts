@@ -40,6 +40,11 @@ export interface StartOptions {
   readonly metricsPort?: number;
   /** Where the metrics listen; the gRPC host when omitted. */
   readonly metricsHost?: string;
+  /**
+   * Called once the ports are bound and the stored features counted, just before the index loads
+   * (start-up waits for it). Meanwhile health is NOT_SERVING and RouteGuide calls are UNAVAILABLE.
+   */
+  readonly onLoading?: (port: number) => void | Promise<void>;
 }
 
 export interface RunningApp {
@@ -102,13 +107,16 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     log.info({ port: server.port }, 'bound; loading features');
     const stored = await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
-    const index = await loadIndex(storage, stored, (count) => pending.setStatus(`starting: loading ${count} features`));
+    const listening = server;
+    const index = await loadIndex(storage, stored, async (count) => {
+      pending.setStatus(`starting: loading ${count} features`);
+      await options.onLoading?.(listening.port);
+    });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     pending.ready(createRouteGuide({ index, storage, replayLimit: options.replayLimit }));
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
-    const listening = server;
     metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
     server.health.set('SERVING');
     return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SettingsError } from './settings-error.js';
 
 /**
  * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y`.
@@ -29,10 +30,7 @@ export interface ParsedCommandLine<S extends SettingSpecs> {
   readonly help: boolean;
 }
 
-/** A bad flag or value: its message is the one line the CLI prints before exiting non-zero. */
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
+export { SettingsError };
 
 export function environmentName(flag: string): string {
   return `ROUTEGUIDE_${flag.toUpperCase().replace(/-/g, '_')}`;

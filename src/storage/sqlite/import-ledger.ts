@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import type { AbandonedImport } from './options.js';
 
 /**
  * The `imports` table (migrations 003, 004): one row per SQLite import, written by the importing
@@ -33,16 +34,6 @@ export class ImportAbandonedError extends Error {
         `${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
     );
   }
-}
-
-/** An import that never committed and whose process is gone; its rows were deleted. */
-export interface AbandonedImport {
-  readonly id: number;
-  readonly host: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  /** Features of that import deleted now. */
-  readonly removedFeatures: number;
 }
 
 interface PendingRow {

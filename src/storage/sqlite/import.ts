@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { nextTurn } from '../../common/event-loop.js';
-import { beginImport, HEARTBEAT_MS, type AbandonedImport } from './import-ledger.js';
+import { beginImport, HEARTBEAT_MS } from './import-ledger.js';
+import type { AbandonedImport } from './options.js';
 import type { InsertSummary, FeatureRecord } from '../storage.js';
 
 /** Staged rows per temp-table commit, and per event-loop yield when the input is asynchronous. */

@@ -1,4 +1,12 @@
-import type { AbandonedImport } from './import-ledger.js';
+/** An import that never committed and whose process is gone; its rows were deleted. */
+export interface AbandonedImport {
+  readonly id: number;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Features of that import deleted now. */
+  readonly removedFeatures: number;
+}
 
 /** Options for the SQLite backend (`sqlite:<path>`). */
 export interface SqliteStorageOptions {

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { status } from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRouteGuideClient,
+  degreesToE7,
+  e7ToDegrees,
+  openStorage,
+  SettingsError,
+  startRouteGuide,
+  type RouteGuideClient,
+  type RouteGuideServer,
+} from '../src/routeguide.js';
+import { createCertificates, type Certificates } from './support/certificates.js';
+import { temporaryDirectory } from './support/servers.js';
+
+const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
+const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
+
+describe('the routeguide package entry', () => {
+  let server: RouteGuideServer | undefined;
+  const clients: RouteGuideClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await server?.close(1);
+    server = undefined;
+  });
+  function connect(...args: Parameters<typeof createRouteGuideClient>): RouteGuideClient {
+    const client = createRouteGuideClient(...args);
+    clients.push(client);
+    return client;
+  }
+
+  it("startRouteGuide() serves the canonical features from memory on a free port, with serve's other defaults", async () => {
+    server = await startRouteGuide({ logLevel: 'silent' });
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.address).toBe(`127.0.0.1:${server.port}`);
+    expect(server.metricsPort).toBeUndefined();
+    expect((await connect(server.address).getFeature(BERKSHIRE)).name).toBe('Berkshire Valley Management Area Trail, Jefferson, NJ, USA');
+  });
+
+  it('startRouteGuide takes serve settings in camelCase and starts the other listeners it is asked for', async () => {
+    server = await startRouteGuide({ logLevel: 'silent', empty: true, metricsPort: 0, replayLimit: 1 });
+    expect((await connect(server.address).getFeature(BERKSHIRE)).name).toBe('');
+    const metrics = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+  });
+
+  it.each([
+    [{ replayLimit: -1 }, 'startRouteGuide: invalid replayLimit="-1": must be an integer between 0 and 1000000'],
+    [{ storage: 'postgres://x' }, 'storage URL "postgres://x": unknown scheme; supported: memory:, sqlite:<path>'],
+    [{ synchronous: 'sometimes' as 'full' }, 'startRouteGuide: invalid synchronous="sometimes": must be one of normal, full'],
+    [{ tlsCert: '/nonexistent/cert.pem' }, 'startRouteGuide: tlsCert and tlsKey go together; got only tlsCert'],
+    [{ replyLimit: 5 } as object, 'startRouteGuide: unknown option replyLimit; the options are storage, host, port, seed, empty, replayLimit,'],
+  ])('startRouteGuide(%j) rejects in one line naming the option', async (options, message) => {
+    await expect(startRouteGuide({ logLevel: 'silent', ...options })).rejects.toThrow(message);
+  });
+
+  it('a bad option is a SettingsError', async () => {
+    await expect(startRouteGuide({ port: 70000 })).rejects.toBeInstanceOf(SettingsError);
+  });
+
+  it('an aborted AbortSignal cancels a unary call and a server stream (CANCELLED)', async () => {
+    server = await startRouteGuide({ logLevel: 'silent' });
+    const client = connect(server.address);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(client.getFeature(BERKSHIRE, { signal: aborted.signal })).rejects.toMatchObject({ code: status.CANCELLED });
+    const stopping = new AbortController();
+    let received = 0;
+    await expect(
+      (async () => {
+        for await (const _ of client.listFeatures(WORLD, { signal: stopping.signal })) {
+          if (++received === 3) stopping.abort();
+        }
+      })(),
+    ).rejects.toMatchObject({ code: status.CANCELLED });
+    expect(received).toBeLessThan(100);
+  });
+
+  it('a deadline in the past fails a call with DEADLINE_EXCEEDED', async () => {
+    server = await startRouteGuide({ logLevel: 'silent' });
+    await expect(connect(server.address).getFeature(BERKSHIRE, { deadline: new Date(Date.now() - 1) })).rejects.toMatchObject({
+      code: status.DEADLINE_EXCEEDED,
+    });
+  });
+
+  it('openStorage resolves with a storage that keeps what it is given', async () => {
+    const storage = await openStorage('memory:');
+    expect(await storage.insertFeatures([{ name: 'Here', latitude: 1, longitude: 2 }])).toEqual({ inserted: 1, duplicates: 0 });
+    expect(await storage.countFeatures()).toBe(1);
+    await storage.close();
+  });
+
+  it('converts degrees to E7 and back by the importers rule', () => {
+    expect(degreesToE7(-40.00000005, 90)).toBe(-400000001);
+    expect(degreesToE7(95, 90)).toBeUndefined();
+    expect(e7ToDegrees(409146138)).toBe('40.9146138');
+  });
+
+  describe('over TLS', () => {
+    const directory = temporaryDirectory();
+    let certificates: Certificates;
+    beforeAll(() => {
+      certificates = createCertificates(directory.path);
+    }, 20_000);
+    afterAll(() => directory.remove());
+
+    it('serves mTLS from tlsCert, tlsKey and tlsClientCa; the client presents PEM contents through its tls option', async () => {
+      server = await startRouteGuide({
+        logLevel: 'silent',
+        host: 'localhost',
+        tlsCert: certificates.serverCert,
+        tlsKey: certificates.serverKey,
+        tlsClientCa: certificates.caCert,
+      });
+      const pem = (path: string) => readFileSync(path);
+      const trusted = connect(`localhost:${server.port}`, {
+        tls: { ca: pem(certificates.caCert), cert: pem(certificates.clientCert), key: pem(certificates.clientKey) },
+      });
+      expect((await trusted.getFeature(BERKSHIRE)).name).not.toBe('');
+      const anonymous = connect(`localhost:${server.port}`, { tls: { ca: pem(certificates.caCert) } });
+      await expect(anonymous.getFeature(BERKSHIRE, { timeoutMs: 5000 })).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createRouteGuideClient } from '../src/client/client.js';
+import { createPendingRouteGuide } from '../src/service/pending-route-guide.js';
+import { createRouteGuide } from '../src/service/route-guide.js';
+import { FeatureIndex } from '../src/index/feature-index.js';
+import { createMemoryStorage } from '../src/storage/memory.js';
+import { runCli } from './support/cli.js';
+import { createHealthClient } from './support/grpc-tools.js';
+import { startTestServer, temporaryDirectory, type TestServer } from './support/servers.js';
+
+function check(client: ReturnType<typeof createHealthClient>, service: string): Promise<{ status: string }> {
+  return new Promise((resolve, reject) => {
+    client.Check({ service }, (error: Error | null, response: { status: string }) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+describe('start-up: bind first, then load', () => {
+  const directory = temporaryDirectory();
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+  afterAll(() => directory.remove());
+
+  it('while the index loads, health is NOT_SERVING and RouteGuide calls are UNAVAILABLE, saying what loads', async () => {
+    const seen: { health?: string; code?: number; details?: string } = {};
+    server = await startTestServer({
+      // The canonical 100 features are seeded into the empty memory storage, then counted.
+      onLoading: async (port) => {
+        const health = createHealthClient(`127.0.0.1:${port}`);
+        const client = createRouteGuideClient(`127.0.0.1:${port}`);
+        try {
+          seen.health = (await check(health, 'routeguide.RouteGuide')).status;
+          const error = (await client.getFeature({ latitude: 1, longitude: 1 }).catch((caught: unknown) => caught)) as {
+            code: number;
+            details: string;
+          };
+          seen.code = error.code;
+          seen.details = error.details;
+        } finally {
+          health.close();
+          client.close();
+        }
+      },
+    });
+    expect(seen).toEqual({ health: 'NOT_SERVING', code: status.UNAVAILABLE, details: 'starting: loading 100 features' });
+    // Once start-up resolves, it serves.
+    expect((await server.client.getFeature({ latitude: 409146138, longitude: -746188906 })).name).toContain('Berkshire Valley');
+  });
+
+  it('a port in use is reported before any feature is seeded or loaded', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const seedFile = join(directory.path, 'places.json');
+    writeFileSync(seedFile, JSON.stringify([{ location: { latitude: 1, longitude: 1 }, name: 'one' }]));
+    try {
+      const result = await runCli(['serve', '--storage', 'memory:', '--port', String(port), '--seed', seedFile, '--log-format', 'json']);
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines.at(-1)).toBe(`routeguide serve: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      const messages = lines.slice(0, -1).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).not.toContain('seeded features');
+      expect(messages).not.toContain('index loaded');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('a pending RouteGuide passes calls on once it is ready', async () => {
+    const pending = createPendingRouteGuide();
+    pending.setStatus('starting: seeding features from places.csv');
+    expect(() => pending.guide.getFeature({ latitude: 0, longitude: 0 })).toThrow('starting: seeding features from places.csv');
+    const index = new FeatureIndex();
+    index.load([{ name: 'here', latitude: 5, longitude: 5 }]);
+    pending.ready(createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 }));
+    expect(pending.guide.getFeature({ latitude: 5, longitude: 5 }).name).toBe('here');
+  });
+});
