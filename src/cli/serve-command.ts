@@ -10,7 +10,7 @@ export { serveSettings };
 const COMMAND = 'routeguide serve';
 const USAGE = `${COMMAND} [--storage URL] [--host H] [--port P] [--tls-cert FILE --tls-key FILE] [--metrics-port P] [...]`;
 
-/** `routeguide serve`: runs the server until SIGINT or SIGTERM. Resolves with the exit code. */
+/** `routeguide serve`: runs the server until SIGINT, SIGTERM or SIGHUP. Resolves with the exit code. */
 export async function serveCommand(argv: readonly string[], env: Environment): Promise<number> {
   const { settings, positionals, help } = parseCommandLine(COMMAND, serveSettings, argv, env);
   if (help) {
@@ -30,29 +30,80 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
+    onStopRequests(
+      env.npm_lifecycle_event !== undefined,
+      (cause) => {
+        log.info({ ...cause, graceMs: settings['shutdown-grace'] }, 'shutting down');
+        running.stop(settings['shutdown-grace']).then(
+          () => {
+            log.info('stopped');
+            resolve(0);
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      },
+      (signal) => {
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(1);
-      }
-      log.info({ signal, graceMs: settings['shutdown-grace'] }, 'shutting down');
-      running.stop(settings['shutdown-grace']).then(
-        () => {
-          log.info('stopped');
-          resolve(0);
-        },
-        (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+      },
+      (signal) => log.debug({ signal }, "repeat of the first signal taken as npm's forwarded copy"),
+    );
   });
   log.info({ address, storage: settings.storage, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
+}
+
+/**
+ * The signals that stop `serve` gracefully. SIGHUP is one of them: a closed terminal or a supervisor
+ * sends it, and Node's default for it is to die without closing anything.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How soon after the first signal a repeat of it is taken for npm's forwarded copy. */
+const FORWARDED_COPY_MS = 500;
+/** How often, under npm, the server checks that its parent is still there. */
+const PARENT_POLL_MS = 500;
+
+type StopCause = { readonly signal: NodeJS.Signals } | { readonly cause: 'parent exited'; readonly parentPid: number };
+
+/**
+ * Calls `stop` on the first stop signal and `exitNow` on a second one.
+ *
+ * Under npm (`npm start`, whose script execs node), npm is the parent and forwards SIGINT and SIGTERM:
+ * a signal sent to the whole process group (Ctrl-C, systemd's default KillMode) arrives twice, so one
+ * repeat of the first signal soon after it is npm's copy, not a second signal. npm does not forward
+ * SIGHUP and dies of it, which would leave the server orphaned; so under npm the server also stops
+ * when its parent is gone.
+ */
+function onStopRequests(
+  underNpm: boolean,
+  stop: (cause: StopCause) => void,
+  exitNow: (signal: NodeJS.Signals) => void,
+  onForwardedCopy: (signal: NodeJS.Signals) => void,
+): void {
+  let first: { signal: NodeJS.Signals | undefined; at: number } | undefined;
+  let copyExpected = underNpm;
+  const parentPid = process.ppid;
+  const parentWatch = underNpm
+    ? setInterval(() => {
+        if (process.ppid !== parentPid) begin({ cause: 'parent exited', parentPid });
+      }, PARENT_POLL_MS).unref()
+    : undefined;
+  function begin(cause: StopCause): void {
+    clearInterval(parentWatch);
+    first = { signal: 'signal' in cause ? cause.signal : undefined, at: performance.now() };
+    stop(cause);
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (first === undefined) return begin({ signal });
+    if (copyExpected && signal === first.signal && performance.now() - first.at < FORWARDED_COPY_MS) {
+      copyExpected = false;
+      return onForwardedCopy(signal);
+    }
+    exitNow(signal);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }
