@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStorage, parseStorageUrl, StorageUrlError } from '../src/storage/open-storage.js';
 import { StorageOpenError } from '../src/storage/sqlite/options.js';
 import { temporaryDirectory } from './support/servers.js';
 
 describe('storage URLs', () => {
-  let directory = temporaryDirectory();
-  afterEach(() => {
-    directory.remove();
+  let directory: ReturnType<typeof temporaryDirectory>;
+  beforeEach(() => {
     directory = temporaryDirectory();
   });
+  afterEach(() => directory.remove());
 
   it('parses memory: and sqlite: paths relative to the working directory or absolute', () => {
     expect(parseStorageUrl('memory:')).toEqual({ scheme: 'memory' });
