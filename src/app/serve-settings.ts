@@ -51,7 +51,7 @@ export const serveSettings = {
   },
   'shutdown-grace': {
     schema: secondsSetting(10),
-    description: 'seconds open streams get to finish on SIGINT/SIGTERM before they are ended with UNAVAILABLE',
+    description: 'seconds open streams get to finish on SIGTERM, SIGINT or SIGHUP before they are ended with UNAVAILABLE',
     defaultText: '10',
     valueName: 'SECONDS',
   },
