@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { SettingsError } from './settings-error.js';
 
 /**
- * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y`.
- * A flag beats the environment, which beats the default. This module is the only reader of the
- * environment; the result is one frozen, validated object.
+ * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y` (or, for a
+ * command with its own prefix, `<PREFIX>X_Y`). A flag beats the environment, which beats the
+ * default. This module is the only reader of the environment; the result is one frozen, validated object.
  */
 
 export interface SettingSpec<T> {
@@ -28,12 +28,23 @@ export interface ParsedCommandLine<S extends SettingSpecs> {
   readonly settings: SettingsOf<S>;
   readonly positionals: readonly string[];
   readonly help: boolean;
+  /** How a setting was given, for messages about its value: `--name`, or the environment variable's name. */
+  readonly source: (name: string) => string;
 }
 
 export { SettingsError };
 
-export function environmentName(flag: string): string {
-  return `ROUTEGUIDE_${flag.toUpperCase().replace(/-/g, '_')}`;
+/** The prefix of the environment variables of serve and seed. */
+export const ENVIRONMENT_PREFIX = 'ROUTEGUIDE_';
+
+/** Which environment variables a command reads: `--x-y` reads `${environmentPrefix}X_Y`. */
+export interface EnvironmentOptions {
+  /** `ROUTEGUIDE_` unless given. */
+  readonly environmentPrefix?: string;
+}
+
+export function environmentName(flag: string, prefix: string = ENVIRONMENT_PREFIX): string {
+  return `${prefix}${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /** Text that is an integer in [min, max]; undefined when not set. */
@@ -187,18 +198,25 @@ export function parseCommandLine<S extends SettingSpecs>(
   specs: S,
   argv: readonly string[],
   env: Environment,
+  { environmentPrefix = ENVIRONMENT_PREFIX }: EnvironmentOptions = {},
 ): ParsedCommandLine<S> {
   const { flags, positionals, help } = splitArguments(specs, argv, command);
-  const raw = Object.fromEntries(Object.keys(specs).map((name) => [name, flags.get(name) ?? env[environmentName(name)]]));
-  const source = (name: string): string => (flags.has(name) ? `--${name}` : environmentName(name));
-  return { settings: parseSettings(command, specs, raw, source), positionals, help };
+  const variable = (name: string): string => environmentName(name, environmentPrefix);
+  const raw = Object.fromEntries(Object.keys(specs).map((name) => [name, flags.get(name) ?? env[variable(name)]]));
+  const source = (name: string): string => (flags.has(name) ? `--${name}` : variable(name));
+  return { settings: parseSettings(command, specs, raw, source), positionals, help, source };
 }
 
 /** The --help text: usage, then every setting with its environment variable and default. */
-export function helpText(usage: string, summary: string, specs: SettingSpecs): string {
+export function helpText(
+  usage: string,
+  summary: string,
+  specs: SettingSpecs,
+  { environmentPrefix = ENVIRONMENT_PREFIX }: EnvironmentOptions = {},
+): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const left = spec.boolean ? `--${name}` : `--${name} ${spec.valueName ?? 'VALUE'}`;
-    const details = [`env ${environmentName(name)}`];
+    const details = [`env ${environmentName(name, environmentPrefix)}`];
     if (spec.defaultText !== undefined) details.push(`default ${spec.defaultText}`);
     return `  ${left.padEnd(30)} ${spec.description} (${details.join('; ')})`;
   });

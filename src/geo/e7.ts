@@ -8,6 +8,11 @@ export const MAX_LATITUDE_E7 = 900_000_000;
 /** The largest longitude in E7 (180 degrees); the smallest is its negative. Inclusive. */
 export const MAX_LONGITUDE_E7 = 1_800_000_000;
 
+/** The largest latitude in degrees; the smallest is its negative. Inclusive. */
+export const MAX_LATITUDE_DEGREES = 90;
+/** The largest longitude in degrees; the smallest is its negative. Inclusive. */
+export const MAX_LONGITUDE_DEGREES = 180;
+
 const E7_PER_DEGREE = 1e7;
 
 /**
