@@ -55,7 +55,7 @@ describe('routeguide seed', () => {
     leaveUnfinishedImport(path, { pid, startedAt: 0, points: [[3, 3]] });
     expect(await main(['seed', '--storage', url, '--synthetic', '20', '--random-seed', '2'], {})).toBe(0);
     expect(stderr.join('')).toMatch(
-      new RegExp(`^routeguide seed: removed 1 features left by an unfinished import \\(pid ${pid} on .*, started 1970-01-01T00:00:00.000Z\\)\n`),
+      new RegExp(`^routeguide seed: removed 1 feature left by an unfinished import \\(pid ${pid} on .*, started 1970-01-01T00:00:00.000Z\\)\n`),
     );
     const [, inserted] = /seeded (\d+) features from 20/.exec(stdout.join(''))!;
     expect(await countStoredFeatures(url)).toBe(10 + Number(inserted));

@@ -1,3 +1,5 @@
+import { plural } from './plural.js';
+
 /** Progress of a long import on stderr: a redrawn bar on a terminal, otherwise a plain line every few seconds. */
 export interface Progress {
   /** Call with the running count; cheap enough to call per feature. */
@@ -46,7 +48,7 @@ export function createProgress(options: ProgressOptions): Progress {
     const rate = elapsed > 0 ? count / elapsed : 0;
     const fraction = options.fraction(count);
     const eta = fraction !== undefined && fraction > 0 ? formatEta((elapsed * (1 - fraction)) / fraction) : '?';
-    const counted = `${count.toLocaleString('en-US')} features, ${formatRate(rate)} features/s`;
+    const counted = `${plural(count, 'feature', count.toLocaleString('en-US'))}, ${formatRate(rate)} features/s`;
     if (terminal) {
       const filled = Math.round((fraction ?? 0) * BAR_WIDTH);
       const bar = fraction === undefined ? '' : `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;

@@ -4,15 +4,40 @@ import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { syntheticFeatures } from '../feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../geo/feature.js';
+import { parseStorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite/options.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
-import { choiceSetting, helpText, integerSetting, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
+import { plural } from './plural.js';
+import {
+  choiceSetting,
+  helpText,
+  integerSetting,
+  optionalIntegerSetting,
+  parseCommandLine,
+  textSetting,
+  type Environment,
+} from '../common/settings.js';
+
+/** True for a `memory:` URL; any other, even a bad one, is for opening the storage to judge. */
+function isMemoryStorage(url: string): boolean {
+  try {
+    return parseStorageUrl(url).scheme === 'memory';
+  } catch {
+    return false;
+  }
+}
+
+/** The largest --synthetic N. */
+const MAX_SYNTHETIC = 100_000_000;
 
 export const seedSettings = {
   storage: {
-    schema: textSetting(DEFAULT_STORAGE_URL),
-    description: 'where to import: memory: or sqlite:<path>',
+    // memory: would be seeded and then dropped as the command exits: a mistake, not an import.
+    schema: textSetting(DEFAULT_STORAGE_URL).refine((url) => !isMemoryStorage(url), {
+      error: 'memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> database',
+    }),
+    description: 'where to import: sqlite:<path>',
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
@@ -23,8 +48,9 @@ export const seedSettings = {
     valueName: 'FORMAT',
   },
   synthetic: {
-    schema: integerSetting(0, 100_000_000, 0),
-    description: 'instead of a FILE, generate N clustered synthetic features (a tenth unnamed)',
+    schema: optionalIntegerSetting(1, MAX_SYNTHETIC),
+    description: `instead of a FILE, generate N clustered synthetic features (a tenth unnamed), 1 to ${MAX_SYNTHETIC.toLocaleString('en-US')}`,
+    defaultText: 'none: import FILE',
     valueName: 'N',
   },
   'batch-rows': {
@@ -73,8 +99,8 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     return 0;
   }
   const [file, extra] = positionals;
-  const synthetic = settings.synthetic > 0;
-  if (synthetic ? file !== undefined : file === undefined || extra !== undefined) {
+  const total = settings.synthetic;
+  if (total !== undefined ? file !== undefined : file === undefined || extra !== undefined) {
     process.stderr.write(`routeguide seed: expected exactly one FILE or --synthetic N; usage: ${USAGE}\n`);
     return 2;
   }
@@ -82,9 +108,8 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   const counter = { count: 0 };
   let source: string;
   let features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>;
-  if (synthetic) {
-    const total = settings.synthetic;
-    source = `${total} synthetic features (seed ${settings['random-seed']})`;
+  if (total !== undefined) {
+    source = `${plural(total, 'synthetic feature')} (seed ${settings['random-seed']})`;
     const progress = createProgress({ fraction: (count) => count / total });
     features = countedSync(syntheticFeatures(total, settings['random-seed']), progress, counter);
     return importInto(settings, source, features, counter, progress);
@@ -121,7 +146,7 @@ async function importInto(
         progress.finish();
         // Only for an import long enough that someone is watching it.
         if (performance.now() - started > 2000) {
-          process.stderr.write(`sorting ${total.toLocaleString('en-US')} features by location, then writing them\n`);
+          process.stderr.write(`sorting ${plural(total, 'feature', total.toLocaleString('en-US'))} by location, then writing them\n`);
         }
       },
       onImportBatch: (copied, total) => {
@@ -131,7 +156,7 @@ async function importInto(
       },
       onAbandonedImport: (removed) =>
         process.stderr.write(
-          `routeguide seed: removed ${removed.removedFeatures} features left by an unfinished import ` +
+          `routeguide seed: removed ${plural(removed.removedFeatures, 'feature')} left by an unfinished import ` +
             `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
         ),
     });
@@ -149,7 +174,7 @@ async function importInto(
     writing?.finish();
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `seeded ${inserted} features from ${source} into ${storageUrl}; ${duplicates} duplicates skipped; ` +
+      `seeded ${plural(inserted, 'feature')} from ${source} into ${storageUrl}; ${plural(duplicates, 'duplicate')} skipped; ` +
         `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,
     );
     return 0;
