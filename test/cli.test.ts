@@ -178,11 +178,10 @@ describe('routeguide client', () => {
       expect(chat.stderr).toContain('line 3: latitude: "not" is not a number of degrees; skipped');
       expect(chat.code).toBe(1);
 
+      // Checked in degrees, as typed, before any call.
       const bad = await runCli(['client', 'get', '91', '0', ...target]);
-      expect(bad.code).toBe(1);
-      expect(bad.stderr.trim()).toBe(
-        'routeguide client: INVALID_ARGUMENT: latitude: 910000000 is out of range; must be an integer between -900000000 and 900000000',
-      );
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toBe('routeguide client get: latitude 91 is out of range; must be between -90 and 90');
     } finally {
       await server.stop();
     }
@@ -195,6 +194,8 @@ describe('routeguide client', () => {
       expect(demo.code).toBe(0);
       expect(demo.stdout).toContain('Feature "Berkshire Valley Management Area Trail, Jefferson, NJ, USA"');
       expect(demo.stdout).toContain('Finished trip with 10 points');
+      // Sent and received notes alike in degrees.
+      expect(demo.stdout).toContain('Sending message "Second message" at 0, 0.0000001');
       expect(demo.stdout).toContain('Got message "First message" at 0, 0');
       expect(demo.stdout).toContain('Got message "Second message" at 0, 0.0000001');
     } finally {

@@ -51,7 +51,7 @@ describe('routeguide client commands against an in-process server', () => {
       ]);
       expect(code).toBe(1);
       expect(stderr.trim()).toBe(
-        'routeguide client: INVALID_ARGUMENT: note[0].message: is 1025 UTF-8 bytes long; must be at most 1024 bytes',
+        'routeguide client chat: INVALID_ARGUMENT: note[0].message: is 1025 UTF-8 bytes long; must be at most 1024 bytes',
       );
     } finally {
       child.kill();

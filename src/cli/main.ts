@@ -1,13 +1,17 @@
-import { status } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import { ListenError } from '../common/listen-error.js';
 import { FeatureFileError } from '../feature-files/feature-file.js';
 import { ImportAbandonedError, ImportInProgressError } from '../storage/sqlite/import-ledger.js';
 import { StorageUrlError } from '../storage/open-storage.js';
 import { StorageOpenError } from '../storage/sqlite/options.js';
-import { clientCommand, UsageError } from './client-command.js';
+import { clientCommand } from './client-command.js';
+import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
+import { CommandFailure, UsageError } from './errors.js';
+import { isStatusError, statusText } from './grpc-status.js';
+import { isReaderGone, stdoutClosed } from './output-closed.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
-import { SettingsError, type Environment } from '../common/settings.js';
+import { ENVIRONMENT_PREFIX, SettingsError, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 
@@ -16,54 +20,110 @@ commands:
   seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
 
-Every --flag-name also reads the environment variable ROUTEGUIDE_FLAG_NAME; a flag beats it.`;
+  routeguide --version (-V) prints the version.
 
-function isGrpcError(error: unknown): error is Error & { code: status; details: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'details' in error;
+Every --flag-name of serve and seed also reads the environment variable ${ENVIRONMENT_PREFIX}FLAG_NAME,
+and of the client commands ${CLIENT_ENVIRONMENT_PREFIX}FLAG_NAME; a flag beats it.
+Exit codes: 0 done, 1 failed while running, 2 a usage mistake (arguments, flags or settings).`;
+
+/** Failures the user can act on, whose messages name what went wrong: printed after the command's name. */
+const RUN_TIME_FAILURES = [StorageUrlError, StorageOpenError, FeatureFileError, ListenError, ImportInProgressError, ImportAbandonedError];
+
+/** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
+const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
+
+function version(): string {
+  // Relative to this module, which runs from dist/cli/ (and src/cli/ under the tests).
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** `routeguide client get` rather than `routeguide client`, where the subcommand is known. */
+function commandName(command: string | undefined, rest: readonly string[]): string {
+  const [sub] = rest;
+  return command === 'client' && sub !== undefined && /^[a-z]+$/.test(sub) ? `routeguide client ${sub}` : `routeguide ${command}`;
+}
+
+async function run(command: string | undefined, rest: readonly string[], env: Environment): Promise<number> {
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest, env);
+    case 'seed':
+      return seedCommand(rest, env);
+    case 'client':
+      return clientCommand(rest, env);
+    case '--version':
+    case '-V':
+      process.stdout.write(`routeguide ${version()}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`routeguide: unknown command "${command}"; see routeguide --help`);
+  }
+}
+
+/** Writes `text` to stderr as one line: a line break inside (a file's excerpt in a JSON error, say) is shown as \n. */
+function writeLine(text: string): void {
+  process.stderr.write(`${text.replace(/\r?\n/g, '\\n')}\n`);
+}
+
+/** One line for what went wrong, and the exit code: 2 for a usage mistake, 1 for anything else. */
+function report(error: unknown, name: string, env: Environment): number {
+  if (error instanceof SettingsError || error instanceof UsageError) {
+    writeLine(error.message);
+    return 2;
+  }
+  if (error instanceof CommandFailure) {
+    writeLine(error.message);
+    return 1;
+  }
+  if (RUN_TIME_FAILURES.some((type) => error instanceof type)) {
+    writeLine(`${name}: ${(error as Error).message}`);
+    return 1;
+  }
+  if (isStatusError(error)) {
+    writeLine(`${name}: ${statusText(error)}`);
+    return 1;
+  }
+  // Unexpected, so a bug: still one line, with the stack only on request.
+  const message = error instanceof Error ? error.message : String(error);
+  if (env[DEBUG_VARIABLE] === '1') {
+    writeLine(`${name}: ${message}`);
+    process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+  } else {
+    writeLine(`${name}: ${message} (an unexpected error; ${DEBUG_VARIABLE}=1 shows its stack)`);
+  }
+  return 1;
+}
+
+/**
+ * After stdout failed: a reader that went away (`| head -1`) ends the command quietly with 0, like
+ * other Unix tools; any other write failure is one line and 1.
+ */
+function outputFailed(reason: unknown, name: string): number {
+  if (isReaderGone(reason)) return 0;
+  writeLine(`${name}: cannot write the output: ${reason instanceof Error ? reason.message : String(reason)}`);
+  return 1;
 }
 
 /** Runs the CLI and resolves with the process exit code. Every failure becomes one clear line. */
 export async function main(argv: readonly string[], env: Environment): Promise<number> {
   const [command, ...rest] = argv;
+  const name = commandName(command, rest);
+  const closed = stdoutClosed();
   try {
-    switch (command) {
-      case 'serve':
-        return await serveCommand(rest, env);
-      case 'seed':
-        return await seedCommand(rest, env);
-      case 'client':
-        return await clientCommand(rest, env);
-      case undefined:
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE + '\n');
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`routeguide: unknown command "${command}"\n${USAGE}\n`);
-        return 2;
-    }
+    const code = await run(command, rest, env);
+    // A write that failed reports it on the next tick: let it, so a command whose last line found the
+    // reader gone ends as quietly as one stopped halfway.
+    await new Promise((resolve) => setImmediate(resolve));
+    return closed.aborted ? outputFailed(closed.reason, name) : code;
   } catch (error) {
-    const prefix = `routeguide ${command}`;
-    if (error instanceof SettingsError || error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    if (
-      error instanceof StorageUrlError ||
-      error instanceof StorageOpenError ||
-      error instanceof FeatureFileError ||
-      error instanceof ListenError ||
-      error instanceof ImportInProgressError ||
-      error instanceof ImportAbandonedError
-    ) {
-      process.stderr.write(`${prefix}: ${error.message}\n`);
-      return 1;
-    }
-    if (isGrpcError(error)) {
-      process.stderr.write(`${prefix}: ${status[error.code]}: ${error.details}\n`);
-      return 1;
-    }
-    process.stderr.write(`${prefix}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    // The command stopped because its output closed: that, not the call it cancelled, is the story.
+    if (closed.aborted) return outputFailed(closed.reason, name);
+    return report(error, name, env);
   }
 }
