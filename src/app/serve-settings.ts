@@ -43,6 +43,12 @@ export const serveSettings = {
     defaultText: '1000',
     valueName: 'N',
   },
+  'watch-buffer': {
+    schema: integerSetting(1, 10_000_000, 10_000),
+    description: 'notes a WatchNotes reader may fall behind before its watch ends with RESOURCE_EXHAUSTED',
+    defaultText: '10000',
+    valueName: 'N',
+  },
   'notes-max-age': {
     schema: optionalSecondsSetting(),
     description: 'delete notes older than this, in the background',
@@ -135,6 +141,7 @@ export function startOptionsFrom(command: string, settings: ServeSettings, log: 
     seedFile: settings.seed,
     empty: settings.empty,
     replayLimit: settings['replay-limit'],
+    watchBuffer: settings['watch-buffer'],
     log,
     tls: serverTlsFrom(command, settings, name),
     limits: {

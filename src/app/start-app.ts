@@ -2,7 +2,7 @@ import type { ServerTls } from '../common/tls.js';
 import { DEFAULT_LIMITS, limitChannelOptions, type ServerLimits } from '../grpc/limits.js';
 import { observeCalls } from '../grpc/observe-calls.js';
 import { listenGrpc, type ListeningServer } from '../grpc/server.js';
-import { isRouteGuideCall } from '../grpc/service-definition.js';
+import { isIdleTimedCall } from '../grpc/extensions-definition.js';
 import { streamIdleTimeout } from '../grpc/stream-idle-timeout.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import { logCalls } from '../observability/call-log.js';
@@ -12,11 +12,19 @@ import type { Logger } from '../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../observability/metrics-server.js';
 import { createServiceMetrics, type ServiceMetrics } from '../observability/metrics.js';
 import { createPendingRouteGuide } from '../service/pending-route-guide.js';
+import { createRouteGuideExtensions } from '../service/extensions.js';
+import { createNoteFeed } from '../service/note-feed.js';
+import { createNearestFeatures } from '../service/nearest-features.js';
 import { createRouteGuide } from '../service/route-guide.js';
 import type { Storage } from '../storage/storage.js';
 import { openAppStorage } from './app-storage.js';
 import { loadIndex, seedIfAsked } from './load-features.js';
 import { startNoteRetention, type NoteRetention } from './note-retention.js';
+
+/** Features per ExportFeatures message when the request leaves batch_size 0. */
+const DEFAULT_EXPORT_BATCH_SIZE = 1024;
+/** Notes a WatchNotes reader may fall behind, unless --watch-buffer says otherwise. */
+const DEFAULT_WATCH_BUFFER = 10_000;
 
 export interface StartOptions {
   readonly storageUrl: string;
@@ -28,6 +36,8 @@ export interface StartOptions {
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
   readonly replayLimit: number;
+  /** Notes a WatchNotes reader may fall behind (default 10000). */
+  readonly watchBuffer?: number;
   readonly log: Logger;
   /** TLS or mTLS; plaintext when omitted. */
   readonly tls?: ServerTls;
@@ -88,15 +98,18 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const pending = createPendingRouteGuide();
     const idleMs = options.streamIdleTimeoutMs ?? 0;
     const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
     server = await listenGrpc({
       guide: pending.guide,
+      extensions: pending.extensions,
+      extensionOptions: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
       log,
       host: options.host,
       port: options.port,
       tls: options.tls,
-      channelOptions: limitChannelOptions({ ...DEFAULT_LIMITS, ...options.limits }),
+      channelOptions: limitChannelOptions(limits),
       // The idle timeout is outermost, so the status it sends is logged and counted.
-      interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isRouteGuideCall)] : [])],
+      interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
     });
     if (metrics) {
       metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!, (error) =>
@@ -113,7 +126,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       await options.onLoading?.(listening.port);
     });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
-    pending.ready(createRouteGuide({ index, storage, replayLimit: options.replayLimit }));
+    // Notes are stored through the feed, so that every note stored wakes the watches.
+    const feed = createNoteFeed({ storage, watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER });
+    const guide = createRouteGuide({ index, storage: feed.storage, replayLimit: options.replayLimit });
+    const extensions = createRouteGuideExtensions({
+      guide,
+      nearestFeatures: createNearestFeatures(index),
+      watchNotes: (rectangle, context) => feed.watch(rectangle, context),
+    });
+    pending.ready(guide, extensions);
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }

@@ -1,9 +1,10 @@
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { EXTENSIONS_SERVICE_NAME } from './extensions-definition.js';
 import { ROUTE_GUIDE_SERVICE_NAME } from './service-definition.js';
 
-/** The service names health answers for: the whole server ('') and RouteGuide itself. */
-export const HEALTH_SERVICES = ['', ROUTE_GUIDE_SERVICE_NAME] as const;
+/** The service names health answers for: the whole server (''), RouteGuide and its extensions. */
+export const HEALTH_SERVICES = ['', ROUTE_GUIDE_SERVICE_NAME, EXTENSIONS_SERVICE_NAME] as const;
 
 export interface Health {
   /** Sets every service's status, pushing it to open Watch streams. */

@@ -12,11 +12,11 @@ const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
 const HEALTH_PROTO_ROOT = resolve(dirname(healthProtoPath), '../..');
 
 /**
- * Adds server reflection (v1 and v1alpha) describing RouteGuide and health, from the .proto files
+ * Adds server reflection (v1 and v1alpha) describing RouteGuide, its extensions and health, from the .proto files
  * themselves, so that grpcurl and friends work with no proto file at hand.
  */
 export function addReflection(server: Pick<Server, 'addService'>): void {
-  const definition = loadSync(['route_guide.proto', 'health/v1/health.proto'], {
+  const definition = loadSync(['route_guide.proto', 'route_guide_extensions.proto', 'health/v1/health.proto'], {
     includeDirs: [PROTO_DIR, HEALTH_PROTO_ROOT],
   });
   for (const entry of Object.values(definition)) {

@@ -15,13 +15,14 @@ class InvalidUtf8 extends Error {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-function tolerant<T>(type: string, decode: (bytes: Buffer) => T): (bytes: Buffer) => T | MalformedRequest {
+/** A decoder that returns a MalformedRequest instead of throwing; `type` is the message's full name. */
+export function tolerant<T>(type: string, decode: (bytes: Buffer) => T): (bytes: Buffer) => T | MalformedRequest {
   return (bytes) => {
     try {
       return decode(bytes);
     } catch (error) {
       if (error instanceof InvalidUtf8) return new MalformedRequest(error.field, 'is not valid UTF-8');
-      return new MalformedRequest('', `is not a valid routeguide.${type} message (malformed protobuf)`);
+      return new MalformedRequest('', `is not a valid ${type} message (malformed protobuf)`);
     }
   };
 }
@@ -49,7 +50,7 @@ function decodeRouteNoteStrictly(bytes: Buffer): RouteNote {
 
 /** Deserializers for RouteGuide's requests that return a MalformedRequest instead of throwing. */
 export const decodeRequest = {
-  point: tolerant('Point', (bytes) => Point.decode(bytes)),
-  rectangle: tolerant('Rectangle', (bytes) => Rectangle.decode(bytes)),
-  routeNote: tolerant('RouteNote', decodeRouteNoteStrictly),
+  point: tolerant('routeguide.Point', (bytes) => Point.decode(bytes)),
+  rectangle: tolerant('routeguide.Rectangle', (bytes) => Rectangle.decode(bytes)),
+  routeNote: tolerant('routeguide.RouteNote', decodeRouteNoteStrictly),
 } as const;

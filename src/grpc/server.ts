@@ -3,7 +3,10 @@ import { formatHostPort } from '../common/host-port.js';
 import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';
+import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
+import { createExtensionHandlers, type ExtensionHandlerOptions } from './extension-handlers.js';
+import { extensionsServiceDefinition } from './extensions-definition.js';
 import { createGrpcHandlers } from './handlers.js';
 import { addHealth, type Health } from './health.js';
 import { OpenCalls } from './open-calls.js';
@@ -12,6 +15,8 @@ import { routeGuideServiceDefinition } from './service-definition.js';
 
 export interface GrpcServerOptions {
   readonly guide: RouteGuide;
+  readonly extensions: RouteGuideExtensions;
+  readonly extensionOptions: ExtensionHandlerOptions;
   readonly log: Logger;
   readonly host: string;
   /** 0 picks a free port. */
@@ -30,7 +35,7 @@ export interface ListeningServer {
   readonly port: number;
   /** Health for '' and routeguide.RouteGuide; NOT_SERVING until the caller sets SERVING. */
   readonly health: Health;
-  /** Streaming RouteGuide calls in flight. */
+  /** Streaming calls in flight (RouteGuide's and the extensions', watches included). */
   readonly openStreams: () => number;
   /**
    * Graceful stop, in this order: health goes NOT_SERVING (Watch streams get it, then end); the
@@ -71,6 +76,9 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
   const server = new Server({ ...options.channelOptions, interceptors: [...(options.interceptors ?? [])] });
   const openCalls = new OpenCalls();
   server.addService(routeGuideServiceDefinition, createGrpcHandlers(options.guide, log, openCalls));
+  // Watches never finish by themselves: shutdown ends them at once, apart from the other streams.
+  const watches = new OpenCalls();
+  server.addService(extensionsServiceDefinition, createExtensionHandlers(options.extensions, log, openCalls, options.extensionOptions, watches));
   const health = addHealth(server);
   addReflection(server);
   const port = await bind(server, formatHostPort(options.host, options.port), credentialsFor(options.tls));
@@ -80,6 +88,7 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
     stopping ??= new Promise<void>((resolve) => {
       health.stopServing();
       log.info('health NOT_SERVING; no longer accepting calls');
+      watches.endAll();
       const timer = setTimeout(() => {
         if (openCalls.size > 0) log.warn({ open: openCalls.size }, 'grace period over; ending open streams with UNAVAILABLE');
         openCalls.endAll();
@@ -91,11 +100,11 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
       server.tryShutdown(() => {
         clearTimeout(timer);
         // Handlers ended by the timer may still be storing their last note.
-        void openCalls.whenEmpty(HANDLER_SETTLE_MS).then(resolve);
+        void Promise.all([openCalls.whenEmpty(HANDLER_SETTLE_MS), watches.whenEmpty(HANDLER_SETTLE_MS)]).then(() => resolve());
       });
     });
     return stopping;
   }
 
-  return { server, host: options.host, port, health, openStreams: () => openCalls.size, shutdown };
+  return { server, host: options.host, port, health, openStreams: () => openCalls.size + watches.size, shutdown };
 }

@@ -14,6 +14,8 @@ export function countNoteWrites(storage: Storage, onStored: () => void): Storage
       onStored();
     },
     notesAt: (latitude, longitude, limit) => storage.notesAt(latitude, longitude, limit),
+    lastNotePosition: () => storage.lastNotePosition(),
+    notesAfter: (position, limit) => storage.notesAfter(position, limit),
     pruneNotes: (cutoff) => storage.pruneNotes(cutoff),
     close: () => storage.close(),
   };

@@ -1,37 +1,46 @@
 import { Code, RouteGuideError } from './errors.js';
+import type { RouteGuideExtensions } from './extensions.js';
 import type { RouteGuide } from './route-guide.js';
 
 /**
- * A RouteGuide that answers UNAVAILABLE, with what the server is doing, until the real one is ready.
- * It lets a server bind its port first (so a port in use is reported at once) and load its data after.
+ * A RouteGuide (and its extensions) that answer UNAVAILABLE, with what the server is doing, until the
+ * real ones are ready. It lets a server bind its port first (so a port in use is reported at once)
+ * and load its data after.
  */
 export interface PendingRouteGuide {
   readonly guide: RouteGuide;
+  readonly extensions: RouteGuideExtensions;
   /** What callers are told meanwhile, e.g. `starting: loading 1000000 features`. */
   setStatus(status: string): void;
-  /** From now on every call goes to `guide`. */
-  ready(guide: RouteGuide): void;
+  /** From now on every call goes to `guide` and `extensions`. */
+  ready(guide: RouteGuide, extensions: RouteGuideExtensions): void;
 }
 
 export function createPendingRouteGuide(initialStatus = 'starting'): PendingRouteGuide {
   let status = initialStatus;
-  let current: RouteGuide | undefined;
-  const ready = (): RouteGuide => {
+  let current: { guide: RouteGuide; extensions: RouteGuideExtensions } | undefined;
+  const ready = (): { guide: RouteGuide; extensions: RouteGuideExtensions } => {
     if (current === undefined) throw new RouteGuideError(Code.UNAVAILABLE, status);
     return current;
   };
   return {
     guide: {
-      getFeature: (point) => ready().getFeature(point),
-      listFeatures: (rectangle) => ready().listFeatures(rectangle),
-      recordRoute: async (points, context) => ready().recordRoute(points, context),
-      routeChat: async (notes, send, context) => ready().routeChat(notes, send, context),
+      getFeature: (point) => ready().guide.getFeature(point),
+      listFeatures: (rectangle) => ready().guide.listFeatures(rectangle),
+      recordRoute: async (points, context) => ready().guide.recordRoute(points, context),
+      routeChat: async (notes, send, context) => ready().guide.routeChat(notes, send, context),
+    },
+    extensions: {
+      nearestFeatures: (request) => ready().extensions.nearestFeatures(request),
+      exportFeatures: (request) => ready().extensions.exportFeatures(request),
+      watchNotes: (rectangle, context) => ready().extensions.watchNotes(rectangle, context),
+      postNote: async (note) => ready().extensions.postNote(note),
     },
     setStatus(next) {
       status = next;
     },
-    ready(guide) {
-      current = guide;
+    ready(guide, extensions) {
+      current = { guide, extensions };
     },
   };
 }

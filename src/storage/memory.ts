@@ -1,6 +1,6 @@
 import { pointKey } from '../geo/point-key.js';
 import { createSerialQueue } from './serial-queue.js';
-import type { InsertSummary, Storage, FeatureRecord, StoredNote } from './storage.js';
+import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
 export type MemoryStorageOptions = Record<string, never>;
@@ -10,6 +10,9 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
   const features = new Map<string, FeatureRecord>();
   // Each note keeps the time it was added, for pruneNotes.
   const notes = new Map<string, (StoredNote & { readonly createdAt: number })[]>();
+  // The note feed: every note in the order stored, with its position (for notesAfter and pruneNotes).
+  let feed: (FeedNote & { readonly createdAt: number })[] = [];
+  let lastPosition = 0;
   // One insert at a time, so that one never stages against features another is about to write.
   const inserts = createSerialQueue();
   let closing: Promise<void> | undefined;
@@ -71,6 +74,30 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
       const list = notes.get(key);
       if (list) list.push(stored);
       else notes.set(key, [stored]);
+      feed.push({ ...stored, position: ++lastPosition });
+    },
+
+    async lastNotePosition() {
+      assertOpen();
+      return lastPosition;
+    },
+
+    async notesAfter(position, limit) {
+      assertOpen();
+      // Positions grow along the feed: find the first one past `position` by bisection.
+      let low = 0;
+      let high = feed.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (feed[middle]!.position <= position) low = middle + 1;
+        else high = middle;
+      }
+      return feed.slice(low, low + Math.max(0, limit)).map(({ latitude, longitude, message, position: at }) => ({
+        latitude,
+        longitude,
+        message,
+        position: at,
+      }));
     },
 
     async notesAt(latitude, longitude, limit) {
@@ -92,6 +119,7 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
         if (old === list.length) notes.delete(key);
         else notes.set(key, list.slice(old));
       }
+      if (deleted > 0) feed = feed.filter((note) => note.createdAt >= cutoff);
       return deleted;
     },
 

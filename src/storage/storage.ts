@@ -15,6 +15,11 @@ export interface StoredNote {
   readonly message: string;
 }
 
+/** A note with its place in the note feed: positions grow in the order notes are stored. */
+export interface FeedNote extends StoredNote {
+  readonly position: number;
+}
+
 /** What an import did: features written, and features skipped because their point was taken. */
 export interface InsertSummary {
   readonly inserted: number;
@@ -52,6 +57,15 @@ export interface Storage {
 
   /** The most recent `limit` notes at exactly this point, oldest first. */
   notesAt(latitude: number, longitude: number, limit: number): Promise<StoredNote[]>;
+
+  /**
+   * The note feed, which WatchNotes reads: the position of the last note stored (0 when there is
+   * none yet). A reader that starts now reads what comes after it.
+   */
+  lastNotePosition(): Promise<number>;
+
+  /** The note feed: up to `limit` notes stored after `position`, in the order they were stored. */
+  notesAfter(position: number, limit: number): Promise<FeedNote[]>;
 
   /**
    * Deletes every note stored before `cutoff` (milliseconds since the epoch, compared with the

@@ -172,6 +172,43 @@ export function describeStorageContract(
       }
     });
 
+    it('feeds notes in the order they were stored, after any position, with positions that only grow', async () => {
+      expect(await storage.lastNotePosition()).toBe(0);
+      expect(await storage.notesAfter(0, 10)).toEqual([]);
+      await storage.addNote({ latitude: 1, longitude: 1, message: 'a' });
+      const afterA = await storage.lastNotePosition();
+      await storage.addNote({ latitude: 2, longitude: 2, message: 'b' });
+      await storage.addNote({ latitude: 1, longitude: 1, message: 'c' });
+      const all = await storage.notesAfter(0, 10);
+      expect(all.map((note) => note.message)).toEqual(['a', 'b', 'c']);
+      expect(all[0]).toMatchObject({ latitude: 1, longitude: 1, message: 'a', position: afterA });
+      expect(all[1]!.position).toBeGreaterThan(all[0]!.position);
+      expect(all[2]!.position).toBeGreaterThan(all[1]!.position);
+      expect(await storage.lastNotePosition()).toBe(all[2]!.position);
+      expect((await storage.notesAfter(afterA, 10)).map((note) => note.message)).toEqual(['b', 'c']);
+      expect((await storage.notesAfter(0, 2)).map((note) => note.message)).toEqual(['a', 'b']);
+      expect(await storage.notesAfter(all[2]!.position, 10)).toEqual([]);
+    });
+
+    it('keeps feed positions growing after notes are pruned', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(1_000_000);
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'old' });
+        const old = await storage.lastNotePosition();
+        vi.setSystemTime(2_000_000);
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'new' });
+        await storage.pruneNotes(2_000_000);
+        expect((await storage.notesAfter(0, 10)).map((note) => note.message)).toEqual(['new']);
+        await storage.addNote({ latitude: 1, longitude: 1, message: 'newer' });
+        const feed = await storage.notesAfter(old, 10);
+        expect(feed.map((note) => note.message)).toEqual(['new', 'newer']);
+        expect(feed[1]!.position).toBeGreaterThan(feed[0]!.position);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('rejects every call after close() with an error saying it is closed; closing again is fine', async () => {
       await storage.insertFeatures([feature(1, 1)]);
       await storage.close();
@@ -181,6 +218,8 @@ export function describeStorageContract(
       await expect(storage.addNote({ latitude: 1, longitude: 1, message: 'late' })).rejects.toThrow(/ is closed/);
       await expect(storage.notesAt(1, 1, 10)).rejects.toThrow(/ is closed/);
       await expect(storage.pruneNotes(0)).rejects.toThrow(/ is closed/);
+      await expect(storage.lastNotePosition()).rejects.toThrow(/ is closed/);
+      await expect(storage.notesAfter(0, 10)).rejects.toThrow(/ is closed/);
       await expect(storage.close()).resolves.toBeUndefined();
     });
 

@@ -4,7 +4,7 @@ import { viewImports, visibleFeatures } from './import-ledger.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
 import { importFeatures } from './import.js';
 import { createSerialQueue } from '../serial-queue.js';
-import type { InsertSummary, Storage, FeatureRecord, StoredNote } from '../storage.js';
+import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
 
 const PRUNES_PER_BATCH = 5_000;
 
@@ -23,6 +23,11 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   });
   const addNoteStatement = db.prepare(
     'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const lastNoteStatement = db.prepare("SELECT coalesce(max(id), 0) FROM notes").pluck();
+  // The note feed is the notes table in id order (AUTOINCREMENT: ids only grow, even after pruning).
+  const notesAfterStatement = db.prepare(
+    'SELECT id AS position, latitude, longitude, message FROM notes WHERE id > ? ORDER BY id LIMIT ?',
   );
   const notesAtStatement = db.prepare(
     `SELECT latitude, longitude, message FROM (
@@ -114,6 +119,17 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     async addNote(note: StoredNote) {
       assertOpen();
       addNoteStatement.run(note.latitude, note.longitude, note.message, Date.now());
+    },
+
+    async lastNotePosition() {
+      assertOpen();
+      return lastNoteStatement.get() as number;
+    },
+
+    async notesAfter(position, limit) {
+      assertOpen();
+      if (limit <= 0) return [];
+      return notesAfterStatement.all(position, limit) as FeedNote[];
     },
 
     async notesAt(latitude, longitude, limit) {

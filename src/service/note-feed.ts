@@ -1,0 +1,181 @@
+import type { RouteNote } from '../gen/messages/route_guide.js';
+import type { FeedNote, Storage } from '../storage/storage.js';
+import { CallAborted, Code, RouteGuideError } from './errors.js';
+import type { CallContext } from './route-guide.js';
+import type { ValidRectangle } from './validation.js';
+
+/** Notes read from the storage's feed per query. */
+const FEED_PAGE = 1000;
+
+export interface NoteFeedOptions {
+  readonly storage: Storage;
+  /** Notes a watcher may fall behind before its watch ends with RESOURCE_EXHAUSTED. */
+  readonly watchBuffer: number;
+}
+
+/** The notes of one watch, and how it fails while its reader is busy elsewhere. */
+export interface NoteWatch extends AsyncIterable<RouteNote> {
+  /**
+   * Rejects (with RESOURCE_EXHAUSTED) as soon as the reader has fallen more than the buffer behind,
+   * even while it is still busy writing an earlier note; never resolves.
+   */
+  readonly failure: Promise<never>;
+}
+
+/**
+ * WatchNotes' source: the storage's note feed (notes after a position, in storage order), read
+ * whenever this process stores a note, and handed to each watch whose rectangle holds the note.
+ */
+export interface NoteFeed {
+  /** The storage to store notes through: its addNote wakes the feed once the note is stored. */
+  readonly storage: Storage;
+  /** The notes stored from now on inside the rectangle, in storage order, each once. */
+  watch(rectangle: ValidRectangle, context: CallContext): NoteWatch;
+}
+
+interface Watcher {
+  /** Notes at or before this position were stored before the watch began. */
+  from: number;
+  readonly minLatitude: number;
+  readonly maxLatitude: number;
+  readonly minLongitude: number;
+  readonly maxLongitude: number;
+  readonly queue: FeedNote[];
+  /** Set when the reader fell too far behind. */
+  overflowed: boolean;
+  /** Wakes the reader waiting for a note. */
+  wake: (() => void) | undefined;
+  /** Rejects the watch's failure promise. */
+  fail: (error: RouteGuideError) => void;
+}
+
+function holds(watcher: Watcher, note: FeedNote): boolean {
+  return (
+    note.latitude >= watcher.minLatitude &&
+    note.latitude <= watcher.maxLatitude &&
+    note.longitude >= watcher.minLongitude &&
+    note.longitude <= watcher.maxLongitude
+  );
+}
+
+export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
+  const { storage, watchBuffer } = options;
+  const overflowError = (): RouteGuideError =>
+    new RouteGuideError(
+      Code.RESOURCE_EXHAUSTED,
+      `the watch fell more than ${watchBuffer} notes behind; read faster or watch a smaller rectangle`,
+    );
+  const watchers = new Set<Watcher>();
+  /** The last position read from the feed and handed out. */
+  let head = 0;
+  let reading: Promise<void> | undefined;
+  let again = false;
+
+  function deliver(note: FeedNote): void {
+    for (const watcher of watchers) {
+      if (note.position <= watcher.from || watcher.overflowed || !holds(watcher, note)) continue;
+      if (watcher.queue.length >= watchBuffer) {
+        // The buffer stays bounded: the watch ends instead of growing without limit.
+        watcher.overflowed = true;
+        watcher.queue.length = 0;
+        watcher.fail(overflowError());
+      } else {
+        watcher.queue.push(note);
+      }
+      watcher.wake?.();
+    }
+  }
+
+  /** Reads the feed past `head` until it is caught up; one reader at a time, re-run when woken meanwhile. */
+  function read(): void {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        for (;;) {
+          const notes = await storage.notesAfter(head, FEED_PAGE);
+          for (const note of notes) {
+            // Never backwards: a watch that starts may move the head on past notes nobody watches.
+            head = Math.max(head, note.position);
+            if (watchers.size > 0) deliver(note);
+          }
+          if (notes.length < FEED_PAGE) break;
+        }
+      } while (again);
+    })()
+      .catch(() => {
+        // Storage closed or failed: the next store wakes the feed again; watches keep waiting.
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+  }
+
+  const wrapped: Storage = {
+    ...storage,
+    async addNote(note) {
+      await storage.addNote(note);
+      read();
+    },
+  };
+
+  return {
+    storage: wrapped,
+
+    watch({ lo, hi }, { signal }) {
+      let fail!: (error: RouteGuideError) => void;
+      const failure = new Promise<never>((_resolve, reject) => (fail = reject));
+      // Whoever does not listen for it still reads the same error from the iteration.
+      failure.catch(() => {});
+      // Registered at once, so that no note delivered while the start position is read is lost.
+      const watcher: Watcher = {
+        from: head,
+        minLatitude: Math.min(lo.latitude, hi.latitude),
+        maxLatitude: Math.max(lo.latitude, hi.latitude),
+        minLongitude: Math.min(lo.longitude, hi.longitude),
+        maxLongitude: Math.max(lo.longitude, hi.longitude),
+        queue: [],
+        overflowed: false,
+        wake: undefined,
+        fail,
+      };
+      watchers.add(watcher);
+      const onAbort = (): void => watcher.wake?.();
+      signal.addEventListener('abort', onAbort);
+      const notes = (async function* (): AsyncGenerator<RouteNote> {
+        try {
+          // The watch begins here: notes stored up to now (by this process or another) are not its own.
+          const last = await storage.lastNotePosition();
+          if (last > watcher.from) {
+            watcher.from = last;
+            const later = watcher.queue.filter((note) => note.position > last);
+            watcher.queue.length = 0;
+            watcher.queue.push(...later);
+            // Alone, it may skip what nobody watches; others may still be owed those notes.
+            if (watchers.size === 1) head = Math.max(head, last);
+          }
+          for (;;) {
+            if (signal.aborted) throw new CallAborted();
+            if (watcher.overflowed) throw overflowError();
+            const next = watcher.queue.shift();
+            if (next !== undefined) {
+              yield { location: { latitude: next.latitude, longitude: next.longitude }, message: next.message };
+              continue;
+            }
+            await new Promise<void>((resolve) => {
+              watcher.wake = resolve;
+            });
+            watcher.wake = undefined;
+          }
+        } finally {
+          watchers.delete(watcher);
+          signal.removeEventListener('abort', onAbort);
+        }
+      })();
+      return { [Symbol.asyncIterator]: () => notes, failure };
+    },
+  };
+}
