@@ -11,4 +11,12 @@ export type { OpenStorageOptions } from './storage/open-storage.js';
 export type { FeatureRecord, InsertSummary, Storage, StoredNote } from './storage/storage.js';
 export { SettingsError } from './common/settings-error.js';
 export type { Feature, Point, Rectangle, RouteNote, RouteSummary } from './gen/messages/route_guide.js';
+export type {
+  ExportFeaturesRequest,
+  FeatureBatch,
+  FeatureDistance,
+  NearestFeaturesRequest,
+  NearestFeaturesResponse,
+  PostNoteResponse,
+} from './gen/messages/route_guide_extensions.js';
 export { degreesToE7, e7ToDegrees, MAX_LATITUDE_E7, MAX_LONGITUDE_E7 } from './geo/e7.js';

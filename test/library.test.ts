@@ -78,6 +78,34 @@ describe('the routeguide package entry', () => {
     expect(received).toBeLessThan(100);
   });
 
+  it('the client covers RouteGuideExtensions on the same connection: post, watch, export', async () => {
+    server = await startRouteGuide({ logLevel: 'silent' });
+    const client = connect(server.address);
+    const watching = new AbortController();
+    const watched: string[] = [];
+    const watch = (async () => {
+      for await (const note of client.watchNotes({ lo: { latitude: 0, longitude: 0 }, hi: { latitude: 10, longitude: 10 } }, { signal: watching.signal })) {
+        watched.push(note.message);
+        if (watched.length === 2) watching.abort();
+      }
+    })().catch((error: { code?: number }) => {
+      if (error.code !== status.CANCELLED) throw error;
+    });
+    // The watch begins once its stream is open: post until it has seen two notes.
+    for (let i = 0; watched.length < 2; i++) {
+      expect((await client.postNote({ location: { latitude: 1, longitude: 1 }, message: `note ${i}` })).earlierNotes).toHaveLength(i);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await watch;
+    expect(watched).toHaveLength(2);
+    let exported = 0;
+    for await (const batch of client.exportFeatures({ rectangle: WORLD, batchSize: 30 })) {
+      expect(batch.features.length).toBeLessThanOrEqual(30);
+      exported += batch.features.length;
+    }
+    expect(exported).toBe(100);
+  });
+
   it('a deadline in the past fails a call with DEADLINE_EXCEEDED', async () => {
     server = await startRouteGuide({ logLevel: 'silent' });
     await expect(connect(server.address).getFeature(BERKSHIRE, { deadline: new Date(Date.now() - 1) })).rejects.toMatchObject({

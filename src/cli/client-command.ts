@@ -6,6 +6,7 @@ import { helpText, parseCommandLine, type Environment } from '../common/settings
 import { createRouteGuideClient, type CallSettings, type RouteGuideClient } from '../client/client.js';
 import { CoordinateError, notesFromLines, point, readRoute, RouteFileError } from './client-input.js';
 import { createOutput, type Output } from './client-output.js';
+import { postCommand, watchCommand } from './client-notes.js';
 import { CLIENT_ENVIRONMENT_PREFIX, clientSettings } from './client-settings.js';
 import { clientCredentialsFrom } from './client-tls.js';
 import { CommandFailure, UsageError } from './errors.js';
@@ -15,7 +16,7 @@ import { plural } from './plural.js';
 
 export { clientSettings };
 
-interface CommandContext {
+export interface CommandContext {
   readonly client: RouteGuideClient;
   readonly out: Output;
   readonly args: readonly string[];
@@ -23,7 +24,7 @@ interface CommandContext {
   readonly call: CallSettings;
 }
 
-interface ClientCommand {
+export interface ClientCommand {
   readonly usage: string;
   readonly summary: string;
   readonly arity: number;
@@ -122,6 +123,8 @@ const commands: Record<string, ClientCommand> = {
       return 0;
     },
   },
+  watch: watchCommand,
+  post: postCommand,
 };
 
 const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]';

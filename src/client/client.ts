@@ -8,7 +8,15 @@ import {
   type ClientWritableStream,
 } from '@grpc/grpc-js';
 import type { Feature, Point, Rectangle, RouteNote, RouteSummary } from '../gen/messages/route_guide.js';
+import type {
+  ExportFeaturesRequest,
+  FeatureBatch,
+  NearestFeaturesRequest,
+  NearestFeaturesResponse,
+  PostNoteResponse,
+} from '../gen/messages/route_guide_extensions.js';
 import { RouteGuideClient as GeneratedClient } from '../gen/grpc-js/route_guide.js';
+import { RouteGuideExtensionsClient as GeneratedExtensionsClient } from '../gen/grpc-js/route_guide_extensions.js';
 
 /** TLS for the client, as PEM contents: `true` trusts the system's roots. */
 export type ClientTls = true | { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
@@ -38,8 +46,17 @@ export interface RouteGuideClient {
   recordRoute(points: Iterable<Point> | AsyncIterable<Point>, settings?: CallSettings): Promise<RouteSummary>;
   /** Sends `notes` (closing the stream after the last) while yielding the notes the server sends. */
   routeChat(notes: Iterable<RouteNote> | AsyncIterable<RouteNote>, settings?: CallSettings): AsyncIterable<RouteNote>;
-  /** The generated grpc-js client, for what this wrapper does not cover. */
+  /** The nearest features to a point, nearest first; `limit` 0 means 10, `maxDistanceMeters` 0 no limit. */
+  nearestFeatures(request: Partial<NearestFeaturesRequest> & Pick<NearestFeaturesRequest, 'point'>, settings?: CallSettings): Promise<NearestFeaturesResponse>;
+  /** Every feature of a rectangle, many per message: the fast way to read a large set. */
+  exportFeatures(request: Partial<ExportFeaturesRequest> & Pick<ExportFeaturesRequest, 'rectangle'>, settings?: CallSettings): AsyncIterable<FeatureBatch>;
+  /** Notes stored from now on inside the rectangle, by any client, until cancelled (use `signal`). */
+  watchNotes(rectangle: Rectangle, settings?: CallSettings): AsyncIterable<RouteNote>;
+  /** One RouteChat step: stores the note and returns the notes stored earlier at its location. */
+  postNote(note: RouteNote, settings?: CallSettings): Promise<PostNoteResponse>;
+  /** The generated grpc-js clients, for what this wrapper does not cover. */
   readonly raw: GeneratedClient;
+  readonly rawExtensions: GeneratedExtensionsClient;
   close(): void;
 }
 
@@ -89,35 +106,70 @@ async function pump<T>(call: ClientWritableStream<T>, messages: Iterable<T> | As
 }
 
 export function createRouteGuideClient(target: string, options: RouteGuideClientOptions = {}): RouteGuideClient {
-  const raw = new GeneratedClient(target, channelCredentials(options), options.channelOptions);
+  const credentials = channelCredentials(options);
+  const raw = new GeneratedClient(target, credentials, options.channelOptions);
+  // The extensions share the RouteGuide client's connection.
+  const rawExtensions = new GeneratedExtensionsClient(target, credentials, { ...options.channelOptions, channelOverride: raw.getChannel() });
+
+  /** A unary call as a promise, cancelled by the settings' signal. */
+  function unary<Request, Response>(
+    start: (request: Request, metadata: Metadata, options: Partial<CallOptions>, done: (error: Error | null, response?: Response) => void) => { cancel(): void },
+    request: Request,
+    settings: CallSettings | undefined,
+  ): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      let undo = (): void => {};
+      const call = start(request, new Metadata(), callOptions(settings), (error, response) => {
+        undo();
+        if (error) reject(error);
+        else resolve(response as Response);
+      });
+      undo = cancelOnAbort(call, settings?.signal);
+    });
+  }
+
+  /** A server stream as an async iterable, cancelled by the settings' signal or by stopping early. */
+  function serverStream<T>(call: AsyncIterable<unknown> & { cancel(): void }, settings: CallSettings | undefined): AsyncIterable<T> {
+    const undo = cancelOnAbort(call, settings?.signal);
+    return (async function* messages() {
+      try {
+        for await (const message of call) yield message as T;
+      } finally {
+        undo();
+        // A consumer that stops early ends the call rather than leaving it streaming.
+        call.cancel();
+      }
+    })();
+  }
 
   return {
     raw,
+    rawExtensions,
 
     getFeature(point, settings) {
-      return new Promise((resolve, reject) => {
-        let undo = (): void => {};
-        const call = raw.getFeature(point, new Metadata(), callOptions(settings), (error, feature) => {
-          undo();
-          if (error) reject(error);
-          else resolve(feature);
-        });
-        undo = cancelOnAbort(call, settings?.signal);
-      });
+      return unary<Point, Feature>((...args) => raw.getFeature(...args), point, settings);
     },
 
     listFeatures(rectangle, settings) {
-      const call = raw.listFeatures(rectangle, callOptions(settings));
-      const undo = cancelOnAbort(call, settings?.signal);
-      return (async function* features() {
-        try {
-          for await (const feature of call) yield feature as Feature;
-        } finally {
-          undo();
-          // A consumer that stops early ends the call rather than leaving it streaming.
-          call.cancel();
-        }
-      })();
+      return serverStream<Feature>(raw.listFeatures(rectangle, callOptions(settings)), settings);
+    },
+
+    nearestFeatures(request, settings) {
+      const full: NearestFeaturesRequest = { limit: 0, maxDistanceMeters: 0, namedOnly: false, ...request };
+      return unary<NearestFeaturesRequest, NearestFeaturesResponse>((...args) => rawExtensions.nearestFeatures(...args), full, settings);
+    },
+
+    exportFeatures(request, settings) {
+      const full: ExportFeaturesRequest = { batchSize: 0, ...request };
+      return serverStream<FeatureBatch>(rawExtensions.exportFeatures(full, callOptions(settings)), settings);
+    },
+
+    watchNotes(rectangle, settings) {
+      return serverStream<RouteNote>(rawExtensions.watchNotes(rectangle, callOptions(settings)), settings);
+    },
+
+    postNote(note, settings) {
+      return unary<RouteNote, PostNoteResponse>((...args) => rawExtensions.postNote(...args), note, settings);
     },
 
     recordRoute(points, settings) {
@@ -162,6 +214,7 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
     },
 
     close() {
+      rawExtensions.close();
       raw.close();
     },
   };
