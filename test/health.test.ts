@@ -23,6 +23,7 @@ describe('health', () => {
     health = createHealthClient(server.target);
     expect(await check(health, '')).toEqual({ status: 'SERVING' });
     expect(await check(health, 'routeguide.RouteGuide')).toEqual({ status: 'SERVING' });
+    expect(await check(health, 'routeguide.extensions.v1.RouteGuideExtensions')).toEqual({ status: 'SERVING' });
   });
 
   it('Check on an unknown service answers NOT_FOUND', async () => {

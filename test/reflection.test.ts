@@ -21,10 +21,23 @@ describe('server reflection (v1, as grpcurl asks)', () => {
     await server.stop();
   });
 
-  it('lists RouteGuide and the health service', async () => {
+  it('lists RouteGuide, its extensions and the health service', async () => {
     const response = await reflect(reflection, { list_services: '*' });
     const names = response.list_services_response.service.map((service: { name: string }) => service.name);
-    expect(names).toEqual(expect.arrayContaining(['routeguide.RouteGuide', 'grpc.health.v1.Health']));
+    expect(names).toEqual(
+      expect.arrayContaining(['routeguide.RouteGuide', 'routeguide.extensions.v1.RouteGuideExtensions', 'grpc.health.v1.Health']),
+    );
+  });
+
+  it('describes RouteGuideExtensions with its four methods, and the file it imports', async () => {
+    const response = await reflect(reflection, { file_containing_symbol: 'routeguide.extensions.v1.RouteGuideExtensions' });
+    const files = decodeFiles(response);
+    const service = files.flatMap((file) => file.service).find((candidate) => candidate.name === 'RouteGuideExtensions');
+    expect(service?.method.map((method) => method.name)).toEqual(['NearestFeatures', 'ExportFeatures', 'WatchNotes', 'PostNote']);
+    const extensionsFile = files.find((file) => file.service.some((candidate) => candidate.name === 'RouteGuideExtensions'))!;
+    const routeGuideFile = files.find((file) => file.messageType.some((message) => message.name === 'Point'))!;
+    // The file that defines Point, RouteNote and the rest is declared as a dependency, as protoc would.
+    expect(extensionsFile.dependency).toEqual([routeGuideFile.name]);
   });
 
   it('describes routeguide.RouteGuide with its four methods and their streaming shapes', async () => {
@@ -57,6 +70,29 @@ describe('server reflection (v1, as grpcurl asks)', () => {
     const response = await reflect(reflection, { file_containing_symbol: 'grpc.health.v1.Health' });
     const files = decodeFiles(response);
     expect(files.flatMap((file) => file.service.map((service) => `${file.package}.${service.name}`))).toContain('grpc.health.v1.Health');
+  });
+
+  it('gives descriptors enough to call PostNote from JSON, as grpcurl -d does', async () => {
+    const response = await reflect(reflection, { file_containing_symbol: 'routeguide.extensions.v1.RouteGuideExtensions' });
+    // A registry links files in order: the imported file first, as grpcurl's resolver needs no help with.
+    const files = decodeFiles(response).sort((a, b) => a.dependency.length - b.dependency.length);
+    const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: files }));
+    const method = registry.getService('routeguide.extensions.v1.RouteGuideExtensions')!.methods.find((candidate) => candidate.name === 'PostNote')!;
+    const client = new Client(server.target, credentials.createInsecure());
+    try {
+      const reply = await new Promise<JsonValue>((resolve, reject) => {
+        client.makeUnaryRequest(
+          `/routeguide.extensions.v1.RouteGuideExtensions/${method.name}`,
+          (json: JsonValue) => Buffer.from(toBinary(method.input, fromJson(method.input, json))),
+          (bytes: Buffer) => toJson(method.output, fromBinary(method.output, bytes)),
+          { location: { latitude: 3, longitude: 4 }, message: 'from JSON' },
+          (error, value) => (error ? reject(error) : resolve(value!)),
+        );
+      });
+      expect(reply).toEqual({});
+    } finally {
+      client.close();
+    }
   });
 
   it('gives descriptors enough to call GetFeature from JSON, as grpcurl -d does', async () => {

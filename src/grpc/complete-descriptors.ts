@@ -11,6 +11,13 @@ export function completeDescriptors(files: readonly Uint8Array[]): Buffer[] {
   const decoded = files.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
   const known = new Set<string>();
   for (const file of decoded) collectNames(file, known);
+  /** Which file defines each fully qualified name. */
+  const definedIn = new Map<string, string>();
+  for (const file of decoded) {
+    const names = new Set<string>();
+    collectNames(file, names);
+    for (const name of names) definedIn.set(name, file.name);
+  }
   for (const file of decoded) {
     const prefix = file.package === '' ? '' : `.${file.package}`;
     for (const message of file.messageType) qualifyMessage(message, `${prefix}.${message.name}`, known);
@@ -20,8 +27,31 @@ export function completeDescriptors(files: readonly Uint8Array[]): Buffer[] {
         method.outputType = resolve(method.outputType, prefix, known);
       }
     }
+    declareDependencies(file, definedIn);
   }
   return decoded.map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file)));
+}
+
+/**
+ * Lists the files whose types `file` refers to as its dependencies, as protoc does from the imports:
+ * proto-loader leaves them out, and a client cannot link the file without them.
+ */
+function declareDependencies(file: FileDescriptorProto, definedIn: ReadonlyMap<string, string>): void {
+  const referenced = new Set<string>();
+  const visit = (message: DescriptorProto): void => {
+    for (const field of [...message.field, ...message.extension]) {
+      if (field.typeName !== '') referenced.add(field.typeName);
+    }
+    for (const nested of message.nestedType) visit(nested);
+  };
+  for (const message of file.messageType) visit(message);
+  for (const service of file.service) {
+    for (const method of service.method) referenced.add(method.inputType).add(method.outputType);
+  }
+  for (const name of referenced) {
+    const owner = definedIn.get(name);
+    if (owner !== undefined && owner !== file.name && !file.dependency.includes(owner)) file.dependency.push(owner);
+  }
 }
 
 function collectNames(file: FileDescriptorProto, known: Set<string>): void {
