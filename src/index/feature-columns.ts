@@ -75,6 +75,23 @@ export class FeatureColumns {
     return start === end ? '' : this.nameBytes.toString('utf8', start, end);
   }
 
+  /** Where feature id's name starts in `nameData`, as UTF-8 bytes; it ends at `nameEnd(id)`. */
+  nameStart(id: number): number {
+    return this.nameEnds[id - 1]!;
+  }
+
+  nameEnd(id: number): number {
+    return this.nameEnds[id]!;
+  }
+
+  /**
+   * Every name's UTF-8 bytes, for a caller that copies them without decoding a string. Replaced
+   * when it grows: read it afresh for each feature, never keep it.
+   */
+  get nameData(): Buffer {
+    return this.nameBytes;
+  }
+
   /** Bytes held by the columns (capacity, not just what is used). */
   get byteLength(): number {
     return this.latitudes.byteLength + this.longitudes.byteLength + this.nameEnds.byteLength + this.nameBytes.length;
