@@ -2,10 +2,11 @@ import { createInterface } from 'node:readline';
 import type { Point, RouteNote } from '../gen/messages/route_guide.js';
 import { CANONICAL_SEED_FILE } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
-import { helpText, parseCommandLine, type Environment } from '../common/settings.js';
+import { helpText, parseCommandLine, type Environment, type SettingSpecs } from '../common/settings.js';
 import { createRouteGuideClient, type CallSettings, type RouteGuideClient } from '../client/client.js';
 import { CoordinateError, notesFromLines, point, readRoute, RouteFileError } from './client-input.js';
 import { createOutput, type Output } from './client-output.js';
+import { exportCommand } from './client-export.js';
 import { postCommand, watchCommand } from './client-notes.js';
 import { CLIENT_ENVIRONMENT_PREFIX, clientSettings } from './client-settings.js';
 import { clientCredentialsFrom } from './client-tls.js';
@@ -22,12 +23,16 @@ export interface CommandContext {
   readonly args: readonly string[];
   /** For every call the command makes: the --timeout deadline, and cancellation when stdout closes. */
   readonly call: CallSettings;
+  /** The command's own settings (ClientCommand.settings), parsed. */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 export interface ClientCommand {
   readonly usage: string;
   readonly summary: string;
   readonly arity: number;
+  /** Flags of this command alone, besides every client command's (export's --format). */
+  readonly settings?: SettingSpecs;
   run(context: CommandContext): Promise<number>;
 }
 
@@ -125,6 +130,7 @@ const commands: Record<string, ClientCommand> = {
   },
   watch: watchCommand,
   post: postCommand,
+  export: exportCommand,
 };
 
 const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]';
@@ -152,10 +158,12 @@ export async function clientCommand(argv: readonly string[], env: Environment): 
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) throw new UsageError(`routeguide client: unknown command "${name}"; see routeguide client --help`);
   const prefix = `routeguide client ${name}`;
-  const { settings, positionals, help, source } = parseCommandLine(prefix, clientSettings, rest, env, { environmentPrefix: CLIENT_ENVIRONMENT_PREFIX });
+  // The command's own flags first, so that none can redefine a shared one.
+  const specs = { ...command.settings, ...clientSettings };
+  const { settings, positionals, help, source } = parseCommandLine(prefix, specs, rest, env, { environmentPrefix: CLIENT_ENVIRONMENT_PREFIX });
   if (help) {
     const usage = `${command.usage} ${FLAGS_USAGE}`;
-    process.stdout.write(helpText(usage, command.summary, clientSettings, { environmentPrefix: CLIENT_ENVIRONMENT_PREFIX }) + '\n');
+    process.stdout.write(helpText(usage, command.summary, specs, { environmentPrefix: CLIENT_ENVIRONMENT_PREFIX }) + '\n');
     return 0;
   }
   if (positionals.length !== command.arity) {
@@ -170,7 +178,7 @@ export async function clientCommand(argv: readonly string[], env: Environment): 
   const call: CallSettings = timeoutMs === undefined ? { signal: closed } : { signal: closed, timeoutMs };
   const client = createRouteGuideClient(settings.target, { credentials });
   try {
-    return await command.run({ client, out, args: positionals, call });
+    return await command.run({ client, out, args: positionals, call, options: settings });
   } catch (error) {
     if (error instanceof CoordinateError) throw new UsageError(`${prefix}: ${error.message}`);
     if (error instanceof RouteFileError) throw new CommandFailure(`${prefix}: ${error.message}`);
