@@ -46,7 +46,7 @@ function countingGuide(inner: RouteGuide): { guide: RouteGuide; produced: () => 
   };
 }
 
-describe('bad input over real connections: the server answers correctly and keeps serving', () => {
+describe('bad input over real connections: the server answers correctly and keeps serving', { timeout: 60_000 }, () => {
   let server: ListeningServer;
   let storage: Storage;
   let raw: RawClient;
@@ -124,9 +124,9 @@ describe('bad input over real connections: the server answers correctly and keep
       const call = client.raw.routeChat();
       call.on('error', () => {});
       call.write({ location: { latitude: 6, longitude: 6 }, message: 'hello' });
-      await waitFor(() => server.openStreams() > 0, 5000, 'the stream to open');
+      await waitFor(() => server.openStreams() > 0, 15_000, 'the stream to open');
       call.cancel();
-      await waitFor(() => server.openStreams() === 0, 5000, 'the server to drop the stream');
+      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
       expect((await storage.notesAt(6, 6, 10)).map((n) => n.message)).toEqual(['hello']);
     });
   });
@@ -221,8 +221,8 @@ describe('bad input over real connections: the server answers correctly and keep
           // read everything the server manages to send
         }
       }).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
-      await waitFor(() => server.openStreams() === 0, 5000, 'the server to end the stream');
-      const work = (await waitUntilSettled(produced)) - before;
+      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to end the stream');
+      const work = (await waitUntilSettled(produced, 30_000)) - before;
       expect(work).toBeLessThan(bigIndexSize / 2);
     });
 
@@ -233,8 +233,8 @@ describe('bad input over real connections: the server answers correctly and keep
         `${PATH}ListFeatures`,
         Rectangle.encode({ lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } }).finish(),
       );
-      await waitFor(() => produced() > before, 5000, 'the stream to start');
-      const work = (await waitUntilSettled(produced)) - before;
+      await waitFor(() => produced() > before, 15_000, 'the stream to start');
+      const work = (await waitUntilSettled(produced, 30_000)) - before;
       // Flow control stops the server after a window's worth, far short of the 200,100 features.
       expect(work).toBeLessThan(20_000);
       expect(server.openStreams()).toBe(1);
@@ -243,7 +243,7 @@ describe('bad input over real connections: the server answers correctly and keep
       const summary = await client.recordRoute([canonical[0]!.location, canonical[1]!.location]);
       expect(summary.featureCount).toBe(2);
       stalled.close();
-      await waitFor(() => server.openStreams() === 0, 5000, 'the server to drop the stream');
+      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
     });
   });
 });

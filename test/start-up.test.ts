@@ -53,18 +53,21 @@ describe('start-up: bind first, then load', () => {
     expect((await server.client.getFeature({ latitude: 409146138, longitude: -746188906 })).name).toContain('Berkshire Valley');
   });
 
-  it('a port in use is reported before any feature is seeded or loaded', async () => {
+  it('a port in use is reported before storage is opened (no ./data is created) and before anything is seeded or loaded', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
     const seedFile = join(directory.path, 'places.json');
     writeFileSync(seedFile, JSON.stringify([{ location: { latitude: 1, longitude: 1 }, name: 'one' }]));
     try {
-      const result = await runCli(['serve', '--storage', 'memory:', '--port', String(port), '--seed', seedFile, '--log-format', 'json']);
+      // The default storage, in the run's throwaway directory: nothing may be created there.
+      const result = await runCli(['serve', '--port', String(port), '--seed', seedFile, '--log-format', 'json']);
       expect(result.code).toBe(1);
+      expect(result.leftInWorkingDirectory).toEqual([]);
       const lines = result.stderr.trim().split('\n');
       expect(lines.at(-1)).toBe(`routeguide serve: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
       const messages = lines.slice(0, -1).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).not.toContain('storage open');
       expect(messages).not.toContain('seeded features');
       expect(messages).not.toContain('index loaded');
     } finally {

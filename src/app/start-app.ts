@@ -88,19 +88,12 @@ export interface RunningApp {
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { log } = options;
   const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
-  const opened = await openAppStorage(options.storageUrl, {
-    synchronous: options.synchronous,
-    onMigrated: (names) => {
-      if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
-    },
-    onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
-  });
-  const storage = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
   let server: ListeningServer | undefined;
   let metricsServer: MetricsServer | undefined;
+  let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
   try {
-    log.info({ storage: options.storageUrl }, 'storage open');
+    // The ports first: a port in use stops start-up before any file is created or anything loads.
     const pending = createPendingRouteGuide();
     const idleMs = options.streamIdleTimeoutMs ?? 0;
     const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
@@ -123,17 +116,26 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');
     }
-    log.info({ port: server.port }, 'bound; loading features');
-    const stored = await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
+    const opened = await openAppStorage(options.storageUrl, {
+      synchronous: options.synchronous,
+      onMigrated: (names) => {
+        if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
+      },
+      onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
+    });
+    const open = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
+    storage = open;
+    log.info({ storage: options.storageUrl }, 'storage open');
+    const stored = await seedIfAsked(open, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
     const listening = server;
-    const index = await loadIndex(storage, stored, async (count) => {
+    const index = await loadIndex(open, stored, async (count) => {
       pending.setStatus(`starting: loading ${count} features`);
       await options.onLoading?.(listening.port);
     });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     // Notes are stored through the feed, so that every note stored wakes the watches.
-    const feed = createNoteFeed({ storage, watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER });
+    const feed = createNoteFeed({ storage: open, watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER });
     const guide = createRouteGuide({ index, storage: feed.storage, replayLimit: options.replayLimit });
     const extensions = createRouteGuideExtensions({
       guide,
@@ -142,14 +144,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     });
     pending.ready(guide, extensions);
     if (options.notesMaxAgeMs !== undefined) {
-      retention = startNoteRetention({ storage, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
+      retention = startNoteRetention({ storage: open, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
     metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
     server.health.set('SERVING');
     return {
       host: options.host,
       port: server.port,
-      storage,
+      storage: open,
       index,
       server,
       metricsPort: metricsServer?.port,
@@ -158,7 +160,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       async stop(graceMs) {
         await listening.shutdown(graceMs);
         await retention?.stop();
-        await storage.close();
+        await open.close();
         log.info('storage closed');
         await metricsServer?.close();
       },
@@ -167,7 +169,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     server?.server.forceShutdown();
     await retention?.stop();
     await metricsServer?.close();
-    await storage.close();
+    await storage?.close();
     throw error;
   }
 }
