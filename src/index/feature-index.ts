@@ -1,6 +1,7 @@
 import RBush from 'rbush';
-import type { FeatureRecord } from '../geo/feature.js';
+import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
+import { findNearest, type NearestOptions } from './nearest.js';
 
 /** An inclusive box in E7 units, already normalised (min <= max on each axis). */
 export interface Box {
@@ -210,6 +211,18 @@ export class FeatureIndex {
         }
       }
     }
+  }
+
+  /**
+   * The features nearest to the point by great-circle distance (haversineMetres), nearest first, ties
+   * by latitude then longitude: exact, by a best-first search of the tree (see nearest.ts).
+   */
+  nearest<T>(
+    point: PointE7,
+    options: NearestOptions,
+    make: (name: string, latitude: number, longitude: number, distanceMetres: number) => T,
+  ): T[] {
+    return findNearest(this.tree.toJSON() as TreeNode, this.columns, point, options, make);
   }
 
   private feature(id: number): FeatureRecord {
