@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouteGuideExtensionsClient } from '../src/gen/grpc-js/route_guide_extensions.js';
 import type { NearestFeaturesRequest, NearestFeaturesResponse } from '../src/gen/messages/route_guide_extensions.js';
 import { haversineMetres } from '../src/geo/distance.js';
+import { e7ToDegrees } from '../src/geo/e7.js';
+import { plural } from '../src/cli/plural.js';
 import type { FeatureRecord, PointE7 } from '../src/geo/feature.js';
 import { FeatureIndex } from '../src/index/feature-index.js';
 import { createRandom } from '../src/feature-files/synthetic-features.js';
@@ -270,6 +272,49 @@ describe('NearestFeatures over a real connection', () => {
     const response = await nearest(served.client, { point: { latitude: 0, longitude: 1_799_000_000 }, limit: 50, maxDistanceMeters: 0, namedOnly: false });
     expect(response.features.some((f) => f.feature!.location!.longitude < -1_790_000_000)).toBe(true);
     expect(response.features.some((f) => f.feature!.location!.longitude > 1_790_000_000)).toBe(true);
+  });
+
+  describe('routeguide client nearest', () => {
+    beforeAll(() => ensureBuilt(), 120_000);
+
+    it('prints one JSON object per feature with its distance, in the server\'s order, with --limit', async () => {
+      const result = await runCli(['client', 'nearest', '0', '179.9', '--limit', '5', '--json', '--target', served.server.target]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const expected = bruteForce(stored, { point: { latitude: 0, longitude: 1_799_000_000 }, limit: 5, maxDistance: Infinity, namedOnly: false });
+      expect(result.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
+        expected.map((f) => ({ name: f.name, location: { latitude: f.latitude, longitude: f.longitude }, distanceMeters: f.distance })),
+      );
+    });
+
+    it('prints readable lines in degrees and a count, honouring --named-only and --max-distance', async () => {
+      const from = { latitude: 895_000_000, longitude: -1_795_000_000 };
+      const everything = bruteForce(stored, { point: from, limit: 1000, maxDistance: Infinity, namedOnly: true });
+      const maxDistance = everything[3]!.distance;
+      const result = await runCli(['client', 'nearest', '89.5', '-179.5', '--named-only', '--max-distance', String(maxDistance), '--target', served.server.target]);
+      expect(result.stderr).toBe('');
+      const lines = result.stdout.trim().split('\n');
+      expect(lines).toHaveLength(5);
+      const first = everything[0]!;
+      expect(lines[0]).toBe(`Feature "${first.name}" at ${e7ToDegrees(first.latitude)}, ${e7ToDegrees(first.longitude)}, ${plural(Math.round(first.distance), 'metre')} away`);
+      expect(lines.slice(0, 4).map((line) => /^Feature "(.*)" at /.exec(line)?.[1])).toEqual(everything.slice(0, 4).map((f) => f.name));
+      expect(lines[4]).toBe('4 features');
+    });
+
+    const mistakes: [string[], string][] = [
+      [['95', '0'], 'routeguide client nearest: latitude 95 is out of range; must be between -90 and 90'],
+      [['0', '180.5'], 'routeguide client nearest: longitude 180.5 is out of range; must be between -180 and 180'],
+      [['0', '0', '--limit', '1001'], 'routeguide client nearest: invalid --limit="1001": must be an integer between 1 and 1000'],
+      [['0', '0', '--max-distance', '-5'], 'routeguide client nearest: invalid --max-distance="-5": must be a number of metres greater than 0 (leave it out for no limit)'],
+    ];
+    for (const [args, message] of mistakes) {
+      it(`refuses ${args.join(' ')} before any call: usage, exit 2`, async () => {
+        // No server there: a call made would fail with UNAVAILABLE and exit 1.
+        const result = await runCli(['client', 'nearest', ...args, '--target', '127.0.0.1:1']);
+        expect(result.code).toBe(2);
+        expect(result.stderr.trim()).toBe(message);
+      });
+    }
   });
 
   const invalid: [string, Partial<NearestFeaturesRequest>, RegExp][] = [

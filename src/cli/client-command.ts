@@ -7,6 +7,7 @@ import { createRouteGuideClient, type CallSettings, type RouteGuideClient } from
 import { CoordinateError, notesFromLines, point, readRoute, RouteFileError } from './client-input.js';
 import { createOutput, type Output } from './client-output.js';
 import { exportCommand } from './client-export.js';
+import { nearestCommand } from './client-nearest.js';
 import { postCommand, watchCommand } from './client-notes.js';
 import { CLIENT_ENVIRONMENT_PREFIX, clientSettings } from './client-settings.js';
 import { clientCredentialsFrom } from './client-tls.js';
@@ -131,6 +132,7 @@ const commands: Record<string, ClientCommand> = {
   watch: watchCommand,
   post: postCommand,
   export: exportCommand,
+  nearest: nearestCommand,
 };
 
 const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]';
