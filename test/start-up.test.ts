@@ -5,6 +5,8 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../src/client/client.js';
 import { createPendingRouteGuide } from '../src/service/pending-route-guide.js';
+import { createRouteGuideExtensions } from '../src/service/extensions.js';
+import { createNearestFeatures } from '../src/service/nearest-features.js';
 import { createRouteGuide } from '../src/service/route-guide.js';
 import { FeatureIndex } from '../src/index/feature-index.js';
 import { createMemoryStorage } from '../src/storage/memory.js';
@@ -75,13 +77,20 @@ describe('start-up: bind first, then load', () => {
     }
   });
 
-  it('a pending RouteGuide passes calls on once it is ready', async () => {
+  it('a pending RouteGuide and its extensions pass calls on once they are ready', async () => {
     const pending = createPendingRouteGuide();
     pending.setStatus('starting: seeding features from places.csv');
     expect(() => pending.guide.getFeature({ latitude: 0, longitude: 0 })).toThrow('starting: seeding features from places.csv');
+    await expect(pending.extensions.postNote({ location: { latitude: 1, longitude: 1 }, message: 'early' })).rejects.toThrow(
+      'starting: seeding features from places.csv',
+    );
     const index = new FeatureIndex();
     index.load([{ name: 'here', latitude: 5, longitude: 5 }]);
-    pending.ready(createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 }));
+    const guide = createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 });
+    pending.ready(guide, createRouteGuideExtensions({ guide, nearestFeatures: createNearestFeatures(index), watchNotes: () => {
+      throw new Error('not watched here');
+    } }));
     expect(pending.guide.getFeature({ latitude: 5, longitude: 5 }).name).toBe('here');
+    expect((await pending.extensions.postNote({ location: { latitude: 1, longitude: 1 }, message: 'ready' })).earlierNotes).toEqual([]);
   });
 });

@@ -100,8 +100,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     server = await listenGrpc({
       guide: pending.guide,
-      extensions: pending.extensions,
-      extensionOptions: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
+      extensions: {
+        logic: pending.extensions,
+        options: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
+      },
       log,
       host: options.host,
       port: options.port,

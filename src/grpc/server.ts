@@ -15,8 +15,8 @@ import { routeGuideServiceDefinition } from './service-definition.js';
 
 export interface GrpcServerOptions {
   readonly guide: RouteGuide;
-  readonly extensions: RouteGuideExtensions;
-  readonly extensionOptions: ExtensionHandlerOptions;
+  /** RouteGuideExtensions, served beside RouteGuide when given. */
+  readonly extensions?: { readonly logic: RouteGuideExtensions; readonly options: ExtensionHandlerOptions };
   readonly log: Logger;
   readonly host: string;
   /** 0 picks a free port. */
@@ -78,7 +78,10 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
   server.addService(routeGuideServiceDefinition, createGrpcHandlers(options.guide, log, openCalls));
   // Watches never finish by themselves: shutdown ends them at once, apart from the other streams.
   const watches = new OpenCalls();
-  server.addService(extensionsServiceDefinition, createExtensionHandlers(options.extensions, log, openCalls, options.extensionOptions, watches));
+  if (options.extensions) {
+    const { logic, options: handlerOptions } = options.extensions;
+    server.addService(extensionsServiceDefinition, createExtensionHandlers(logic, log, openCalls, handlerOptions, watches));
+  }
   const health = addHealth(server);
   addReflection(server);
   const port = await bind(server, formatHostPort(options.host, options.port), credentialsFor(options.tls));
