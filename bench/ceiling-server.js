@@ -1,6 +1,7 @@
 // The ceiling: a bare grpc-js RouteGuide server with no storage, no index and no validation. It
 // answers each call shape as cheaply as the runtime allows, so the project's server can be
-// measured against it. ListFeatures streams as many messages as the `bench-hits` metadata asks.
+// measured against it. ListFeatures streams as many messages as the `bench-hits` metadata asks, and
+// ExportFeatures as many features, in FeatureBatch messages of the same size as the project's.
 // It serializes Features with the project's own serializer (dist/service/feature-wire.js), as the
 // project's server does, so that the comparison is about storage, index and validation; pass
 // --generated-serializer to use ts-proto's generated one instead.
@@ -8,6 +9,8 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { RouteGuideService } from '../dist/gen/grpc-js/route_guide.js';
 import { serializeFeature } from '../dist/grpc/feature-encoder.js';
+import { RouteGuideExtensionsService } from '../dist/gen/grpc-js/route_guide_extensions.js';
+import { encodeFeatureBatches } from '../dist/grpc/feature-batch-encoder.js';
 
 const generated = process.argv.includes('--generated-serializer');
 const service = generated
@@ -19,6 +22,13 @@ const service = generated
     };
 
 const NAME = '123 Maple Street, Berlinton, NJ';
+/** Features per ExportFeatures message when the request says 0: the project's DEFAULT_EXPORT_BATCH_SIZE (src/app/start-app.ts). */
+const EXPORT_DEFAULT_BATCH_SIZE = 2048;
+/** One FeatureBatch of `size` copies of a feature, encoded as the project encodes them. */
+function batchOf(size) {
+  const feature = { name: NAME, location: { latitude: 407838351, longitude: -746143763 } };
+  return [...encodeFeatureBatches(Array.from({ length: size }, () => feature), size, Infinity)][0];
+}
 
 const server = new Server();
 server.addService(service, {
@@ -47,6 +57,25 @@ server.addService(service, {
     call.on('end', () => call.end());
   },
 });
+server.addService(
+  { exportFeatures: { ...RouteGuideExtensionsService.exportFeatures, responseSerialize: (encoded) => encoded } },
+  {
+    exportFeatures(call) {
+      let left = Number(call.metadata.get('bench-hits')[0] ?? 0);
+      const batchSize = call.request.batchSize || EXPORT_DEFAULT_BATCH_SIZE;
+      const full = batchOf(batchSize);
+      const pump = () => {
+        while (left > 0 && !call.cancelled) {
+          const size = Math.min(left, batchSize);
+          left -= size;
+          if (!call.write(size === batchSize ? full : batchOf(size))) return call.once('drain', pump);
+        }
+        call.end();
+      };
+      pump();
+    },
+  },
+);
 server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
   if (error) throw error;
   process.stdout.write(`listening on 127.0.0.1:${port}\n`);

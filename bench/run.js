@@ -71,13 +71,14 @@ async function stop(child) {
   await once(child, 'exit');
 }
 
-const PHASES = ['getFeature', 'listSmall', 'listLarge', 'listFull', 'recordRoute', 'routeChat'];
+const PHASES = ['getFeature', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat'];
 /** The figure that decides which of several rounds of a phase was the best. */
 const HEADLINE = {
   getFeature: 'callsPerSecond',
   listSmall: 'featuresPerSecond',
   listLarge: 'featuresPerSecond',
   listFull: 'featuresPerSecond',
+  exportFull: 'featuresPerSecond',
   recordRoute: 'pointsPerSecond',
   routeChat: 'notesPerSecond',
 };
@@ -159,6 +160,8 @@ try {
     ['ListFeatures small features/s', project.listSmall.featuresPerSecond, ceiling.listSmall.featuresPerSecond],
     [`ListFeatures large (~${Math.round(project.listLarge.meanHits)} hits) features/s`, project.listLarge.featuresPerSecond, ceiling.listLarge.featuresPerSecond],
     [`ListFeatures full stream (${project.listFull.features}) features/s`, project.listFull.featuresPerSecond, ceiling.listFull.featuresPerSecond],
+    [`ExportFeatures full stream (${project.exportFull.features}, decoded) features/s`, project.exportFull.featuresPerSecond, ceiling.exportFull.featuresPerSecond],
+    ['ExportFeatures / our ListFeatures full stream, x', project.exportFull.featuresPerSecond / project.listFull.featuresPerSecond, undefined, '>= 4x'],
     ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond],
     ['RouteChat notes/s (stored durably vs discarded)', project.routeChat.notesPerSecond, ceiling.routeChat.notesPerSecond],
     ['Seeding features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7'],
