@@ -1,4 +1,5 @@
 import { Feature } from '../gen/messages/route_guide.js';
+import { int32Size, varintSize, writeVarint } from './protobuf-varint.js';
 import type { FeatureWalk } from '../index/feature-index.js';
 
 /*
@@ -24,24 +25,6 @@ const SHORT_NAME_BYTES = 48;
  */
 const FIRST_GUESS_BYTES_PER_FEATURE = 64;
 const FIRST_BATCH_MAX_BYTES = 64 * 1024;
-
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
-}
-
-/** protobuf int32: a negative value is sign-extended to 64 bits, so it always takes 10 bytes. */
-function int32Size(value: number): number {
-  return value < 0 ? 10 : varintSize(value);
-}
-
-function writeVarint(buffer: Buffer, position: number, value: number): number {
-  while (value > 0x7f) {
-    buffer[position++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  buffer[position++] = value;
-  return position;
-}
 
 /** protobuf int32; a negative one is its 64-bit two's complement, whose last six bytes are fixed. */
 function writeInt32(buffer: Buffer, position: number, value: number): number {

@@ -1,4 +1,5 @@
 import { Feature } from '../gen/messages/route_guide.js';
+import { int32Size, varintSize, writeVarint } from './protobuf-varint.js';
 
 /**
  * A serializer for Feature responses, byte for byte what the generated `Feature.encode` writes
@@ -14,24 +15,6 @@ const LONGITUDE_TAG = (2 << 3) | 0;
 
 function isInt32(value: number): boolean {
   return (value | 0) === value;
-}
-
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
-}
-
-/** protobuf int32: a negative value is sign-extended to 64 bits, so it always takes 10 bytes. */
-function int32Size(value: number): number {
-  return value < 0 ? 10 : varintSize(value);
-}
-
-function writeVarint(buffer: Buffer, position: number, value: number): number {
-  while (value > 0x7f) {
-    buffer[position++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  buffer[position++] = value;
-  return position;
 }
 
 function writeInt32(buffer: Buffer, position: number, value: number): number {
