@@ -2,6 +2,7 @@
 // answers each call shape as cheaply as the runtime allows, so the project's server can be
 // measured against it. ListFeatures streams as many messages as the `bench-hits` metadata asks, and
 // ExportFeatures as many features, in FeatureBatch messages of the same size as the project's.
+// NearestFeatures answers `limit` (default 10) copies of one feature without searching.
 // It serializes Features with the project's own serializer (dist/service/feature-wire.js), as the
 // project's server does, so that the comparison is about storage, index and validation; pass
 // --generated-serializer to use ts-proto's generated one instead.
@@ -73,6 +74,22 @@ server.addService(
         call.end();
       };
       pump();
+    },
+  },
+);
+/** NearestFeatures' canned answers by limit, built once each. */
+const nearestAnswers = new Map();
+server.addService(
+  { nearestFeatures: RouteGuideExtensionsService.nearestFeatures },
+  {
+    nearestFeatures(call, callback) {
+      const limit = call.request.limit || 10;
+      let answer = nearestAnswers.get(limit);
+      if (!answer) {
+        const found = { feature: { name: NAME, location: { latitude: 407838351, longitude: -746143763 } }, distanceMeters: 1234.5 };
+        nearestAnswers.set(limit, (answer = { features: Array.from({ length: limit }, () => found) }));
+      }
+      callback(null, answer);
     },
   },
 );

@@ -1,6 +1,6 @@
 // Drives one server with the bench's workload, from its own process, and prints one JSON line of
 // figures. Usage: node bench/load-client.js TARGET WORKLOAD.json PHASE SECONDS CONCURRENCY
-// PHASE: getFeature, listSmall, listLarge, listFull, exportFull, recordRoute or routeChat.
+// PHASE: getFeature, nearest, listSmall, listLarge, listFull, exportFull, recordRoute or routeChat.
 import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
@@ -37,6 +37,18 @@ async function drive(workers, call) {
 
 function getFeature(point) {
   return new Promise((resolve, reject) => client.getFeature(point, (error) => (error ? reject(error) : resolve())));
+}
+
+/** The NearestFeatures phase's k. */
+const NEAREST_LIMIT = 10;
+let nearestClient;
+function nearestFeatures(point) {
+  nearestClient ??= new RouteGuideExtensionsClient(target, credentials.createInsecure());
+  return new Promise((resolve, reject) =>
+    nearestClient.nearestFeatures({ point, limit: NEAREST_LIMIT, maxDistanceMeters: 0, namedOnly: false }, (error, response) =>
+      error ? reject(error) : response.features.length === NEAREST_LIMIT ? resolve() : reject(new Error(`NearestFeatures answered ${response.features.length} features`)),
+    ),
+  );
 }
 
 function listFeatures({ rectangle, hits }) {
@@ -126,6 +138,17 @@ const phases = {
     latencies.sort((a, b) => a - b);
     return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   },
+  async nearest() {
+    const latencies = [];
+    const { calls, seconds: took } = await drive(concurrency, async (i) => {
+      const started = performance.now();
+      await nearestFeatures(workload.nearest[i % workload.nearest.length]);
+      latencies.push(performance.now() - started);
+      return 1;
+    });
+    latencies.sort((a, b) => a - b);
+    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  },
   async listSmall() {
     const { calls, units, seconds: took } = await drive(concurrency, (i) => listFeatures(workload.small[i % workload.small.length]));
     return { queriesPerSecond: calls / took, featuresPerSecond: units / took, meanHits: units / calls };
@@ -159,4 +182,5 @@ const phases = {
 if (!(phase in phases)) throw new Error(`unknown phase ${phase}; one of ${Object.keys(phases).join(', ')}`);
 const results = await phases[phase]();
 client.close();
+nearestClient?.close();
 process.stdout.write(JSON.stringify(results) + '\n');

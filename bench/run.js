@@ -71,10 +71,11 @@ async function stop(child) {
   await once(child, 'exit');
 }
 
-const PHASES = ['getFeature', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat'];
+const PHASES = ['getFeature', 'nearest', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat'];
 /** The figure that decides which of several rounds of a phase was the best. */
 const HEADLINE = {
   getFeature: 'callsPerSecond',
+  nearest: 'callsPerSecond',
   listSmall: 'featuresPerSecond',
   listLarge: 'featuresPerSecond',
   listFull: 'featuresPerSecond',
@@ -156,6 +157,9 @@ try {
     ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond, 'ratio >= 0.9'],
     ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms],
     ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms],
+    ['NearestFeatures k=10 from random points calls/s (ceiling: a canned answer)', project.nearest.callsPerSecond, ceiling.nearest.callsPerSecond],
+    ['NearestFeatures k=10 p50 ms', project.nearest.p50Ms, ceiling.nearest.p50Ms],
+    ['NearestFeatures calls/s / the ceiling\'s GetFeature calls/s, x', project.nearest.callsPerSecond / ceiling.getFeature.callsPerSecond, undefined, '>= 0.8x'],
     [`ListFeatures small (~${Math.round(project.listSmall.meanHits)} hits) queries/s`, project.listSmall.queriesPerSecond, ceiling.listSmall.queriesPerSecond, 'ratio >= 0.8'],
     ['ListFeatures small features/s', project.listSmall.featuresPerSecond, ceiling.listSmall.featuresPerSecond],
     [`ListFeatures large (~${Math.round(project.listLarge.meanHits)} hits) features/s`, project.listLarge.featuresPerSecond, ceiling.listLarge.featuresPerSecond],

@@ -56,11 +56,19 @@ export function makeWorkload(n, seed) {
     // Half hits, half misses just beside a feature.
     points.push(i % 2 === 0 ? { latitude: feature.latitude, longitude: feature.longitude } : { latitude: feature.latitude + 1, longitude: feature.longitude });
   }
+  // NearestFeatures from random points anywhere (most of the world is far from any feature), from
+  // their own generator so that the other phases' workloads stay as they were.
+  const randomPoint = createRandom(seed + 11);
+  const nearest = [];
+  for (let i = 0; i < 20_000; i++) {
+    nearest.push({ latitude: Math.round((randomPoint() * 180 - 90) * 1e7), longitude: Math.round((randomPoint() * 360 - 180) * 1e7) });
+  }
   return {
     n,
     seed,
     features: index.size,
     points,
+    nearest,
     small: rectanglesNear(index, features, random, 100, 200),
     large: rectanglesNear(index, features, random, Math.min(10_000, Math.floor(n / 10)), 20),
     full: { rectangle: square(0, 0, 2_000_000_000), hits: index.size },
