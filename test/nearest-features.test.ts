@@ -81,7 +81,7 @@ const point: fc.Arbitrary<PointE7> = fc.oneof(
 );
 const features = (maxLength: number) =>
   fc.uniqueArray(
-    fc.record({ latitude: fc.constant(0), longitude: fc.constant(0), name: fc.constantFrom('', 'a', 'b', 'Überlingen') }).chain((f) => point.map((p) => ({ ...f, ...p }))),
+    fc.tuple(point, fc.constantFrom('', 'a', 'b', 'Überlingen')).map(([p, name]) => ({ ...p, name })),
     { selector: key, maxLength, size: 'max' },
   );
 const limit = fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }));
