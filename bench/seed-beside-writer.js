@@ -46,7 +46,7 @@ try {
   while (exitCode === undefined) {
     const before = performance.now();
     try {
-      await server.addNote({ latitude: 2, longitude: 2, message: `note ${latencies.length}` });
+      await server.addNotes([{ latitude: 2, longitude: 2, message: `note ${latencies.length}` }]);
       latencies.push(performance.now() - before);
     } catch (error) {
       failures.push(String(error.message ?? error));

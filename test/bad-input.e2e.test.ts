@@ -66,7 +66,7 @@ describe('bad input over real connections: the server answers correctly and keep
     server = await listenGrpc({ guide: counting.guide, log: createSilentLogger(), host: '127.0.0.1', port: 0 });
     raw = new RawClient(`127.0.0.1:${server.port}`);
     client = createRouteGuideClient(`127.0.0.1:${server.port}`);
-    await storage.addNote({ latitude: 77, longitude: 77, message: 'control note' });
+    await storage.addNotes([{ latitude: 77, longitude: 77, message: 'control note' }]);
   });
 
   afterAll(async () => {

@@ -66,7 +66,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
       importBatchRows: 1000,
       onImportBatch: async (copied, total) => {
         progress.push([copied, total]);
-        await server.addNote({ latitude: 1, longitude: 1, message: `between batches at ${copied}` });
+        await server.addNotes([{ latitude: 1, longitude: 1, message: `between batches at ${copied}` }]);
         seenBetweenBatches.push(await server.countFeatures());
         seenBetweenBatches.push((await collect(server.scanFeatures())).flat().length);
       },

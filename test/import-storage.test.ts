@@ -76,7 +76,7 @@ describe('SQLite import beside a running server', () => {
     }
     const importing = importer.insertFeatures(input());
     await middle;
-    await server.addNote({ latitude: 1, longitude: 1, message: 'written during the import' });
+    await server.addNotes([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
     carryOn();
     expect(await importing).toEqual({ inserted: 60_000, duplicates: 0 });
     expect(await server.notesAt(1, 1, 10)).toEqual([{ latitude: 1, longitude: 1, message: 'written during the import' }]);

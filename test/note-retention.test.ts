@@ -22,12 +22,12 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
 
   it('deletes the notes stored before the cutoff and keeps the later ones', async () => {
     storage = await open();
-    await storage.addNote({ latitude: 1, longitude: 1, message: 'old a' });
-    await storage.addNote({ latitude: 2, longitude: 2, message: 'old b' });
+    await storage.addNotes([{ latitude: 1, longitude: 1, message: 'old a' }]);
+    await storage.addNotes([{ latitude: 2, longitude: 2, message: 'old b' }]);
     // Wait for the backend's millisecond clock to move on, so the cutoff separates the two groups.
     const cutoff = Date.now() + 1;
     while (Date.now() <= cutoff) await new Promise((resolve) => setImmediate(resolve));
-    await storage.addNote({ latitude: 1, longitude: 1, message: 'new' });
+    await storage.addNotes([{ latitude: 1, longitude: 1, message: 'new' }]);
 
     expect(await storage.pruneNotes(cutoff)).toBe(2);
     expect(await storage.notesAt(1, 1, 10)).toEqual([{ latitude: 1, longitude: 1, message: 'new' }]);
@@ -37,7 +37,7 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
 
   it('deletes more notes than one batch holds', async () => {
     storage = await open();
-    for (let i = 0; i < 12_000; i++) await storage.addNote({ latitude: i % 7, longitude: 0, message: `n${i}` });
+    await storage.addNotes(Array.from({ length: 12_000 }, (_, i) => ({ latitude: i % 7, longitude: 0, message: `n${i}` })));
     expect(await storage.pruneNotes(Date.now() + 1)).toBe(12_000);
     expect(await storage.notesAt(0, 0, 10)).toEqual([]);
   }, 30_000);
@@ -46,7 +46,7 @@ describe.each(backends)('pruneNotes on the %s backend', (_name, open) => {
 describe('background note retention', () => {
   it('prunes at start and on demand, by the maximum age from its clock', async () => {
     const storage = await openStorage('memory:');
-    await storage.addNote({ latitude: 1, longitude: 1, message: 'kept for now' });
+    await storage.addNotes([{ latitude: 1, longitude: 1, message: 'kept for now' }]);
     let now = Date.now();
     const pruned: number[] = [];
     const retention = startNoteRetention({ storage, maxAgeMs: 60_000, log: createSilentLogger(), now: () => now, onPruned: (count) => pruned.push(count) });

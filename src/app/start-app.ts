@@ -125,7 +125,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       },
       onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
     });
-    const open = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
+    const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;
     log.info({ storage: options.storageUrl }, 'storage open');
     const stored = await seedIfAsked(open, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });

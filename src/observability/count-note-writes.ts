@@ -1,7 +1,7 @@
 import type { Storage } from '../storage/storage.js';
 
-/** Wraps a Storage so that every note it stores is reported, for the notes-stored metric. */
-export function countNoteWrites(storage: Storage, onStored: () => void): Storage {
+/** Wraps a Storage so that every commit of notes reports how many it stored, for the notes-stored metric. */
+export function countNoteWrites(storage: Storage, onStored: (count: number) => void): Storage {
   return {
     get scheme() {
       return storage.scheme;
@@ -9,11 +9,12 @@ export function countNoteWrites(storage: Storage, onStored: () => void): Storage
     countFeatures: () => storage.countFeatures(),
     insertFeatures: (features) => storage.insertFeatures(features),
     scanFeatures: (batchSize) => storage.scanFeatures(batchSize),
-    async addNote(note) {
-      await storage.addNote(note);
-      onStored();
+    async addNotes(notes) {
+      await storage.addNotes(notes);
+      onStored(notes.length);
     },
     notesAt: (latitude, longitude, limit) => storage.notesAt(latitude, longitude, limit),
+    notesAtEach: (points, limit) => storage.notesAtEach(points, limit),
     lastNotePosition: () => storage.lastNotePosition(),
     notesAfter: (position, limit) => storage.notesAfter(position, limit),
     pruneNotes: (cutoff) => storage.pruneNotes(cutoff),

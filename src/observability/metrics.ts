@@ -14,7 +14,8 @@ export interface ServiceMetrics {
   readonly registry: Registry;
   /** Feeds the per-call metrics; install with observeCalls. */
   readonly observer: CallObserver;
-  noteStored(): void;
+  /** Notes committed, counted per commit. */
+  notesStored(count: number): void;
   notesPruned(count: number): void;
   /** Where the gauges read their values; set once the index is loaded and the server is up. */
   setSources(sources: MetricSources): void;
@@ -87,7 +88,7 @@ export function createServiceMetrics(): ServiceMetrics {
   return {
     registry,
     observer,
-    noteStored: () => notesStored.inc(),
+    notesStored: (count) => notesStored.inc(count),
     notesPruned: (count) => notesPruned.inc(count),
     setSources(next) {
       sources = next;

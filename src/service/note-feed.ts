@@ -27,7 +27,7 @@ export interface NoteWatch extends AsyncIterable<RouteNote> {
  * whenever this process stores a note, and handed to each watch whose rectangle holds the note.
  */
 export interface NoteFeed {
-  /** The storage to store notes through: its addNote wakes the feed once the note is stored. */
+  /** The storage to store notes through: its addNotes wakes the feed once the notes are committed. */
   readonly storage: Storage;
   /** The notes stored from now on inside the rectangle, in storage order, each once. */
   watch(rectangle: ValidRectangle, context: CallContext): NoteWatch;
@@ -116,8 +116,9 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
 
   const wrapped: Storage = {
     ...storage,
-    async addNote(note) {
-      await storage.addNote(note);
+    async addNotes(notes) {
+      await storage.addNotes(notes);
+      // One read of the feed per commit, however many notes it held.
       read();
     },
   };

@@ -5,6 +5,8 @@ import { INT32_MAX } from '../geo/int32.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import type { Storage } from '../storage/storage.js';
 import { throwIfAborted } from './errors.js';
+import { createGroupCommit } from './group-commit.js';
+import { chatOverGroupCommit } from './route-chat.js';
 import type { ValidPoint, ValidRectangle, ValidRouteNote } from './validation.js';
 
 export interface RouteGuideDependencies {
@@ -34,7 +36,10 @@ export interface RouteGuide {
   recordRoute(points: AsyncIterable<ValidPoint>, context: CallContext): Promise<RouteSummary>;
   /**
    * For each note: store it, then `send` the notes stored earlier at its location, oldest first.
-   * Storing first means a note is kept even if the client stops reading the replies.
+   * Notes are stored through one group commit shared by every stream (group-commit.ts): a stream
+   * reads its next note before the previous one commits, and a note is answered only once it is
+   * committed, so it is kept even if the client stops reading the replies. Replies keep the
+   * stream's order (route-chat.ts).
    */
   routeChat(notes: AsyncIterable<ValidRouteNote>, send: (note: RouteNote) => Promise<void>, context: CallContext): Promise<void>;
 }
@@ -46,6 +51,8 @@ function toFeature(name: string, latitude: number, longitude: number): Feature {
 export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGuide {
   const { index, storage, replayLimit } = dependencies;
   const now = dependencies.now ?? Date.now;
+  // Every RouteChat stream and PostNote call of this guide shares one group commit.
+  const commits = createGroupCommit({ storage, replayLimit });
 
   return {
     getFeature(point) {
@@ -86,17 +93,8 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       };
     },
 
-    async routeChat(notes, send, { signal }) {
-      for await (const note of notes) {
-        throwIfAborted(signal);
-        const { latitude, longitude } = note.location;
-        const earlierNotes = await storage.notesAt(latitude, longitude, replayLimit);
-        await storage.addNote({ latitude, longitude, message: note.message });
-        for (const earlier of earlierNotes) {
-          throwIfAborted(signal);
-          await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
-        }
-      }
+    routeChat(notes, send, context) {
+      return chatOverGroupCommit(notes, send, context, commits);
     },
   };
 }

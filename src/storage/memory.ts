@@ -21,6 +21,12 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
     if (closing !== undefined) throw new Error('memory storage is closed');
   }
 
+  function notesAtNow(latitude: number, longitude: number, limit: number): StoredNote[] {
+    const list = notes.get(pointKey(latitude, longitude)) ?? [];
+    if (limit <= 0) return [];
+    return list.slice(-limit).map(({ latitude: lat, longitude: lng, message }) => ({ latitude: lat, longitude: lng, message }));
+  }
+
   async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
     // Queued inserts that had not started when close() began are refused here.
     assertOpen();
@@ -67,14 +73,18 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
       if (batch.length > 0) yield batch;
     },
 
-    async addNote(note) {
+    async addNotes(batch) {
       assertOpen();
-      const key = pointKey(note.latitude, note.longitude);
-      const stored = { latitude: note.latitude, longitude: note.longitude, message: note.message, createdAt: Date.now() };
-      const list = notes.get(key);
-      if (list) list.push(stored);
-      else notes.set(key, [stored]);
-      feed.push({ ...stored, position: ++lastPosition });
+      // Read every note first, so that one that cannot be read leaves nothing stored: all or nothing.
+      const createdAt = Date.now();
+      const staged = batch.map(({ latitude, longitude, message }) => ({ latitude, longitude, message, createdAt }));
+      for (const stored of staged) {
+        const key = pointKey(stored.latitude, stored.longitude);
+        const list = notes.get(key);
+        if (list) list.push(stored);
+        else notes.set(key, [stored]);
+        feed.push({ ...stored, position: ++lastPosition });
+      }
     },
 
     async lastNotePosition() {
@@ -102,9 +112,12 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
 
     async notesAt(latitude, longitude, limit) {
       assertOpen();
-      const list = notes.get(pointKey(latitude, longitude)) ?? [];
-      if (limit <= 0) return [];
-      return list.slice(-limit).map(({ latitude: lat, longitude: lng, message }) => ({ latitude: lat, longitude: lng, message }));
+      return notesAtNow(latitude, longitude, limit);
+    },
+
+    async notesAtEach(points, limit) {
+      assertOpen();
+      return points.map(({ latitude, longitude }) => notesAtNow(latitude, longitude, limit));
     },
 
     async pruneNotes(cutoff) {

@@ -4,7 +4,7 @@
  * Coordinates are E7 integers: degrees multiplied by 10^7 and rounded.
  */
 
-import type { FeatureRecord } from '../geo/feature.js';
+import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 
 export type { FeatureRecord };
 
@@ -52,11 +52,35 @@ export interface Storage {
    */
   scanFeatures(batchSize?: number): AsyncIterable<readonly FeatureRecord[]>;
 
-  /** Stores a note durably (as the backend defines durability) before resolving. */
-  addNote(note: StoredNote): Promise<void>;
+  /**
+   * Stores notes in one transaction, all or nothing, keeping the order given:
+   * - When it resolves, every one of them is committed (durable as the backend defines durability)
+   *   and visible to every reader, on any connection.
+   * - When it rejects, none of them is stored, and no reader ever saw any of them.
+   * - Readers never see some of them without the others.
+   * - Order: in the note feed (notesAfter), their positions grow in the order given, and each is
+   *   greater than the position of every note whose call resolved before this call began; notesAt
+   *   returns those at one point in the order given, after the ones stored before. Notes of calls
+   *   that overlap in time may take positions between them.
+   * - Each note's time, for pruneNotes, is the backend's clock during the call.
+   * - An empty list stores nothing and resolves (or rejects with the closed error after close()).
+   * - The notes are stored as given: validating them is the caller's job. If reading one of them
+   *   throws, nothing is stored and the error propagates.
+   * RouteChat and PostNote store every note through this, in group commits (src/service/group-commit.ts).
+   */
+  addNotes(notes: readonly StoredNote[]): Promise<void>;
 
   /** The most recent `limit` notes at exactly this point, oldest first. */
   notesAt(latitude: number, longitude: number, limit: number): Promise<StoredNote[]>;
+
+  /**
+   * For each point, in the order given, what notesAt would return for it (a new array each, even
+   * for repeated points), all read from one consistent state of the notes: a batch that addNotes
+   * commits meanwhile is seen whole or not at all. An empty list resolves with an empty list.
+   * It answers a whole group commit's replays at once; most points there hold no note yet, which
+   * a backend can find in one query.
+   */
+  notesAtEach(points: readonly PointE7[], limit: number): Promise<StoredNote[][]>;
 
   /**
    * The note feed, which WatchNotes reads: the position of the last note stored (0 when there is

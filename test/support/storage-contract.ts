@@ -90,25 +90,109 @@ export function describeStorageContract(
     });
 
     it('returns notes at exactly one point, oldest first', async () => {
-      await storage.addNote({ latitude: 1, longitude: 1, message: 'a' });
-      await storage.addNote({ latitude: 1, longitude: 2, message: 'elsewhere' });
-      await storage.addNote({ latitude: 1, longitude: 1, message: 'b' });
-      await storage.addNote({ latitude: 1, longitude: 1, message: '' });
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: 'a' }]);
+      await storage.addNotes([{ latitude: 1, longitude: 2, message: 'elsewhere' }]);
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: 'b' }]);
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: '' }]);
       expect((await storage.notesAt(1, 1, 10)).map((n) => n.message)).toEqual(['a', 'b', '']);
       expect(await storage.notesAt(1, 2, 10)).toEqual([{ latitude: 1, longitude: 2, message: 'elsewhere' }]);
     });
 
     it('caps notes at the most recent `limit`, still oldest first', async () => {
-      for (let i = 0; i < 7; i++) await storage.addNote({ latitude: 3, longitude: 3, message: `m${i}` });
+      for (let i = 0; i < 7; i++) await storage.addNotes([{ latitude: 3, longitude: 3, message: `m${i}` }]);
       expect((await storage.notesAt(3, 3, 3)).map((n) => n.message)).toEqual(['m4', 'm5', 'm6']);
       expect(await storage.notesAt(3, 3, 0)).toEqual([]);
     });
 
     it('keeps note text byte for byte, including non-ASCII', async () => {
       const message = 'café ☕ 東京 — "quoted", \n newline';
-      await storage.addNote({ latitude: 4, longitude: 4, message });
+      await storage.addNotes([{ latitude: 4, longitude: 4, message }]);
       expect((await storage.notesAt(4, 4, 1))[0]?.message).toBe(message);
     });
+
+    it('reads the notes at each of many points as notesAt would, in the order of the points, repeats and empty points included', async () => {
+      // More points than one query of a backend is likely to take, most of them holding no note.
+      const points = Array.from({ length: 600 }, (_, i) => ({ latitude: 50 + i, longitude: -(50 + i) }));
+      await storage.addNotes([
+        { latitude: 50, longitude: -50, message: 'first a' },
+        { latitude: 649, longitude: -649, message: 'last' },
+        { latitude: 50, longitude: -50, message: 'first b' },
+        { latitude: 50, longitude: -50, message: 'first c' },
+        { latitude: 300, longitude: -300, message: 'middle' },
+        { latitude: 300, longitude: -301, message: 'beside the middle' },
+      ]);
+      const asked = [...points, points[0]!, { latitude: 1, longitude: 1 }];
+      const each = await storage.notesAtEach(asked, 2);
+      expect(each).toHaveLength(asked.length);
+      for (const [i, point] of asked.entries()) expect(each[i]).toEqual(await storage.notesAt(point.latitude, point.longitude, 2));
+      expect(each[0]!.map((note) => note.message)).toEqual(['first b', 'first c']);
+      expect(each[250]!.map((note) => note.message)).toEqual(['middle']);
+      expect(each[599]!.map((note) => note.message)).toEqual(['last']);
+      expect(each[600]).not.toBe(each[0]);
+      expect(await storage.notesAtEach(asked, 0)).toEqual(asked.map(() => []));
+      expect(await storage.notesAtEach([], 10)).toEqual([]);
+    });
+
+    it('stores a batch of notes in the order given, after the notes stored before it, in the feed and at each point', async () => {
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: 'before' }]);
+      const before = await storage.lastNotePosition();
+      await storage.addNotes([
+        { latitude: 1, longitude: 1, message: 'one' },
+        { latitude: 2, longitude: 2, message: 'two' },
+        { latitude: 1, longitude: 1, message: 'three' },
+        { latitude: 1, longitude: 1, message: 'three' },
+      ]);
+      const fed = await storage.notesAfter(before, 10);
+      expect(fed.map((note) => note.message)).toEqual(['one', 'two', 'three', 'three']);
+      for (let i = 1; i < fed.length; i++) expect(fed[i]!.position).toBeGreaterThan(fed[i - 1]!.position);
+      expect(fed[0]!.position).toBeGreaterThan(before);
+      expect(await storage.lastNotePosition()).toBe(fed.at(-1)!.position);
+      expect(await messagesAt(1, 1)).toEqual(['before', 'one', 'three', 'three']);
+      expect(await messagesAt(2, 2)).toEqual(['two']);
+    });
+
+    it('stores nothing for an empty batch of notes', async () => {
+      await storage.addNotes([]);
+      expect(await storage.lastNotePosition()).toBe(0);
+      expect(await storage.notesAfter(0, 10)).toEqual([]);
+    });
+
+    it('stores a batch of notes all or nothing: when one note cannot be read, none is stored and the error propagates', async () => {
+      await storage.addNotes([{ latitude: 5, longitude: 5, message: 'kept' }]);
+      const unreadable = {
+        latitude: 5,
+        longitude: 5,
+        get message(): string {
+          throw new Error('note 2: unreadable');
+        },
+      };
+      await expect(
+        storage.addNotes([{ latitude: 5, longitude: 5, message: 'first' }, { latitude: 6, longitude: 6, message: 'second' }, unreadable]),
+      ).rejects.toThrow('note 2: unreadable');
+      expect(await messagesAt(5, 5)).toEqual(['kept']);
+      expect(await messagesAt(6, 6)).toEqual([]);
+      expect((await storage.notesAfter(0, 10)).map((note) => note.message)).toEqual(['kept']);
+      // The failed batch held nothing back: the next one is stored.
+      await storage.addNotes([{ latitude: 5, longitude: 5, message: 'next' }]);
+      expect(await messagesAt(5, 5)).toEqual(['kept', 'next']);
+    });
+
+    if (reopen) {
+      it('makes a batch of notes readable through another storage on the same data as soon as it resolves', async () => {
+        const other = reopen();
+        try {
+          expect(await other.notesAt(8, 8, 10)).toEqual([]);
+          await storage.addNotes([
+            { latitude: 8, longitude: 8, message: 'a' },
+            { latitude: 8, longitude: 8, message: 'b' },
+          ]);
+          expect((await other.notesAt(8, 8, 10)).map((note) => note.message)).toEqual(['a', 'b']);
+          expect((await other.notesAfter(0, 10)).map((note) => note.message)).toEqual(['a', 'b']);
+        } finally {
+          await other.close();
+        }
+      });
+    }
 
     it('writes nothing when a synchronous input throws part way, and the error propagates', async () => {
       await storage.insertFeatures([feature(9, 9)]);
@@ -153,12 +237,12 @@ export function describeStorageContract(
       vi.useFakeTimers({ toFake: ['Date'] });
       try {
         vi.setSystemTime(1_000_000);
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'old a' });
-        await storage.addNote({ latitude: 2, longitude: 2, message: 'old b' });
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'old a' }]);
+        await storage.addNotes([{ latitude: 2, longitude: 2, message: 'old b' }]);
         vi.setSystemTime(2_000_000);
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'new a' });
-        await storage.addNote({ latitude: 2, longitude: 2, message: 'new b' });
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'new c' });
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'new a' }]);
+        await storage.addNotes([{ latitude: 2, longitude: 2, message: 'new b' }]);
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'new c' }]);
         expect(await storage.pruneNotes(0)).toBe(0);
         expect(await storage.pruneNotes(2_000_000)).toBe(2);
         expect(await messagesAt(1, 1)).toEqual(['new a', 'new c']);
@@ -175,10 +259,10 @@ export function describeStorageContract(
     it('feeds notes in the order they were stored, after any position, with positions that only grow', async () => {
       expect(await storage.lastNotePosition()).toBe(0);
       expect(await storage.notesAfter(0, 10)).toEqual([]);
-      await storage.addNote({ latitude: 1, longitude: 1, message: 'a' });
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: 'a' }]);
       const afterA = await storage.lastNotePosition();
-      await storage.addNote({ latitude: 2, longitude: 2, message: 'b' });
-      await storage.addNote({ latitude: 1, longitude: 1, message: 'c' });
+      await storage.addNotes([{ latitude: 2, longitude: 2, message: 'b' }]);
+      await storage.addNotes([{ latitude: 1, longitude: 1, message: 'c' }]);
       const all = await storage.notesAfter(0, 10);
       expect(all.map((note) => note.message)).toEqual(['a', 'b', 'c']);
       expect(all[0]).toMatchObject({ latitude: 1, longitude: 1, message: 'a', position: afterA });
@@ -194,13 +278,13 @@ export function describeStorageContract(
       vi.useFakeTimers({ toFake: ['Date'] });
       try {
         vi.setSystemTime(1_000_000);
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'old' });
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'old' }]);
         const old = await storage.lastNotePosition();
         vi.setSystemTime(2_000_000);
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'new' });
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'new' }]);
         await storage.pruneNotes(2_000_000);
         expect((await storage.notesAfter(0, 10)).map((note) => note.message)).toEqual(['new']);
-        await storage.addNote({ latitude: 1, longitude: 1, message: 'newer' });
+        await storage.addNotes([{ latitude: 1, longitude: 1, message: 'newer' }]);
         const feed = await storage.notesAfter(old, 10);
         expect(feed.map((note) => note.message)).toEqual(['new', 'newer']);
         expect(feed[1]!.position).toBeGreaterThan(feed[0]!.position);
@@ -215,8 +299,10 @@ export function describeStorageContract(
       await expect(storage.countFeatures()).rejects.toThrow(/ is closed/);
       await expect(storage.insertFeatures([feature(2, 2)])).rejects.toThrow(/ is closed/);
       await expect(all(storage)).rejects.toThrow(/ is closed/);
-      await expect(storage.addNote({ latitude: 1, longitude: 1, message: 'late' })).rejects.toThrow(/ is closed/);
+      await expect(storage.addNotes([{ latitude: 1, longitude: 1, message: 'late' }])).rejects.toThrow(/ is closed/);
+      await expect(storage.addNotes([])).rejects.toThrow(/ is closed/);
       await expect(storage.notesAt(1, 1, 10)).rejects.toThrow(/ is closed/);
+      await expect(storage.notesAtEach([{ latitude: 1, longitude: 1 }], 10)).rejects.toThrow(/ is closed/);
       await expect(storage.pruneNotes(0)).rejects.toThrow(/ is closed/);
       await expect(storage.lastNotePosition()).rejects.toThrow(/ is closed/);
       await expect(storage.notesAfter(0, 10)).rejects.toThrow(/ is closed/);
@@ -254,7 +340,7 @@ export function describeStorageContract(
     if (reopen) {
       it('keeps features and notes after close and reopen', async () => {
         await storage.insertFeatures([feature(7, 7, 'kept')]);
-        await storage.addNote({ latitude: 7, longitude: 7, message: 'still here' });
+        await storage.addNotes([{ latitude: 7, longitude: 7, message: 'still here' }]);
         await storage.close();
         storage = reopen();
         expect(await all(storage)).toEqual([feature(7, 7, 'kept')]);

@@ -1,4 +1,6 @@
 import { nextTurn } from '../../common/event-loop.js';
+import type { PointE7 } from '../../geo/feature.js';
+import { pointKey } from '../../geo/point-key.js';
 import { openConnection, openMigrated } from './connection.js';
 import { viewImports, visibleFeatures } from './import-ledger.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
@@ -7,6 +9,8 @@ import { createSerialQueue } from '../serial-queue.js';
 import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
 
 const PRUNES_PER_BATCH = 5_000;
+/** Points per probe statement in notesAtEach: 2 parameters each, well under SQLite's 32766. */
+const POINTS_PER_PROBE = 256;
 
 /** Opens (creating if needed) and migrates a SQLite database. */
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
@@ -24,6 +28,10 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const addNoteStatement = db.prepare(
     'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
   );
+  // One transaction per batch: one commit (one WAL write) for all of them, and all or nothing.
+  const addNotesTransaction = db.transaction((notes: readonly StoredNote[], createdAt: number) => {
+    for (const note of notes) addNoteStatement.run(note.latitude, note.longitude, note.message, createdAt);
+  });
   const lastNoteStatement = db.prepare("SELECT coalesce(max(id), 0) FROM notes").pluck();
   // The note feed is the notes table in id order (AUTOINCREMENT: ids only grow, even after pruning).
   const notesAfterStatement = db.prepare(
@@ -35,6 +43,28 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
        WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
      ) ORDER BY id`,
   );
+  // Which of many points hold any note, in one statement per POINTS_PER_PROBE points (a shorter list
+  // repeats its last point): most points of a group commit hold none, and need no notesAt query.
+  const probeStatement = db
+    .prepare(
+      `SELECT DISTINCT latitude, longitude FROM notes
+       WHERE (latitude, longitude) IN (VALUES ${Array.from({ length: POINTS_PER_PROBE }, () => '(?, ?)').join(', ')})`,
+    )
+    .raw();
+  const notesAtEach = db.transaction((points: readonly PointE7[], limit: number): StoredNote[][] => {
+    const held = new Set<string>();
+    for (let start = 0; start < points.length; start += POINTS_PER_PROBE) {
+      const parameters: number[] = [];
+      for (let i = start; i < start + POINTS_PER_PROBE; i++) {
+        const point = points[Math.min(i, points.length - 1)]!;
+        parameters.push(point.latitude, point.longitude);
+      }
+      for (const [latitude, longitude] of probeStatement.all(...parameters) as [number, number][]) held.add(pointKey(latitude, longitude));
+    }
+    return points.map(({ latitude, longitude }) =>
+      held.has(pointKey(latitude, longitude)) ? (notesAtStatement.all(latitude, longitude, limit) as StoredNote[]) : [],
+    );
+  });
   // In batches, so that pruning a large backlog never holds the write lock for long.
   const pruneStatement = db.prepare(
     `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
@@ -116,9 +146,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       }
     },
 
-    async addNote(note: StoredNote) {
+    async addNotes(notes) {
       assertOpen();
-      addNoteStatement.run(note.latitude, note.longitude, note.message, Date.now());
+      if (notes.length > 0) addNotesTransaction(notes, Date.now());
     },
 
     async lastNotePosition() {
@@ -136,6 +166,13 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       assertOpen();
       if (limit <= 0) return [];
       return notesAtStatement.all(latitude, longitude, limit) as StoredNote[];
+    },
+
+    async notesAtEach(points, limit) {
+      assertOpen();
+      if (limit <= 0 || points.length === 0) return points.map(() => []);
+      // One read transaction: a consistent state of the notes for every point.
+      return notesAtEach(points, limit);
     },
 
     async pruneNotes(cutoff) {

@@ -1,0 +1,107 @@
+import type { RouteNote } from '../gen/messages/route_guide.js';
+import type { StoredNote } from '../storage/storage.js';
+import { throwIfAborted } from './errors.js';
+import type { GroupCommit } from './group-commit.js';
+import type { CallContext } from './route-guide.js';
+import type { ValidRouteNote } from './validation.js';
+
+/**
+ * Notes of one stream read but not yet answered. Past this the stream stops reading until its
+ * oldest note is answered: memory stays bounded however fast a client sends.
+ */
+export const NOTES_IN_FLIGHT_PER_STREAM = 64;
+
+/**
+ * RouteChat over group commit. A reader hands each note to the group commit as it arrives, without
+ * waiting for the previous one to commit; an answerer sends each note's replay, in the stream's
+ * order, once that note is committed. So a reply never goes out before its note is committed, and
+ * the replies keep the notes' order.
+ *
+ * How it ends:
+ * - A note the answerer cannot answer (its commit failed, the call was aborted, a send failed)
+ *   ends the chat at once with that error, and the reader stores nothing more.
+ * - A bad note (the reader's error) ends it after the notes read before it are answered, as if
+ *   they had been handled one at a time.
+ * - Either way, it settles only once every note handed to the group commit has settled (committed
+ *   or failed), so that nothing is still being written when the caller closes the storage.
+ */
+export async function chatOverGroupCommit(
+  notes: AsyncIterable<ValidRouteNote>,
+  send: (note: RouteNote) => Promise<void>,
+  { signal }: CallContext,
+  commits: GroupCommit,
+): Promise<void> {
+  /** Handed to the group commit, not yet answered, in the stream's order. */
+  const unanswered: Promise<StoredNote[]>[] = [];
+  /** Handed to the group commit, not yet settled. */
+  const unsettled = new Set<Promise<unknown>>();
+  let reading: { done: false } | { done: true; error?: { readonly cause: unknown } } = { done: false };
+  let stopped = false;
+  let wakeAnswerer: (() => void) | undefined;
+  let wakeReader: (() => void) | undefined;
+  const wake = (which: (() => void) | undefined): void => which?.();
+
+  async function read(): Promise<void> {
+    for await (const note of notes) {
+      if (stopped) return;
+      throwIfAborted(signal);
+      while (unanswered.length >= NOTES_IN_FLIGHT_PER_STREAM && !stopped) {
+        await new Promise<void>((resolve) => (wakeReader = resolve));
+      }
+      if (stopped) return;
+      const { latitude, longitude } = note.location;
+      const committed = commits.store({ latitude, longitude, message: note.message });
+      unsettled.add(committed);
+      // Settling is tracked here; a failure itself reaches the answerer, or (when the chat has
+      // already ended with an earlier error) belongs to a batch that error already reported.
+      committed.then(
+        () => unsettled.delete(committed),
+        () => unsettled.delete(committed),
+      );
+      unanswered.push(committed);
+      wake(wakeAnswerer);
+    }
+  }
+
+  async function answer(): Promise<void> {
+    for (;;) {
+      const next = unanswered.shift();
+      if (next === undefined) {
+        if (reading.done) {
+          if (reading.error) throw reading.error.cause;
+          return;
+        }
+        await new Promise<void>((resolve) => (wakeAnswerer = resolve));
+        wakeAnswerer = undefined;
+        continue;
+      }
+      wake(wakeReader);
+      const earlierNotes = await next;
+      for (const earlier of earlierNotes) {
+        throwIfAborted(signal);
+        await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
+      }
+    }
+  }
+
+  // The reader may still be waiting for the client's next note when the chat ends: whatever it then
+  // reads is not stored (`stopped`). Its end or error is recorded for the answerer; once the chat
+  // has ended with an error of its own, a later one from the reader has nobody left to tell.
+  void read().then(
+    () => {
+      reading = { done: true };
+      wake(wakeAnswerer);
+    },
+    (cause: unknown) => {
+      reading = { done: true, error: { cause } };
+      wake(wakeAnswerer);
+    },
+  );
+  try {
+    await answer();
+  } finally {
+    stopped = true;
+    wake(wakeReader);
+    await Promise.allSettled([...unsettled]);
+  }
+}
