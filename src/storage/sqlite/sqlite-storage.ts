@@ -1,16 +1,13 @@
 import { nextTurn } from '../../common/event-loop.js';
-import type { PointE7 } from '../../geo/feature.js';
-import { pointKey } from '../../geo/point-key.js';
 import { openConnection, openMigrated } from './connection.js';
 import { viewImports, visibleFeatures } from './import-ledger.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
 import { importFeatures } from './import.js';
+import { createNotesAtEach } from './notes-at-each.js';
 import { createSerialQueue } from '../serial-queue.js';
 import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
 
 const PRUNES_PER_BATCH = 5_000;
-/** Points per probe statement in notesAtEach: 2 parameters each, well under SQLite's 32766. */
-const POINTS_PER_PROBE = 256;
 
 /** Opens (creating if needed) and migrates a SQLite database. */
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
@@ -43,28 +40,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
        WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
      ) ORDER BY id`,
   );
-  // Which of many points hold any note, in one statement per POINTS_PER_PROBE points (a shorter list
-  // repeats its last point): most points of a group commit hold none, and need no notesAt query.
-  const probeStatement = db
-    .prepare(
-      `SELECT DISTINCT latitude, longitude FROM notes
-       WHERE (latitude, longitude) IN (VALUES ${Array.from({ length: POINTS_PER_PROBE }, () => '(?, ?)').join(', ')})`,
-    )
-    .raw();
-  const notesAtEach = db.transaction((points: readonly PointE7[], limit: number): StoredNote[][] => {
-    const held = new Set<string>();
-    for (let start = 0; start < points.length; start += POINTS_PER_PROBE) {
-      const parameters: number[] = [];
-      for (let i = start; i < start + POINTS_PER_PROBE; i++) {
-        const point = points[Math.min(i, points.length - 1)]!;
-        parameters.push(point.latitude, point.longitude);
-      }
-      for (const [latitude, longitude] of probeStatement.all(...parameters) as [number, number][]) held.add(pointKey(latitude, longitude));
-    }
-    return points.map(({ latitude, longitude }) =>
-      held.has(pointKey(latitude, longitude)) ? (notesAtStatement.all(latitude, longitude, limit) as StoredNote[]) : [],
-    );
-  });
+  const notesAtEach = createNotesAtEach(db);
   // In batches, so that pruning a large backlog never holds the write lock for long.
   const pruneStatement = db.prepare(
     `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
