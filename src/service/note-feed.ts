@@ -70,6 +70,9 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
   let head = 0;
   let reading: Promise<void> | undefined;
   let again = false;
+  /** Watches whose start position is still being read: reading waits for them (`deferred`). */
+  let starting = 0;
+  let deferred = false;
 
   function deliver(note: FeedNote): void {
     for (const watcher of watchers) {
@@ -88,6 +91,14 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
 
   /** Reads the feed past `head` until it is caught up; one reader at a time, re-run when woken meanwhile. */
   function read(): void {
+    // Nobody to hand notes to: reading them back would cost as much as storing them. The head
+    // catches up when the next watch has started (see `started`).
+    if (watchers.size === 0) return;
+    // A starting watch would be handed notes from before its start (with a stale head, any number).
+    if (starting > 0) {
+      deferred = true;
+      return;
+    }
     if (reading) {
       again = true;
       return;
@@ -112,6 +123,20 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
       .finally(() => {
         reading = undefined;
       });
+  }
+
+  /**
+   * A watch's start position is read. Once no watch is starting, the head skips to the earliest
+   * start among the watches: nobody is owed the notes before it.
+   */
+  function started(): void {
+    starting--;
+    if (starting > 0) return;
+    if (watchers.size > 0) head = Math.max(head, Math.min(...[...watchers].map((watcher) => watcher.from)));
+    if (deferred) {
+      deferred = false;
+      read();
+    }
   }
 
   const wrapped: Storage = {
@@ -144,20 +169,27 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
         fail,
       };
       watchers.add(watcher);
-      const onAbort = (): void => watcher.wake?.();
-      signal.addEventListener('abort', onAbort);
-      const notes = (async function* (): AsyncGenerator<RouteNote> {
-        try {
-          // The watch begins here: notes stored up to now (by this process or another) are not its own.
-          const last = await storage.lastNotePosition();
+      // The watch begins here: notes stored up to now (by this process or another) are not its own.
+      // Read at once, not when first iterated, so that the feed never waits on an idle iterator.
+      starting++;
+      const start = storage
+        .lastNotePosition()
+        .then((last) => {
           if (last > watcher.from) {
             watcher.from = last;
             const later = watcher.queue.filter((note) => note.position > last);
             watcher.queue.length = 0;
             watcher.queue.push(...later);
-            // Alone, it may skip what nobody watches; others may still be owed those notes.
-            if (watchers.size === 1) head = Math.max(head, last);
           }
+        })
+        .finally(started);
+      // The iteration reads a failure to start; this only keeps it from counting as unhandled first.
+      start.catch(() => {});
+      const onAbort = (): void => watcher.wake?.();
+      signal.addEventListener('abort', onAbort);
+      const notes = (async function* (): AsyncGenerator<RouteNote> {
+        try {
+          await start;
           for (;;) {
             if (signal.aborted) throw new CallAborted();
             if (watcher.overflowed) throw overflowError();
