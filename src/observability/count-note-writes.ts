@@ -16,6 +16,10 @@ export function countNoteWrites(storage: Storage, onStored: () => void): Storage
     notesAt: (latitude, longitude, limit) => storage.notesAt(latitude, longitude, limit),
     lastNotePosition: () => storage.lastNotePosition(),
     notesAfter: (position, limit) => storage.notesAfter(position, limit),
+    lastImportPosition: () => storage.lastImportPosition(),
+    importsAfter: (position, limit) => storage.importsAfter(position, limit),
+    scanImport: (position, batchSize) => storage.scanImport(position, batchSize),
+    onChange: (listener) => storage.onChange(listener),
     pruneNotes: (cutoff) => storage.pruneNotes(cutoff),
     close: () => storage.close(),
   };
