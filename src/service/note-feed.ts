@@ -24,13 +24,17 @@ export interface NoteWatch extends AsyncIterable<RouteNote> {
 
 /**
  * WatchNotes' source: the storage's note feed (notes after a position, in storage order), read
- * whenever this process stores a note, and handed to each watch whose rectangle holds the note.
+ * whenever this process stores a note (at once) and whenever the storage signals a change (notes
+ * stored through other servers: SQLite within its poll interval), and handed to each watch whose
+ * rectangle holds the note.
  */
 export interface NoteFeed {
   /** The storage to store notes through: its addNote wakes the feed once the note is stored. */
   readonly storage: Storage;
   /** The notes stored from now on inside the rectangle, in storage order, each once. */
   watch(rectangle: ValidRectangle, context: CallContext): NoteWatch;
+  /** Stops listening for notes stored by other processes. */
+  close(): void;
 }
 
 interface Watcher {
@@ -107,12 +111,15 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
       } while (again);
     })()
       .catch(() => {
-        // Storage closed or failed: the next store wakes the feed again; watches keep waiting.
+        // Storage closed or failed: the next store or change signal reads again; watches keep waiting.
       })
       .finally(() => {
         reading = undefined;
       });
   }
+
+  // Notes stored through any other server on the same storage.
+  const unsubscribe = storage.onChange(read);
 
   const wrapped: Storage = {
     ...storage,
@@ -124,6 +131,7 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
 
   return {
     storage: wrapped,
+    close: unsubscribe,
 
     watch({ lo, hi }, { signal }) {
       let fail!: (error: RouteGuideError) => void;
