@@ -1,5 +1,5 @@
 import RBush from 'rbush';
-import { runInSlices } from '../common/event-loop.js';
+import { nextTurn, runInSlices } from '../common/event-loop.js';
 import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
 import { findNearest, type NearestOptions } from './nearest.js';
@@ -143,11 +143,21 @@ export class FeatureIndex {
     const before = this.view.count;
     this.intaking = true;
     try {
+      let turnStarted = performance.now();
       for await (const batch of batches) {
         this.columns.reserve(batch.length);
-        for (const feature of batch) {
-          if (skipIndexed && this.has(feature.latitude, feature.longitude)) continue;
-          this.columns.push(feature.name, feature.latitude, feature.longitude);
+        for (let i = 0; i < batch.length; i++) {
+          const feature = batch[i]!;
+          if (!skipIndexed || !this.has(feature.latitude, feature.longitude)) {
+            this.columns.push(feature.name, feature.latitude, feature.longitude);
+          }
+          // Batches that are ready at once (a synchronous database's pages) would never give a turn.
+          if ((i & 1023) === 1023 || i === batch.length - 1) {
+            if (performance.now() - turnStarted >= INTAKE_SLICE_MS) {
+              await nextTurn();
+              turnStarted = performance.now();
+            }
+          }
         }
       }
       if (this.columns.length === before) return 0;

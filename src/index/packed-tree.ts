@@ -59,6 +59,8 @@ function* strOrder(xs: Int32Array, ys: Int32Array, count: number, nodeSize: numb
   const stripItems = Math.ceil(Math.sqrt(groups)) * nodeSize;
   for (let start = 0; start < count; start += stripItems) {
     yield* radixSort(order, scratch, start, Math.min(count, start + stripItems), ys);
+    // Strips may be far shorter than WORK_PER_PAUSE: a pause after each keeps many from adding up.
+    yield;
   }
   return order;
 }
