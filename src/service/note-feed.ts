@@ -99,6 +99,15 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
     reading = (async () => {
       do {
         again = false;
+        if (watchers.size === 0) {
+          // Nobody is owed any note: skip to the end rather than read notes no one will get.
+          const last = await storage.lastNotePosition();
+          // A watch that began meanwhile reads its own start position after registering; leave it the notes.
+          if (watchers.size === 0) {
+            head = Math.max(head, last);
+            continue;
+          }
+        }
         for (;;) {
           const notes = await storage.notesAfter(head, FEED_PAGE);
           for (const note of notes) {
