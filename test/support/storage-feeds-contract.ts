@@ -74,6 +74,27 @@ export function describeStorageFeedsContract(backend: string, open: () => Storag
       expect(await importedAt(storage, only!.position)).toEqual([feature(2, 2)]);
     });
 
+    it('leaves an import out of the import feed until it commits', async () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let reached!: () => void;
+      const paused = new Promise<void>((resolve) => (reached = resolve));
+      async function* slow(): AsyncGenerator<FeatureRecord> {
+        yield feature(1, 1);
+        reached();
+        await released;
+        yield feature(2, 2);
+      }
+      const inserting = storage.insertFeatures(slow());
+      await paused;
+      expect(await storage.lastImportPosition()).toBe(0);
+      expect(await storage.importsAfter(0, 10)).toEqual([]);
+      release();
+      await inserting;
+      const [committed] = await storage.importsAfter(0, 10);
+      expect(await importedAt(storage, committed!.position)).toEqual([feature(1, 1), feature(2, 2)]);
+    });
+
     it('signals a change after a note is stored and after an import commits', async () => {
       const afterNote = nextChange(storage);
       await storage.addNote({ latitude: 1, longitude: 1, message: 'hello' });
