@@ -180,7 +180,7 @@ try {
     [`Live intake of ${liveLoad.index.added} features into ${n}, in process, s (vs rbush's bulk load of all, as at start-up)`, liveLoad.index.intakeSeconds, liveLoad.index.bulkLoadSeconds],
     ['Longest event-loop gap during that intake, ms (vs an idle second on this machine)', liveLoad.index.longestTurnMs, liveLoad.index.idleLongestTurnMs, '<= 100 ms'],
     [`Longest GetFeature/ListFeatures call while the server takes in a seed of ${n}, ms (vs a quiet window)`, liveLoad.served.intake.longestMs, liveLoad.served.quiet.longestMs, '<= 100 ms'],
-    ['Longest such call while the seed process runs, ms (vs a quiet window)', liveLoad.served.seeding.longestMs, liveLoad.served.quiet.longestMs],
+    ['Longest such pause while the seed process runs, ms (vs a quiet window)', liveLoad.served.seeding.longestMs, liveLoad.served.quiet.longestMs],
     ['Seed visible on the server after its commit, s', liveLoad.served.visibleAfterCommitSeconds, undefined, '<= 2 s + intake'],
   ];
   const format = (value) => (value === undefined ? '-' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));

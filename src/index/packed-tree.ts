@@ -29,7 +29,10 @@ function* radixSort(order: Uint32Array, scratch: Uint32Array, start: number, end
   for (let shift = 0; shift < 32; shift += 8) {
     counts.fill(0);
     // Flipping the sign bit orders signed keys as unsigned ones.
-    for (let i = start; i < end; i++) counts[((keys[from[i]!]! ^ 0x80000000) >>> shift) & 255]!++;
+    for (let i = start; i < end; i++) {
+      counts[((keys[from[i]!]! ^ 0x80000000) >>> shift) & 255]!++;
+      if ((i - start) % WORK_PER_PAUSE === WORK_PER_PAUSE - 1) yield;
+    }
     let sum = start;
     for (let digit = 0; digit < 256; digit++) {
       const count = counts[digit]!;
@@ -52,7 +55,10 @@ function* radixSort(order: Uint32Array, scratch: Uint32Array, start: number, end
  */
 function* strOrder(xs: Int32Array, ys: Int32Array, count: number, nodeSize: number): Generator<void, Uint32Array> {
   const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
+  for (let i = 0; i < count; i++) {
+    order[i] = i;
+    if (i % WORK_PER_PAUSE === WORK_PER_PAUSE - 1) yield;
+  }
   const scratch = new Uint32Array(count);
   yield* radixSort(order, scratch, 0, count, xs);
   const groups = Math.ceil(count / nodeSize);
@@ -80,6 +86,7 @@ export function* buildTree(columns: FeatureColumns, first: number, last: number,
   for (let i = 0; i < count; i++) {
     xs[i] = columns.longitude(first + i);
     ys[i] = columns.latitude(first + i);
+    if (i % WORK_PER_PAUSE === WORK_PER_PAUSE - 1) yield;
   }
   let nodes: TreeNode[] | undefined;
   let height = 1;
