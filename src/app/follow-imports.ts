@@ -23,12 +23,18 @@ export interface FollowImportsOptions {
 export interface ImportFollower {
   /** The import feed's position the index has taken in (for tests and logs). */
   readonly position: number;
-  /** Stops following; resolves once an intake in progress has settled. */
+  /** Stops following; resolves once an intake in progress has stopped (publishing nothing) or finished. */
   stop(): Promise<void>;
 }
 
-async function* featuresOf(storage: Storage, imports: readonly CommittedImport[]) {
-  for (const { position } of imports) yield* storage.scanImport(position);
+/** The imports' features, batch by batch; fails (so that nothing is published) once `stopped()` says so. */
+async function* featuresOf(storage: Storage, imports: readonly CommittedImport[], stopped: () => boolean) {
+  for (const { position } of imports) {
+    for await (const batch of storage.scanImport(position)) {
+      if (stopped()) throw new Error('stopped following imports');
+      yield batch;
+    }
+  }
 }
 
 /**
@@ -55,7 +61,7 @@ export function followImports(options: FollowImportsOptions): ImportFollower {
         if (imports.length === 0) break;
         const through = imports[imports.length - 1]!.position;
         const started = performance.now();
-        const added = await index.takeIn(featuresOf(storage, imports), { skipIndexed: imports[0]!.position <= options.overlapThrough });
+        const added = await index.takeIn(featuresOf(storage, imports, () => stopped), { skipIndexed: imports[0]!.position <= options.overlapThrough });
         position = through;
         log.info(
           { imports: imports.length, position, features: added, indexed: index.size, ms: Math.round(performance.now() - started) },
