@@ -159,6 +159,13 @@ try {
     ceilingRssAfterLoad = rssMiB(ceilingServer.child.pid);
     await Promise.all([stop(projectServer.child), stop(ceilingServer.child)]);
   }
+  let liveLoad;
+  if (everything) {
+    log(`live load: ${n} more features into the index while it serves (bench/live-load.js)`);
+    liveLoad = JSON.parse(
+      await run(['--expose-gc', 'bench/live-load.js', '--database', database, '--base', String(n), '--add', String(n), '--random-seed', String(seed)]),
+    );
+  }
   const project = {
     ...best.project,
     startup: { seconds: projectServer.startupSeconds },
@@ -192,6 +199,11 @@ try {
     [[], () => ['RSS MiB at listening', project.memory.rssAtListeningMiB, ceiling.memory.rssAtListeningMiB]],
     [[], () => ['RSS MiB after the load', project.memory.rssAfterLoadMiB, ceiling.memory.rssAfterLoadMiB, '<= 300 MiB']],
     [['all'], () => ['Index bytes per feature', indexMemory.bytesPerFeature, undefined]],
+    [['all'], () => [`Live intake of ${liveLoad.index.added} features into ${n}, in process, s (vs rbush's bulk load of all, as at start-up)`, liveLoad.index.intakeSeconds, liveLoad.index.bulkLoadSeconds]],
+    [['all'], () => ['Longest event-loop gap during that intake, ms (vs an idle second on this machine)', liveLoad.index.longestTurnMs, liveLoad.index.idleLongestTurnMs, '<= 100 ms']],
+    [['all'], () => [`Longest GetFeature/ListFeatures call while the server takes in a seed of ${n}, ms (vs a quiet window)`, liveLoad.served.intake.longestMs, liveLoad.served.quiet.longestMs, '<= 100 ms']],
+    [['all'], () => ['Longest such pause while the seed process runs, ms (vs a quiet window)', liveLoad.served.seeding.longestMs, liveLoad.served.quiet.longestMs]],
+    [['all'], () => ['Seed visible on the server after its commit, s', liveLoad.served.visibleAfterCommitSeconds, undefined, '<= 2 s + intake']],
   ];
   const rows = allRows
     .filter(([needs]) => needs.every((need) => (need === 'all' ? everything : driven.has(need))))
@@ -206,7 +218,7 @@ try {
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
   process.stdout.write(`\nrouteguide bench${everything ? '' : ` (only ${PHASES.join(', ')})`}: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${machine}\n\n${table}\n`);
 
-  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, phases: PHASES, seeding, rawInsert: raw, indexMemory, project, ceiling, table };
+  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, phases: PHASES, seeding, rawInsert: raw, indexMemory, liveLoad, project, ceiling, table };
   const resultsDir = join(root, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${results.when.replace(/[:.]/g, '-')}.json`);

@@ -8,7 +8,7 @@ export { startRouteGuide } from './app/embedded-server.js';
 export type { RouteGuideOptions, RouteGuideServer } from './app/embedded-server.js';
 export { openStorage, StorageUrlError, SUPPORTED_SCHEMES } from './storage/open-storage.js';
 export type { OpenStorageOptions } from './storage/open-storage.js';
-export type { FeatureRecord, InsertSummary, Storage, StoredNote } from './storage/storage.js';
+export type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote, Unsubscribe } from './storage/storage.js';
 export { SettingsError } from './common/settings-error.js';
 export type { Feature, Point, Rectangle, RouteNote, RouteSummary } from './gen/messages/route_guide.js';
 export type {

@@ -18,6 +18,7 @@ import { createNearestFeatures } from '../service/nearest-features.js';
 import { createRouteGuide } from '../service/route-guide.js';
 import type { Storage } from '../storage/storage.js';
 import { openAppStorage } from './app-storage.js';
+import { followImports, type ImportFollower } from './follow-imports.js';
 import { loadIndex, seedIfAsked } from './load-features.js';
 import { startNoteRetention, type NoteRetention } from './note-retention.js';
 
@@ -92,6 +93,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   let metricsServer: MetricsServer | undefined;
   let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
+  let follower: ImportFollower | undefined;
   try {
     // The ports first: a port in use stops start-up before any file is created or anything loads.
     const pending = createPendingRouteGuide();
@@ -124,6 +126,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
         if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
       },
       onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
+      onChangePollError: (error) => log.error({ err: error }, 'cannot poll the database for changes by other processes'),
     });
     const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;
@@ -131,11 +134,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const stored = await seedIfAsked(open, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
     const listening = server;
+    // The import feed's position on both sides of the scan: the index follows the feed from there.
+    const importsBefore = await open.lastImportPosition();
     const index = await loadIndex(open, stored, async (count) => {
       pending.setStatus(`starting: loading ${count} features`);
       await options.onLoading?.(listening.port);
     });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
+    follower = followImports({ storage: open, index, from: importsBefore, overlapThrough: await open.lastImportPosition(), log });
+    const following = follower;
     // Notes are stored through the feed, so that every note stored wakes the watches.
     const feed = createNoteFeed({ storage: open, watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER });
     const guide = createRouteGuide({ index, storage: feed.storage, replayLimit: options.replayLimit });
@@ -161,6 +168,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       retention,
       async stop(graceMs) {
         await listening.shutdown(graceMs);
+        await following.stop();
+        feed.close();
         await retention?.stop();
         await open.close();
         log.info('storage closed');
@@ -169,6 +178,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     };
   } catch (error) {
     server?.server.forceShutdown();
+    await follower?.stop();
     await retention?.stop();
     await metricsServer?.close();
     await storage?.close();

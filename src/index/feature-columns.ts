@@ -44,6 +44,11 @@ export class FeatureColumns {
     this.nameBytes = names;
   }
 
+  /** Forgets the features after the first `length` (appended but never published, as by a failed intake). */
+  truncate(length: number): void {
+    if (length < this.length) this.count = length + 1;
+  }
+
   /** Appends a feature and returns its id. */
   push(name: string, latitude: number, longitude: number): number {
     if (this.count === this.latitudes.length) this.reserve(1);

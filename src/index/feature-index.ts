@@ -1,7 +1,10 @@
 import RBush from 'rbush';
+import { nextTurn, runInSlices } from '../common/event-loop.js';
 import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
 import { findNearest, type NearestOptions } from './nearest.js';
+import { emptyView, growView, singleTreeView, type IndexView } from './index-view.js';
+import { runToEnd, type TreeNode } from './packed-tree.js';
 
 /** An inclusive box in E7 units, already normalised (min <= max on each axis). */
 export interface Box {
@@ -11,17 +14,15 @@ export interface Box {
   readonly maxLongitude: number;
 }
 
-interface TreeNode {
-  children: (TreeNode | number)[];
-  leaf: boolean;
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-}
-
 /** Entries per tree node: wider nodes mean fewer node objects per feature (memory) at a small query cost. */
 const NODE_SIZE = 16;
+/** The longest a live intake's build keeps the event loop before other calls get a turn. */
+const INTAKE_SLICE_MS = 10;
+/** What an intake is told besides its features. */
+export interface IntakeOptions {
+  /** Skip features whose point the index already holds (for imports that may overlap the initial load). */
+  readonly skipIndexed?: boolean;
+}
 
 /**
  * rbush over integer feature ids rather than objects: x is longitude, y is latitude, read from the
@@ -64,12 +65,16 @@ export type FeatureWalk = (visit: FeatureVisitor) => Iterable<void>;
 /** The in-memory spatial index: rectangle queries and exact-point lookups over every feature. */
 export class FeatureIndex {
   private readonly columns = new FeatureColumns();
-  private readonly tree = createIdTree(this.columns);
+  private view: IndexView = emptyView();
+  /** Live intakes, one after another, so that each publishes whole imports and only its own. */
+  private intakes: Promise<unknown> = Promise.resolve();
+  private intaking = false;
   /** findId's traversal stack, reused: lookups are synchronous, so one is never interrupted by another. */
   private readonly lookupStack: TreeNode[] = [];
 
+  /** The features searches see (those of an intake in progress are not counted until it is published). */
   get size(): number {
-    return this.columns.length;
+    return this.view.count;
   }
 
   /** Bytes held by the feature columns (the tree's nodes come on top; see bench/index-memory.js). */
@@ -79,12 +84,16 @@ export class FeatureIndex {
 
   /**
    * Bulk-loads features whose points are distinct from each other, as storage guarantees (it keys
-   * features by point). Into an empty index this builds the tree in one pass; otherwise each
-   * feature is inserted and points already indexed are skipped.
+   * features by point). Into an empty index this builds the tree in one pass; otherwise the features
+   * whose points are not indexed yet are added, all at once (synchronously: see takeIn for live use).
    */
   load(features: readonly FeatureRecord[]): void {
+    this.assertNoIntake();
     if (this.size > 0) {
-      for (const feature of features) this.insert(feature);
+      for (const feature of features) {
+        if (!this.has(feature.latitude, feature.longitude)) this.columns.push(feature.name, feature.latitude, feature.longitude);
+      }
+      this.view = runToEnd(growView(this.view, this.columns, NODE_SIZE));
       return;
     }
     this.columns.reserve(features.length);
@@ -97,7 +106,7 @@ export class FeatureIndex {
    * into the columns as it arrives so that no batch outlives its turn. `expected` presizes the columns.
    */
   async loadBatches(batches: AsyncIterable<readonly FeatureRecord[]>, expected = 0): Promise<void> {
-    if (this.size > 0) throw new Error('loadBatches needs an empty index');
+    if (this.size > 0 || this.columns.length > 0) throw new Error('loadBatches needs an empty index');
     this.columns.reserve(expected);
     for await (const batch of batches) {
       for (const feature of batch) this.columns.push(feature.name, feature.latitude, feature.longitude);
@@ -105,17 +114,76 @@ export class FeatureIndex {
     this.buildTree();
   }
 
+  /** The start-up load: rbush's bulk load (OMT), the best tree, in one synchronous pass. */
   private buildTree(): void {
     this.columns.trim();
-    const ids = new Array<number>(this.size);
+    const ids = new Array<number>(this.columns.length);
     for (let i = 0; i < ids.length; i++) ids[i] = FeatureColumns.FIRST_ID + i;
-    this.tree.load(ids);
+    const tree = createIdTree(this.columns);
+    tree.load(ids);
+    const root = tree.toJSON() as TreeNode;
+    this.view = singleTreeView(root, ids.length);
   }
 
-  /** Adds one feature; returns false (and changes nothing) if its point already holds one. */
+  /**
+   * Takes in features while searches go on, all at once: they are appended beside the published
+   * trees, a tree is built over them in slices of INTAKE_SLICE_MS (never a longer pause for other
+   * calls), and the new trees are published in one assignment. Until then no search sees any of
+   * them; a search already under way finishes on the trees it began on. Intakes run one at a time,
+   * in call order. Resolves with the features added. If `batches` fails, nothing is published and
+   * the error propagates.
+   */
+  takeIn(batches: AsyncIterable<readonly FeatureRecord[]>, options: IntakeOptions = {}): Promise<number> {
+    const run = this.intakes.then(() => this.takeInNow(batches, options));
+    this.intakes = run.catch(() => {});
+    return run;
+  }
+
+  private async takeInNow(batches: AsyncIterable<readonly FeatureRecord[]>, { skipIndexed = false }: IntakeOptions): Promise<number> {
+    const before = this.view.count;
+    this.intaking = true;
+    try {
+      let turnStarted = performance.now();
+      for await (const batch of batches) {
+        this.columns.reserve(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const feature = batch[i]!;
+          if (!skipIndexed || !this.has(feature.latitude, feature.longitude)) {
+            this.columns.push(feature.name, feature.latitude, feature.longitude);
+          }
+          // Batches that are ready at once (a synchronous database's pages) would never give a turn.
+          if ((i & 1023) === 1023 || i === batch.length - 1) {
+            if (performance.now() - turnStarted >= INTAKE_SLICE_MS) {
+              await nextTurn();
+              turnStarted = performance.now();
+            }
+          }
+        }
+      }
+      if (this.columns.length === before) return 0;
+      this.view = await runInSlices(growView(this.view, this.columns, NODE_SIZE), INTAKE_SLICE_MS);
+      return this.view.count - before;
+    } catch (error) {
+      this.columns.truncate(before);
+      throw error;
+    } finally {
+      this.intaking = false;
+    }
+  }
+
+  private assertNoIntake(): void {
+    if (this.intaking) throw new Error('the index is taking in features; add them with takeIn instead');
+  }
+
+  /**
+   * Adds one feature at once; returns false (and changes nothing) if its point already holds one. It
+   * rebuilds the recent tree: for tests and a few features, while live intake goes through takeIn.
+   */
   insert(feature: FeatureRecord): boolean {
+    this.assertNoIntake();
     if (this.findId(feature.latitude, feature.longitude) !== -1) return false;
-    this.tree.insert(this.columns.push(feature.name, feature.latitude, feature.longitude));
+    this.columns.push(feature.name, feature.latitude, feature.longitude);
+    this.view = runToEnd(growView(this.view, this.columns, NODE_SIZE));
     return true;
   }
 
@@ -143,7 +211,7 @@ export class FeatureIndex {
     make: (name: string, latitude: number, longitude: number) => T = storedFeature as never,
   ): Generator<T, void, undefined> {
     const columns = this.columns;
-    const root = this.tree.toJSON() as TreeNode;
+    const root = this.view.root;
     if (root.children.length === 0 || !overlaps(root, box)) return;
     const pending: TreeNode[] = [root];
     for (let node = pending.pop(); node; node = pending.pop()) {
@@ -180,11 +248,11 @@ export class FeatureIndex {
    */
   *visitWithin(box: Box, visit: FeatureVisitor): Generator<void, void, undefined> {
     const columns = this.columns;
-    const root = this.tree.toJSON() as TreeNode;
+    const { root, count } = this.view;
     if (root.children.length === 0 || !overlaps(root, box)) return;
     if (root.minX >= box.minLongitude && root.maxX <= box.maxLongitude && root.minY >= box.minLatitude && root.maxY <= box.maxLatitude) {
-      // Ids run from FIRST_ID to size, and a feature inserted meanwhile takes the next one.
-      for (let id = FeatureColumns.FIRST_ID; id <= columns.length; id++) {
+      // Ids run from FIRST_ID to the view's count; features published meanwhile are not this walk's.
+      for (let id = FeatureColumns.FIRST_ID; id <= count; id++) {
         if (visit(columns.nameData, columns.nameStart(id), columns.nameEnd(id), columns.latitude(id), columns.longitude(id))) yield;
       }
       return;
@@ -222,7 +290,7 @@ export class FeatureIndex {
     options: NearestOptions,
     make: (name: string, latitude: number, longitude: number, distanceMetres: number) => T,
   ): T[] {
-    return findNearest(this.tree.toJSON() as TreeNode, this.columns, point, options, make);
+    return findNearest(this.view.root, this.columns, point, options, make);
   }
 
   private feature(id: number): FeatureRecord {
@@ -237,7 +305,7 @@ export class FeatureIndex {
     const columns = this.columns;
     const stack = this.lookupStack;
     let top = 0;
-    const root = this.tree.toJSON() as TreeNode;
+    const root = this.view.root;
     if (root.minX > longitude || root.maxX < longitude || root.minY > latitude || root.maxY < latitude) return -1;
     stack[top++] = root;
     while (top > 0) {

@@ -17,6 +17,10 @@ export function countNoteWrites(storage: Storage, onStored: (count: number) => v
     notesAtEach: (points, limit) => storage.notesAtEach(points, limit),
     lastNotePosition: () => storage.lastNotePosition(),
     notesAfter: (position, limit) => storage.notesAfter(position, limit),
+    lastImportPosition: () => storage.lastImportPosition(),
+    importsAfter: (position, limit) => storage.importsAfter(position, limit),
+    scanImport: (position, batchSize) => storage.scanImport(position, batchSize),
+    onChange: (listener) => storage.onChange(listener),
     pruneNotes: (cutoff) => storage.pruneNotes(cutoff),
     close: () => storage.close(),
   };

@@ -24,13 +24,17 @@ export interface NoteWatch extends AsyncIterable<RouteNote> {
 
 /**
  * WatchNotes' source: the storage's note feed (notes after a position, in storage order), read
- * whenever this process stores a note, and handed to each watch whose rectangle holds the note.
+ * whenever this process stores a note (at once) and whenever the storage signals a change (notes
+ * stored through other servers: SQLite within its poll interval), and handed to each watch whose
+ * rectangle holds the note.
  */
 export interface NoteFeed {
   /** The storage to store notes through: its addNotes wakes the feed once the notes are committed. */
   readonly storage: Storage;
   /** The notes stored from now on inside the rectangle, in storage order, each once. */
   watch(rectangle: ValidRectangle, context: CallContext): NoteWatch;
+  /** Stops listening for notes stored by other processes. */
+  close(): void;
 }
 
 interface Watcher {
@@ -106,6 +110,15 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
     reading = (async () => {
       do {
         again = false;
+        if (watchers.size === 0) {
+          // Nobody is owed any note: skip to the end rather than read notes no one will get.
+          const last = await storage.lastNotePosition();
+          // A watch that began meanwhile reads its own start position after registering; leave it the notes.
+          if (watchers.size === 0) {
+            head = Math.max(head, last);
+            continue;
+          }
+        }
         for (;;) {
           const notes = await storage.notesAfter(head, FEED_PAGE);
           for (const note of notes) {
@@ -118,7 +131,7 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
       } while (again);
     })()
       .catch(() => {
-        // Storage closed or failed: the next store wakes the feed again; watches keep waiting.
+        // Storage closed or failed: the next store or change signal reads again; watches keep waiting.
       })
       .finally(() => {
         reading = undefined;
@@ -139,6 +152,9 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
     }
   }
 
+  // Notes stored through any other server on the same storage.
+  const unsubscribe = storage.onChange(read);
+
   const wrapped: Storage = {
     ...storage,
     async addNotes(notes) {
@@ -150,6 +166,7 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
 
   return {
     storage: wrapped,
+    close: unsubscribe,
 
     watch({ lo, hi }, { signal }) {
       let fail!: (error: RouteGuideError) => void;

@@ -1,6 +1,6 @@
 import { pointKey } from '../geo/point-key.js';
 import { createSerialQueue } from './serial-queue.js';
-import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
+import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
 export type MemoryStorageOptions = Record<string, never>;
@@ -16,6 +16,16 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
   // One insert at a time, so that one never stages against features another is about to write.
   const inserts = createSerialQueue();
   let closing: Promise<void> | undefined;
+  // The import feed: each committed import's features, by position (commit order is call order here).
+  const imports: FeatureRecord[][] = [];
+  const listeners = new Set<() => void>();
+
+  /** One process: a commit is announced at once, after the write that made it. */
+  function changed(): void {
+    queueMicrotask(() => {
+      for (const listener of listeners) listener();
+    });
+  }
 
   function assertOpen(): void {
     if (closing !== undefined) throw new Error('memory storage is closed');
@@ -42,6 +52,8 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
       staged.set(key, { name: feature.name, latitude: feature.latitude, longitude: feature.longitude });
     }
     for (const [key, feature] of staged) features.set(key, feature);
+    imports.push([...staged.values()]);
+    changed();
     return { inserted: staged.size, duplicates };
   }
 
@@ -85,6 +97,35 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
         else notes.set(key, [stored]);
         feed.push({ ...stored, position: ++lastPosition });
       }
+      if (staged.length > 0) changed();
+    },
+
+    async lastImportPosition() {
+      assertOpen();
+      return imports.length;
+    },
+
+    async importsAfter(position, limit) {
+      assertOpen();
+      const first = Math.max(0, Math.floor(position));
+      const after: CommittedImport[] = [];
+      for (let at = first + 1; at <= imports.length && after.length < limit; at++) after.push({ position: at });
+      return after;
+    },
+
+    async *scanImport(position, batchSize = 10_000) {
+      assertOpen();
+      const stored = imports[position - 1] ?? [];
+      for (let start = 0; start < stored.length; start += batchSize) {
+        yield stored.slice(start, start + batchSize);
+        assertOpen();
+      }
+    },
+
+    onChange(listener) {
+      assertOpen();
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     async lastNotePosition() {
@@ -138,6 +179,7 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
 
     close() {
       // Waits for the insert in flight; the ones queued behind it are refused by insertNow.
+      listeners.clear();
       closing ??= inserts.idle();
       return closing;
     },

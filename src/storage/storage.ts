@@ -26,6 +26,18 @@ export interface InsertSummary {
   readonly duplicates: number;
 }
 
+/** An import in the import feed: committed, with its place in commit order. */
+export interface CommittedImport {
+  /**
+   * Positions follow commit order: an import that commits after another has a higher position, so
+   * a reader that has taken in everything up to P and then reads importsAfter(P) never skips one.
+   */
+  readonly position: number;
+}
+
+/** Stops a change listener (see Storage.onChange). Calling it again is harmless. */
+export type Unsubscribe = () => void;
+
 export interface Storage {
   /** The scheme this backend was opened with, for logs. */
   readonly scheme: string;
@@ -88,8 +100,38 @@ export interface Storage {
    */
   lastNotePosition(): Promise<number>;
 
-  /** The note feed: up to `limit` notes stored after `position`, in the order they were stored. */
+  /**
+   * The note feed: up to `limit` notes stored after `position`, in the order they were stored.
+   * Positions follow commit order (a note that commits later has a higher position), so a reader on
+   * another server that polls from its last position never skips a note.
+   */
   notesAfter(position: number, limit: number): Promise<FeedNote[]>;
+
+  /**
+   * The import feed, which live indexes read: the position of the last committed import (0 when
+   * none). Features stored before imports had positions count as part of the initial scan only.
+   */
+  lastImportPosition(): Promise<number>;
+
+  /** The import feed: up to `limit` imports committed after `position`, in commit order. */
+  importsAfter(position: number, limit: number): Promise<CommittedImport[]>;
+
+  /**
+   * The features one committed import stored (its duplicates were skipped, so no two imports share
+   * a point), in batches. Empty when the import stored none, or when nothing committed there.
+   */
+  scanImport(position: number, batchSize?: number): AsyncIterable<readonly FeatureRecord[]>;
+
+  /**
+   * A cheap signal for readers of both feeds: calls `listener` (never synchronously inside the
+   * call that registers it, never from inside a write) whenever a note or an import may have been
+   * committed, through this Storage or through any other process or Storage on the same data, and
+   * after a lost connection is restored. It may also fire when nothing changed; readers then find
+   * nothing after their position. How soon it fires is the backend's promise: memory at once,
+   * SQLite within its poll interval (PRAGMA data_version), a networked backend on its notification.
+   * A listener must not throw. close() stops every listener.
+   */
+  onChange(listener: () => void): Unsubscribe;
 
   /**
    * Deletes every note stored before `cutoff` (milliseconds since the epoch, compared with the

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { AbandonedImport } from './options.js';
 
 /**
- * The `imports` table (migrations 003, 004): one row per SQLite import, written by the importing
+ * The `imports` table (migrations 003, 004, 005): one row per SQLite import, written by the importing
  * process. An import's features carry its id and stay invisible until its row is committed, so an
  * import can copy in many short transactions and still be all-or-nothing. This module is the one
  * place that knows those rules: who may import, when an import counts as abandoned, and which rows
@@ -243,7 +243,12 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
     commit() {
       const at = Date.now();
       const { changes } = db
-        .prepare('UPDATE imports SET committed_at = ?, heartbeat_at = ? WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL')
+        .prepare(
+          // One statement, so its position is taken under the write lock: positions follow commit order.
+          `UPDATE imports SET committed_at = ?, heartbeat_at = ?,
+             commit_position = (SELECT coalesce(max(commit_position), 0) + 1 FROM imports)
+           WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL`,
+        )
         .run(at, at, id);
       if (changes !== 1) throw new ImportAbandonedError(id);
       runningHere.delete(id);

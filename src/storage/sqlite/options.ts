@@ -28,6 +28,13 @@ export interface SqliteStorageOptions {
   readonly onAbandonedImport?: (removed: AbandonedImport) => void;
   /** Rows per import copy transaction, the longest an import holds the write lock (default 50,000). */
   readonly importBatchRows?: number;
+  /**
+   * How often, in milliseconds, a storage with onChange listeners polls for commits made through
+   * other connections (default 200).
+   */
+  readonly changePollMs?: number;
+  /** Called when such a poll fails (the database became unreadable), once until one succeeds; polling goes on. */
+  readonly onChangePollError?: (error: unknown) => void;
   /** Called when an import has read its input and starts sorting it, with the number of rows. */
   readonly onImportSorting?: (total: number) => void;
   /** Called after each committed copy batch of an import, with rows copied so far and the total. */

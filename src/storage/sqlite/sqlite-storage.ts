@@ -5,7 +5,8 @@ import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.
 import { importFeatures } from './import.js';
 import { createNotesAtEach } from './notes-at-each.js';
 import { createSerialQueue } from '../serial-queue.js';
-import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import { createSqliteChanges, DEFAULT_CHANGE_POLL_MS } from './changes.js';
 
 const PRUNES_PER_BATCH = 5_000;
 /** Notes per multi-row INSERT in addNotes (4 parameters each). */
@@ -56,6 +57,23 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   const pruneStatement = db.prepare(
     `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
   );
+  // The import feed (migration 005): committed imports by commit_position, and one import's features
+  // by key through features_by_import.
+  const lastImportStatement = db.prepare('SELECT coalesce(max(commit_position), 0) FROM imports').pluck();
+  const importsAfterStatement = db.prepare(
+    'SELECT commit_position AS position FROM imports WHERE commit_position > ? ORDER BY commit_position LIMIT ?',
+  );
+  const importIdStatement = db.prepare('SELECT id FROM imports WHERE commit_position = ?').pluck();
+  const importPageStatement = db
+    .prepare(
+      `SELECT latitude, longitude, name FROM features
+       WHERE import_id = ? AND (latitude, longitude) > (?, ?) ORDER BY latitude, longitude LIMIT ?`,
+    )
+    .raw();
+  const changes = createSqliteChanges(db, options.changePollMs ?? DEFAULT_CHANGE_POLL_MS, (error) => {
+    // A poll fails only when the database does; the calls that need it report the same error.
+    options.onChangePollError?.(error);
+  });
   // One import at a time per storage object: a second one waits its turn instead of failing with
   // ImportInProgressError, which stays the answer to another process (or storage object).
   const inserts = createSerialQueue();
@@ -70,7 +88,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     assertOpen();
     const importDb = openConnection(options);
     try {
-      return await importFeatures(input, {
+      const summary = await importFeatures(input, {
         ledgerDb: db,
         importDb,
         batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
@@ -78,6 +96,9 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         onBatch: options.onImportBatch,
         onAbandoned: options.onAbandonedImport,
       });
+      // Committed on this storage's own connection, which its data_version poll does not see.
+      changes.committed();
+      return summary;
     } finally {
       // Closing drops the temp tables and their files.
       importDb.close();
@@ -87,6 +108,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   async function closeAfterImports(): Promise<void> {
     // The import in flight keeps its heartbeat and commits on `db`: let it finish first.
     await inserts.idle();
+    changes.close();
     // Fold the WAL back into the main file so the database is one self-contained file at rest.
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
@@ -135,7 +157,44 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
 
     async addNotes(notes) {
       assertOpen();
-      if (notes.length > 0) addNotesTransaction(notes, Date.now());
+      if (notes.length === 0) return;
+      addNotesTransaction(notes, Date.now());
+      changes.committed();
+    },
+
+    async lastImportPosition() {
+      assertOpen();
+      return lastImportStatement.get() as number;
+    },
+
+    async importsAfter(position, limit) {
+      assertOpen();
+      if (limit <= 0) return [];
+      return importsAfterStatement.all(position, limit) as CommittedImport[];
+    },
+
+    async *scanImport(position, batchSize = 10_000) {
+      assertOpen();
+      const importId = importIdStatement.get(position) as number | undefined;
+      if (importId === undefined) return;
+      // Keyset paging, as in scanFeatures; a committed import's rows never change.
+      let latitude = -Infinity;
+      let longitude = -Infinity;
+      for (;;) {
+        assertOpen();
+        const rows = importPageStatement.all(importId, latitude, longitude, batchSize) as [number, number, string][];
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!;
+        latitude = last[0];
+        longitude = last[1];
+        yield rows.map(([lat, lng, name]) => ({ latitude: lat, longitude: lng, name }));
+        if (rows.length < batchSize) return;
+      }
+    },
+
+    onChange(listener) {
+      assertOpen();
+      return changes.onChange(listener);
     },
 
     async lastNotePosition() {
