@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
+import { workersSetting } from './workers-setting.js';
 
 /**
  * Every setting of a server, with its check, default and help text: the one table behind
@@ -30,6 +31,12 @@ export const serveSettings = {
   },
   host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
+  workers: {
+    schema: workersSetting(),
+    description: 'server processes sharing the port (node:cluster), each with its own index; auto: one per core',
+    defaultText: '1: one process',
+    valueName: 'N',
+  },
   seed: {
     schema: optionalTextSetting(),
     description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
