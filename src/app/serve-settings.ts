@@ -31,12 +31,6 @@ export const serveSettings = {
   },
   host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
-  workers: {
-    schema: workersSetting(),
-    description: 'server processes sharing the port (node:cluster), each with its own index; auto: one per core',
-    defaultText: '1: one process',
-    valueName: 'N',
-  },
   seed: {
     schema: optionalTextSetting(),
     description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
@@ -61,6 +55,12 @@ export const serveSettings = {
     description: 'delete notes older than this, in the background',
     defaultText: 'none: keep notes forever',
     valueName: 'SECONDS',
+  },
+  workers: {
+    schema: workersSetting(),
+    description: 'server processes sharing the port (node:cluster), each with its own index; auto: one per core',
+    defaultText: '1: one process',
+    valueName: 'N',
   },
   'shutdown-grace': {
     schema: secondsSetting(10),
