@@ -153,7 +153,12 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const live = slots.filter((slot) => slot.alive);
     for (const slot of slots) clearTimeout(slot.restartTimer);
     // A worker whose channel is gone is exiting already; its exit is awaited all the same.
-    for (const slot of live) if (slot.worker.isConnected()) slot.worker.send(message, undefined, () => {});
+    for (const slot of live) {
+      if (!slot.worker.isConnected()) continue;
+      slot.worker.send(message, undefined, (error) => {
+        if (error) log.debug({ err: error, worker: slot.worker.id }, 'stop message not delivered; the worker is exiting already');
+      });
+    }
     return Promise.all(live.map((slot) => slot.exited));
   }
 

@@ -46,6 +46,9 @@ export async function startClusterWorker(options: StartOptions & { readonly coll
     throw error;
   }
   const ready: WorkerReady = { type: 'routeguide:ready', port: running.port };
-  process.send?.(ready);
+  process.send?.(ready, undefined, {}, (error) => {
+    // The primary is gone: node:cluster ends this worker when the channel closes.
+    if (error) log.warn({ err: error }, 'cannot tell the primary this worker serves');
+  });
   return { running, log, disconnect: () => worker.disconnect() };
 }
