@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { startRouteGuide } from '../src/app/embedded-server.js';
 import { restartDelayMs } from '../src/app/cluster/restart-backoff.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
 import type { RouteNote } from '../src/gen/messages/route_guide.js';
+import { BIN } from './support/build.js';
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from './support/cli.js';
 import { collect, temporaryDirectory } from './support/servers.js';
 import { waitFor } from './support/wait.js';
@@ -190,6 +192,55 @@ describe('serve --workers 2 on a SQLite file', () => {
       expect(lines.filter((line) => line.msg === 'worker stopped').map((line) => line.code)).toEqual([0, 0]);
       expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
       expect(lines.at(-1)?.worker).toBeUndefined();
+    },
+  );
+});
+
+describe.skipIf(process.platform !== 'linux')('serve --workers 2 in its own process group', () => {
+  const directory = temporaryDirectory();
+  let group: number | undefined;
+  beforeAll(() => ensureBuilt(), 60_000);
+  afterEach(() => {
+    if (group === undefined) return;
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    group = undefined;
+  });
+  afterAll(() => directory.remove());
+
+  it(
+    "SIGTERM sent to the whole group (systemd's default) reaches the primary and every worker, and counts as one signal: exit 0",
+    { timeout: 60_000 },
+    async () => {
+      const storage = `sqlite:${join(directory.path, 'group.db')}`;
+      const child = spawn(process.execPath, [BIN, 'serve', '--storage', storage, '--port', '0', '--workers', '2', '--log-format', 'json'], {
+        cwd: directory.path,
+        env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROUTEGUIDE_') && !name.startsWith('npm_'))),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      group = child.pid!;
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('listening on')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${stderr}`)));
+      });
+      process.kill(-group, 'SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine);
+      expect(lines.map((line) => line.msg)).not.toContain('second signal: exiting now');
+      expect(lines.filter((line) => line.msg === 'worker stopped').map((line) => line.code)).toEqual([0, 0]);
+      expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
     },
   );
 });

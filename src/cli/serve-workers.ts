@@ -57,6 +57,8 @@ export async function serveWorkers(
     }
   });
   requestStop = stopping.requestStop;
+  // Only now: once the primary hears from every worker, it prints `listening on`.
+  worker.announceReady();
   return stopping.stopped;
 }
 
@@ -87,7 +89,7 @@ function stopOnRequests(underNpm: boolean, log: Logger, graceMs: number, stop: (
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(1);
       },
-      (signal) => log.debug({ signal }, "repeat of the first signal taken as npm's forwarded copy"),
+      (signal) => log.debug({ signal }, "a copy of the signal that started the stop (npm's, or the process group's): not a second signal"),
     );
   });
   return { stopped, requestStop };

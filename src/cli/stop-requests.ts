@@ -22,7 +22,8 @@ export type StopCause =
  * SIGHUP and dies of it, which would leave the server orphaned; so under npm the server also stops
  * when its parent is gone.
  *
- * Returns a function that starts the same stop for another cause, unless it has started already.
+ * Returns a function that starts the same stop for another cause, unless it has started already;
+ * the first signal after such a start is taken as its copy (given to `onForwardedCopy`), not as a second.
  */
 export function onStopRequests(
   underNpm: boolean,
@@ -43,8 +44,14 @@ export function onStopRequests(
     first = { signal: 'signal' in cause ? cause.signal : undefined, at: performance.now() };
     stop(cause);
   }
+  // Set when another cause started the stop: see the function returned below.
+  let signalExpected = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (first === undefined) return begin({ signal });
+    if (signalExpected) {
+      signalExpected = false;
+      return onForwardedCopy(signal);
+    }
     if (copyExpected && signal === first.signal && performance.now() - first.at < FORWARDED_COPY_MS) {
       copyExpected = false;
       return onForwardedCopy(signal);
@@ -52,8 +59,13 @@ export function onStopRequests(
     exitNow(signal);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  // A request from elsewhere (a cluster worker's primary) starts the same stop, once; never exits at once.
+  // A request from elsewhere (a cluster worker's primary) starts the same stop, once. The primary
+  // asks because it got a stop signal, and a signal sent to the whole process group reaches this
+  // process too, usually just after the request: so the first signal after it is part of the same
+  // stop, and only a second one exits at once.
   return (cause) => {
-    if (first === undefined) begin(cause);
+    if (first !== undefined) return;
+    signalExpected = true;
+    begin(cause);
   };
 }

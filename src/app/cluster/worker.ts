@@ -8,6 +8,11 @@ export interface ClusterWorker {
   readonly running: RunningApp;
   /** This worker's logger: every line carries `worker` (its cluster id) and `pid`. */
   readonly log: Logger;
+  /**
+   * Tells the primary this worker serves. Call it once the stop handlers are in: the primary may
+   * print `listening on` at once, and a script may signal as soon as it reads that.
+   */
+  announceReady(): void;
   /** Lets the process exit once its server has stopped: closes the channel to the primary. */
   disconnect(): void;
 }
@@ -15,8 +20,7 @@ export interface ClusterWorker {
 /**
  * One worker of `serve --workers N`, in a process node:cluster forked: the same start-up as a single
  * server, except that the primary has already migrated and seeded the storage (so this one seeds
- * nothing), and that its metrics go to the primary's scrape instead of a port of its own. Tells the
- * primary once it serves. A stop message from the primary calls `onStop`; one that arrives while
+ * nothing), and that its metrics go to the primary's scrape instead of a port of its own. A stop message from the primary calls `onStop`; one that arrives while
  * the worker is still starting ends it at once, as a stop signal ends a starting server.
  */
 export async function startClusterWorker(options: StartOptions & { readonly collectMetrics: boolean }, onStop: () => void): Promise<ClusterWorker> {
@@ -46,9 +50,14 @@ export async function startClusterWorker(options: StartOptions & { readonly coll
     throw error;
   }
   const ready: WorkerReady = { type: 'routeguide:ready', port: running.port };
-  process.send?.(ready, undefined, {}, (error) => {
-    // The primary is gone: node:cluster ends this worker when the channel closes.
-    if (error) log.warn({ err: error }, 'cannot tell the primary this worker serves');
-  });
-  return { running, log, disconnect: () => worker.disconnect() };
+  return {
+    running,
+    log,
+    announceReady: () =>
+      process.send?.(ready, undefined, {}, (error) => {
+        // The primary is gone: node:cluster ends this worker when the channel closes.
+        if (error) log.warn({ err: error }, 'cannot tell the primary this worker serves');
+      }),
+    disconnect: () => worker.disconnect(),
+  };
 }
