@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRouteGuide } from '../src/app/embedded-server.js';
 import { restartDelayMs } from '../src/app/cluster/restart-backoff.js';
+import { serveSettings } from '../src/app/serve-settings.js';
+import { parseSettings } from '../src/common/settings.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../src/client/client.js';
 import type { RouteNote } from '../src/gen/messages/route_guide.js';
 import { BIN } from './support/build.js';
@@ -264,6 +267,13 @@ describe('serve --workers settings', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       'routeguide serve: invalid ROUTEGUIDE_WORKERS="0": must be an integer between 1 and 256, or auto (one per core)',
     ]);
+  });
+
+  it('auto means one worker per core, and no setting means one process', () => {
+    const parse = (workers: string | undefined) => parseSettings('routeguide serve', serveSettings, { workers }, (name) => `--${name}`).workers;
+    expect(parse('auto')).toBe(Math.min(availableParallelism(), 256));
+    expect(parse(undefined)).toBe(1);
+    expect(parse('3')).toBe(3);
   });
 
   it('an embedded server refuses more than one worker', async () => {
