@@ -1,5 +1,7 @@
 // Drives one server with the bench's workload, from its own process, and prints one JSON line of
-// figures. Usage: node bench/load-client.js TARGET WORKLOAD.json PHASE SECONDS CONCURRENCY
+// figures. Usage: node bench/load-client.js TARGET WORKLOAD.json PHASE SECONDS CONCURRENCY [CHANNELS]
+// CHANNELS (default 1): HTTP/2 connections the GetFeature phase spreads its calls over; a server
+// with several workers hands each connection to one worker.
 // PHASE: getFeature, nearest, listSmall, listLarge, listFull, exportFull, recordRoute or routeChat.
 import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
@@ -7,7 +9,7 @@ import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { RouteGuideExtensionsClient } from '../dist/gen/grpc-js/route_guide_extensions.js';
 import { percentile } from './percentile.js';
 
-const [target, workloadFile, phase, secondsText, concurrencyText] = process.argv.slice(2);
+const [target, workloadFile, phase, secondsText, concurrencyText, channelsText = '1'] = process.argv.slice(2);
 const workload = JSON.parse(readFileSync(workloadFile, 'utf8'));
 const seconds = Number(secondsText);
 const concurrency = Number(concurrencyText);
@@ -35,8 +37,14 @@ async function drive(workers, call) {
   return { calls, units, seconds: (performance.now() - started) / 1000 };
 }
 
-function getFeature(point) {
-  return new Promise((resolve, reject) => client.getFeature(point, (error) => (error ? reject(error) : resolve())));
+/** The GetFeature phase's connections: the main client's and CHANNELS - 1 more, each in its own subchannel pool. */
+const getFeatureClients = [
+  client,
+  ...Array.from({ length: Number(channelsText) - 1 }, () => new RouteGuideClient(target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 })),
+];
+function getFeature(point, call = 0) {
+  const on = getFeatureClients[call % getFeatureClients.length];
+  return new Promise((resolve, reject) => on.getFeature(point, (error) => (error ? reject(error) : resolve())));
 }
 
 /** The NearestFeatures phase's k. */
@@ -131,7 +139,7 @@ const phases = {
     const latencies = [];
     const { calls, seconds: took } = await drive(concurrency, async (i) => {
       const started = performance.now();
-      await getFeature(workload.points[i % workload.points.length]);
+      await getFeature(workload.points[i % workload.points.length], i);
       latencies.push(performance.now() - started);
       return 1;
     });
@@ -181,6 +189,6 @@ const phases = {
 
 if (!(phase in phases)) throw new Error(`unknown phase ${phase}; one of ${Object.keys(phases).join(', ')}`);
 const results = await phases[phase]();
-client.close();
+for (const each of getFeatureClients) each.close();
 nearestClient?.close();
 process.stdout.write(JSON.stringify(results) + '\n');

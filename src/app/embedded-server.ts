@@ -88,6 +88,9 @@ export async function startRouteGuide(options: RouteGuideOptions = {}): Promise<
     values[setting] = String(value);
   }
   const settings = parseSettings(COMMAND, serveSettings, values, camel);
+  if (settings.workers !== 1) {
+    throw new SettingsError(`${COMMAND}: invalid workers=${JSON.stringify(values.workers)}: an embedded server is this one process; routeguide serve --workers N runs several`);
+  }
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
   const running = await startApp(startOptionsFrom(COMMAND, settings, log, camel));

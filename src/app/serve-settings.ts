@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
+import { workersSetting } from './workers-setting.js';
 
 /**
  * Every setting of a server, with its check, default and help text: the one table behind
@@ -54,6 +55,12 @@ export const serveSettings = {
     description: 'delete notes older than this, in the background',
     defaultText: 'none: keep notes forever',
     valueName: 'SECONDS',
+  },
+  workers: {
+    schema: workersSetting(),
+    description: 'server processes sharing the port (node:cluster), each with its own index; auto: one per core',
+    defaultText: '1: one process',
+    valueName: 'N',
   },
   'shutdown-grace': {
     schema: secondsSetting(10),

@@ -17,6 +17,7 @@ import { createNoteFeed } from '../service/note-feed.js';
 import { createNearestFeatures } from '../service/nearest-features.js';
 import { createRouteGuide } from '../service/route-guide.js';
 import type { Storage } from '../storage/storage.js';
+import type { Registry } from 'prom-client';
 import { openAppStorage } from './app-storage.js';
 import { followImports, type ImportFollower } from './follow-imports.js';
 import { loadIndex, seedIfAsked } from './load-features.js';
@@ -58,6 +59,11 @@ export interface StartOptions {
   /** Where the metrics listen; the gRPC host when omitted. */
   readonly metricsHost?: string;
   /**
+   * Collect metrics, but hand the registry to this instead of serving it (a cluster worker: its
+   * primary serves one scrape for all). Called at once, before the ports are bound.
+   */
+  readonly exportMetrics?: (registry: Registry) => void;
+  /**
    * Called once the ports are bound and the stored features counted, just before the index loads
    * (start-up waits for it). Meanwhile health is NOT_SERVING and RouteGuide calls are UNAVAILABLE.
    */
@@ -88,7 +94,9 @@ export interface RunningApp {
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { log } = options;
-  const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
+  const collectMetrics = options.metricsPort !== undefined || options.exportMetrics !== undefined;
+  const metrics: ServiceMetrics | undefined = collectMetrics ? createServiceMetrics() : undefined;
+  if (metrics) options.exportMetrics?.(metrics.registry);
   let server: ListeningServer | undefined;
   let metricsServer: MetricsServer | undefined;
   let storage: Storage | undefined;
@@ -114,8 +122,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       // The idle timeout is outermost, so the status it sends is logged and counted.
       interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
     });
-    if (metrics) {
-      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!, (error) =>
+    if (metrics && options.metricsPort !== undefined) {
+      metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort, (error) =>
         log.error({ err: error }, 'metrics server error'),
       );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { WorkerStartError } from '../app/cluster/primary.js';
 import { ListenError } from '../common/listen-error.js';
 import { FeatureFileError } from '../feature-files/feature-file.js';
 import { ImportAbandonedError, ImportInProgressError } from '../storage/sqlite/import-ledger.js';
@@ -27,7 +28,7 @@ and of the client commands ${CLIENT_ENVIRONMENT_PREFIX}FLAG_NAME; a flag beats i
 Exit codes: 0 done, 1 failed while running, 2 a usage mistake (arguments, flags or settings).`;
 
 /** Failures the user can act on, whose messages name what went wrong: printed after the command's name. */
-const RUN_TIME_FAILURES = [StorageUrlError, StorageOpenError, FeatureFileError, ListenError, ImportInProgressError, ImportAbandonedError];
+const RUN_TIME_FAILURES = [StorageUrlError, StorageOpenError, FeatureFileError, ListenError, ImportInProgressError, ImportAbandonedError, WorkerStartError];
 
 /** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
 const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;

@@ -4,6 +4,8 @@ import { formatHostPort } from '../common/host-port.js';
 import { helpText, parseCommandLine, type Environment } from '../common/settings.js';
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
 import { createLogger } from '../observability/logger.js';
+import { serveWorkers } from './serve-workers.js';
+import { onStopRequests } from './stop-requests.js';
 
 export { serveSettings };
 
@@ -26,6 +28,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   // Reads and checks the TLS files before anything starts, so a bad one stops start-up with one line.
   const options = startOptionsFrom(COMMAND, settings, log);
   routeGrpcJsLogs(log);
+  if (settings.workers > 1) return serveWorkers(COMMAND, argv, settings, options, env);
   const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
@@ -55,55 +58,4 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   log.info({ address, storage: settings.storage, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
-}
-
-/**
- * The signals that stop `serve` gracefully. SIGHUP is one of them: a closed terminal or a supervisor
- * sends it, and Node's default for it is to die without closing anything.
- */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-/** How soon after the first signal a repeat of it is taken for npm's forwarded copy. */
-const FORWARDED_COPY_MS = 500;
-/** How often, under npm, the server checks that its parent is still there. */
-const PARENT_POLL_MS = 500;
-
-type StopCause = { readonly signal: NodeJS.Signals } | { readonly cause: 'parent exited'; readonly parentPid: number };
-
-/**
- * Calls `stop` on the first stop signal and `exitNow` on a second one.
- *
- * Under npm (`npm start`, whose script execs node), npm is the parent and forwards SIGINT and SIGTERM:
- * a signal sent to the whole process group (Ctrl-C, systemd's default KillMode) arrives twice, so one
- * repeat of the first signal soon after it is npm's copy, not a second signal. npm does not forward
- * SIGHUP and dies of it, which would leave the server orphaned; so under npm the server also stops
- * when its parent is gone.
- */
-function onStopRequests(
-  underNpm: boolean,
-  stop: (cause: StopCause) => void,
-  exitNow: (signal: NodeJS.Signals) => void,
-  onForwardedCopy: (signal: NodeJS.Signals) => void,
-): void {
-  let first: { signal: NodeJS.Signals | undefined; at: number } | undefined;
-  let copyExpected = underNpm;
-  const parentPid = process.ppid;
-  const parentWatch = underNpm
-    ? setInterval(() => {
-        if (process.ppid !== parentPid) begin({ cause: 'parent exited', parentPid });
-      }, PARENT_POLL_MS).unref()
-    : undefined;
-  function begin(cause: StopCause): void {
-    clearInterval(parentWatch);
-    first = { signal: 'signal' in cause ? cause.signal : undefined, at: performance.now() };
-    stop(cause);
-  }
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (first === undefined) return begin({ signal });
-    if (copyExpected && signal === first.signal && performance.now() - first.at < FORWARDED_COPY_MS) {
-      copyExpected = false;
-      return onForwardedCopy(signal);
-    }
-    exitNow(signal);
-  };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }

@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import { ListenError } from '../common/listen-error.js';
+
+/** What the metrics server reads at each scrape: a prom-client Registry, or the merge of a cluster's. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface MetricsServer {
   readonly port: number;
@@ -15,7 +20,7 @@ export interface MetricsServer {
  * An error the HTTP server emits once it is listening goes to `onError` (it must not crash the process).
  */
 export async function listenMetrics(
-  registry: Registry,
+  registry: MetricsSource,
   host: string,
   port: number,
   onError: (error: Error) => void,

@@ -56,6 +56,9 @@ export function createServiceMetrics(): ServiceMetrics {
     name: 'routeguide_features_indexed',
     help: 'Features in the in-memory spatial index.',
     registers: [registry],
+    // Across cluster workers, each holding its own index of the same storage: the most any worker
+    // holds. Summing would count each feature once per worker, and a worker still loading reads 0.
+    aggregator: 'max',
     collect() {
       this.set(sources?.featuresIndexed() ?? 0);
     },
@@ -64,6 +67,8 @@ export function createServiceMetrics(): ServiceMetrics {
     name: 'routeguide_streams_open',
     help: 'Streaming RouteGuide calls in flight.',
     registers: [registry],
+    // Each stream is open on exactly one worker: across workers, the sum.
+    aggregator: 'sum',
     collect() {
       this.set(sources?.streamsOpen() ?? 0);
     },

@@ -98,6 +98,8 @@ export interface ServerProcess {
   readonly target: string;
   /** Everything the process wrote on stderr so far. */
   stderr(): string;
+  /** Everything the process wrote on stdout so far. */
+  stdout(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -132,6 +134,7 @@ export function startServerProcess(args: readonly string[], options: { env?: Nod
           child,
           target: match[1]!,
           stderr: () => stderr,
+          stdout: () => stdout,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
             return exited;

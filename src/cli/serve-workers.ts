@@ -1,0 +1,96 @@
+import cluster from 'node:cluster';
+import { startCluster } from '../app/cluster/primary.js';
+import { startClusterWorker } from '../app/cluster/worker.js';
+import type { ServeSettings } from '../app/serve-settings.js';
+import type { StartOptions } from '../app/start-app.js';
+import { formatHostPort } from '../common/host-port.js';
+import type { Environment } from '../common/settings.js';
+import type { Logger } from '../observability/logger.js';
+import { onStopRequests, type StopCause } from './stop-requests.js';
+
+/**
+ * `routeguide serve --workers N` (N > 1): in the primary, starts the cluster, prints `listening on`
+ * once every worker serves and stops them all on a stop signal; in a worker (node:cluster runs this
+ * same command there), serves until a stop signal or the primary's stop message. Either way the
+ * graceful sequence is one server's, and a second signal exits at once with 1.
+ */
+export async function serveWorkers(
+  command: string,
+  argv: readonly string[],
+  settings: ServeSettings,
+  options: StartOptions,
+  env: Environment,
+): Promise<number> {
+  const underNpm = env.npm_lifecycle_event !== undefined;
+  const graceMs = settings['shutdown-grace'];
+  if (cluster.isPrimary) {
+    const running = await startCluster({
+      command,
+      workers: settings.workers,
+      host: options.host,
+      port: options.port,
+      storageUrl: options.storageUrl,
+      synchronous: options.synchronous,
+      seedFile: options.seedFile,
+      empty: options.empty,
+      metricsPort: options.metricsPort,
+      metricsHost: options.metricsHost,
+      log: options.log,
+      workerArgs: ['serve', ...argv],
+    });
+    const address = formatHostPort(running.host, running.port);
+    const { stopped } = stopOnRequests(underNpm, options.log, graceMs, async () => ((await running.stop()) ? 0 : 1));
+    options.log.info({ address, storage: settings.storage, workers: settings.workers, tls: options.tls !== undefined }, 'serving');
+    process.stdout.write(`listening on ${address}\n`);
+    return stopped;
+  }
+  let requestStop: ((cause: StopCause) => void) | undefined;
+  const worker = await startClusterWorker({ ...options, collectMetrics: options.metricsPort !== undefined }, () =>
+    requestStop?.({ cause: 'asked by the primary' }),
+  );
+  const stopping = stopOnRequests(underNpm, worker.log, graceMs, async () => {
+    try {
+      await worker.running.stop(graceMs);
+      return 0;
+    } finally {
+      worker.disconnect();
+    }
+  });
+  requestStop = stopping.requestStop;
+  // Only now: once the primary hears from every worker, it prints `listening on`.
+  worker.announceReady();
+  return stopping.stopped;
+}
+
+/**
+ * Runs `stop` on the first stop request, logging `shutting down` and then `stopped` (or the failure,
+ * with exit code 1); a second signal exits at once with 1.
+ */
+function stopOnRequests(underNpm: boolean, log: Logger, graceMs: number, stop: () => Promise<number>) {
+  let requestStop!: (cause: StopCause) => void;
+  const stopped = new Promise<number>((resolve) => {
+    requestStop = onStopRequests(
+      underNpm,
+      (cause) => {
+        log.info({ ...cause, graceMs }, 'shutting down');
+        stop().then(
+          (code) => {
+            if (code === 0) log.info('stopped');
+            else log.error({ code }, 'stopped, but a worker did not shut down cleanly');
+            resolve(code);
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      },
+      (signal) => {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      },
+      (signal) => log.debug({ signal }, "a copy of the signal that started the stop (npm's, or the process group's): not a second signal"),
+    );
+  });
+  return { stopped, requestStop };
+}
