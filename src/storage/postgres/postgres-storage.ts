@@ -1,0 +1,178 @@
+import type pg from 'pg';
+import { createSerialQueue } from '../serial-queue.js';
+import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import { createPool, waitForDatabase } from './connection.js';
+import { ADD_NOTE_SQL, LAST_POSITION_SQL } from './feed-positions.js';
+import { importFeatures } from './import.js';
+import { applyMigrations } from './migrations.js';
+import type { PostgresStorageOptions } from './options.js';
+
+const PRUNES_PER_BATCH = 5_000;
+
+/** A PostgreSQL storage, usable at once: its calls wait for `ready`, which settles once it is connected and migrated. */
+export interface PostgresStorage extends Storage {
+  /** Resolves once the database answered and is migrated; rejects (one line, password redacted) if it cannot be. */
+  readonly ready: Promise<void>;
+}
+
+interface NoteRow {
+  position: string;
+  latitude: number;
+  longitude: number;
+  message: string;
+}
+
+/**
+ * Opens a PostgreSQL storage over a pool of `poolSize` connections: connects (retrying while the
+ * server cannot be reached, up to `connectTimeoutMs`) and migrates in the background; every call
+ * waits for that. Durability is PostgreSQL's: a note is committed before addNote resolves, which
+ * survives a crash of the server under its defaults (synchronous_commit=on, fsync=on).
+ */
+export function openPostgresStorage(options: PostgresStorageOptions): PostgresStorage {
+  const { target } = options;
+  const pool = createPool(options);
+  let closing: Promise<void> | undefined;
+  // An idle connection that breaks (the server restarted) is dropped by the pool; the next call
+  // opens a fresh one. Without a listener, the 'error' event would end the process.
+  pool.on('error', (error) => (options.onPoolError ?? ((failure: Error) => process.emitWarning(failure)))(error));
+  const ready = (async () => {
+    await waitForDatabase(pool, options, () => closing !== undefined);
+    const ran = await applyMigrations(pool);
+    options.onMigrated?.(ran);
+  })();
+  // Callers see a failure through `ready` or through any call; this only keeps it from going unhandled first.
+  ready.catch(() => undefined);
+  const inserts = createSerialQueue();
+  /** Connections held by scans in progress: close() ends them, so that a scan left unfinished never holds it up. */
+  const scans = new Set<pg.PoolClient>();
+
+  async function assertOpen(): Promise<void> {
+    if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
+    await ready;
+    if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
+  }
+
+  async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
+    // Queued imports that had not started when close() began are refused here.
+    await assertOpen();
+    const client = await pool.connect();
+    try {
+      const summary = await importFeatures(client, input);
+      client.release();
+      return summary;
+    } catch (error) {
+      // Dropped rather than reused: a failed COPY may leave the connection in an unknown state.
+      client.release(true);
+      throw error;
+    }
+  }
+
+  async function closeNow(): Promise<void> {
+    await inserts.idle();
+    for (const client of scans) client.release(true);
+    scans.clear();
+    await ready.catch(() => undefined);
+    await pool.end();
+  }
+
+  return {
+    scheme: 'postgres',
+    ready,
+
+    async countFeatures() {
+      await assertOpen();
+      const { rows } = await pool.query<{ count: string }>('SELECT count(*) AS count FROM features');
+      return Number(rows[0]!.count);
+    },
+
+    insertFeatures(input) {
+      // Queued at once, in call order; each checks that the storage is open when its turn comes.
+      if (closing !== undefined) return Promise.reject(new Error(`PostgreSQL storage ${target.redacted} is closed`));
+      return inserts.run(() => insertNow(input));
+    },
+
+    async *scanFeatures(batchSize = 10_000) {
+      await assertOpen();
+      // One snapshot for the whole scan: an import that commits meanwhile is seen whole or not at all.
+      const client = await pool.connect();
+      scans.add(client);
+      let committed = false;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await client.query('DECLARE scan NO SCROLL CURSOR FOR SELECT latitude, longitude, name FROM features');
+        for (;;) {
+          // The scan pauses at each batch: once closed, it stops there.
+          await assertOpen();
+          const { rows } = await client.query<[number, number, string]>({ text: `FETCH ${Math.max(1, batchSize)} FROM scan`, rowMode: 'array' });
+          if (rows.length === 0) break;
+          yield rows.map(([latitude, longitude, name]) => ({ latitude, longitude, name }));
+        }
+        await client.query('COMMIT');
+        committed = true;
+      } catch (error) {
+        if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`, { cause: error });
+        throw error;
+      } finally {
+        // close() may have dropped the connection already.
+        if (scans.delete(client)) {
+          // A scan abandoned or failed part way leaves its transaction open: drop that connection.
+          client.release(committed ? undefined : true);
+        }
+      }
+    },
+
+    async addNote(note: StoredNote) {
+      await assertOpen();
+      await pool.query(ADD_NOTE_SQL, [note.latitude, note.longitude, note.message, Date.now()]);
+    },
+
+    async lastNotePosition() {
+      await assertOpen();
+      const { rows } = await pool.query<{ last_position: string }>(LAST_POSITION_SQL, ['notes']);
+      return Number(rows[0]!.last_position);
+    },
+
+    async notesAfter(position, limit) {
+      await assertOpen();
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<NoteRow>(
+        'SELECT position, latitude, longitude, message FROM notes WHERE position > $1 ORDER BY position LIMIT $2',
+        [position, limit],
+      );
+      return rows.map((row): FeedNote => ({ latitude: row.latitude, longitude: row.longitude, message: row.message, position: Number(row.position) }));
+    },
+
+    async notesAt(latitude, longitude, limit) {
+      await assertOpen();
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<NoteRow>(
+        `SELECT latitude, longitude, message FROM (
+           SELECT position, latitude, longitude, message FROM notes
+           WHERE latitude = $1 AND longitude = $2 ORDER BY position DESC LIMIT $3
+         ) AS recent ORDER BY position`,
+        [latitude, longitude, limit],
+      );
+      return rows.map((row): StoredNote => ({ latitude: row.latitude, longitude: row.longitude, message: row.message }));
+    },
+
+    async pruneNotes(cutoff) {
+      let deleted = 0;
+      for (;;) {
+        await assertOpen();
+        // In batches, so that a large backlog never holds many row locks for long.
+        const { rowCount } = await pool.query(
+          `DELETE FROM notes WHERE position IN (
+             SELECT position FROM notes WHERE created_at < $1 ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
+          [cutoff],
+        );
+        deleted += rowCount ?? 0;
+        if ((rowCount ?? 0) < PRUNES_PER_BATCH) return deleted;
+      }
+    },
+
+    close() {
+      closing ??= closeNow();
+      return closing;
+    },
+  };
+}
