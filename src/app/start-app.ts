@@ -16,6 +16,7 @@ import { createRouteGuideExtensions } from '../service/extensions.js';
 import { createNoteFeed } from '../service/note-feed.js';
 import { createNearestFeatures } from '../service/nearest-features.js';
 import { createRouteGuide } from '../service/route-guide.js';
+import { redactStorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { openAppStorage } from './app-storage.js';
 import { loadIndex, seedIfAsked } from './load-features.js';
@@ -34,6 +35,12 @@ const DEFAULT_WATCH_BUFFER = 10_000;
 
 export interface StartOptions {
   readonly storageUrl: string;
+  /** Connections a PostgreSQL storage may hold (default 10). */
+  readonly storagePoolSize?: number;
+  /** Give up when PostgreSQL cannot be reached at start for this long; omitted: keep trying. */
+  readonly storageConnectTimeoutMs?: number;
+  /** The PostgreSQL password when the URL has none (the CLI passes PGPASSWORD). */
+  readonly storagePassword?: string;
   readonly synchronous?: 'normal' | 'full';
   readonly host: string;
   readonly port: number;
@@ -118,8 +125,18 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');
     }
+    const shownUrl = redactStorageUrl(options.storageUrl);
+    pending.setStatus('starting: opening storage');
     const opened = await openAppStorage(options.storageUrl, {
       synchronous: options.synchronous,
+      poolSize: options.storagePoolSize,
+      connectTimeoutMs: options.storageConnectTimeoutMs,
+      password: options.storagePassword,
+      onConnectRetry: (retry) => {
+        pending.setStatus(`starting: waiting for storage (${retry.reason})`);
+        log.warn({ storage: shownUrl, attempt: retry.attempt, retryInMs: retry.delayMs, reason: retry.reason }, 'storage not reachable; retrying');
+      },
+      onPoolError: (error) => log.warn({ storage: shownUrl, reason: error.message }, 'storage connection lost; the next call reconnects'),
       onMigrated: (names) => {
         if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
       },
@@ -127,7 +144,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     });
     const open = metrics ? countNoteWrites(opened, metrics.noteStored) : opened;
     storage = open;
-    log.info({ storage: options.storageUrl }, 'storage open');
+    log.info({ storage: shownUrl }, 'storage open');
     const stored = await seedIfAsked(open, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
     const listening = server;

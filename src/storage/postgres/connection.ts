@@ -89,6 +89,7 @@ export async function waitForDatabase(pool: pg.Pool, options: PostgresStorageOpt
       if (!isTransient(error)) {
         throw new StorageOpenError(`cannot open PostgreSQL database ${target.redacted}: ${reason}`, { cause: error });
       }
+      if (timeout === 0) throw new StorageOpenError(`cannot reach PostgreSQL at ${target.redacted}: ${reason}`, { cause: error });
       if (timeout !== undefined && elapsed >= timeout) {
         throw new StorageOpenError(
           `cannot reach PostgreSQL at ${target.redacted}: ${reason}; gave up after ${(elapsed / 1000).toFixed(1)} s ` +
