@@ -29,18 +29,6 @@ export const serveSettings = {
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
-  'storage-pool-size': {
-    schema: integerSetting(1, 1000, DEFAULT_POOL_SIZE),
-    description: 'connections to PostgreSQL this server may hold (postgres:// storage only)',
-    defaultText: String(DEFAULT_POOL_SIZE),
-    valueName: 'N',
-  },
-  'storage-connect-timeout': {
-    schema: optionalSecondsSetting(),
-    description: 'give up (exit 1) when PostgreSQL cannot be reached at start for this long; meanwhile retry, logging each retry',
-    defaultText: 'none: keep trying',
-    valueName: 'SECONDS',
-  },
   host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
   seed: {
@@ -124,6 +112,18 @@ export const serveSettings = {
     description: 'SQLite durability: normal survives a process crash, full also power loss',
     defaultText: 'normal',
     valueName: 'MODE',
+  },
+  'storage-pool-size': {
+    schema: integerSetting(1, 1000, DEFAULT_POOL_SIZE),
+    description: 'connections to PostgreSQL this server may hold (postgres:// storage only)',
+    defaultText: String(DEFAULT_POOL_SIZE),
+    valueName: 'N',
+  },
+  'storage-connect-timeout': {
+    schema: optionalSecondsSetting(),
+    description: 'give up (exit 1) when PostgreSQL cannot be reached at start for this long; meanwhile retry, logging each retry',
+    defaultText: 'none: keep trying',
+    valueName: 'SECONDS',
   },
   'log-level': {
     schema: choiceSetting(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -122,7 +122,12 @@ export async function openStorage(url: string, options: OpenStorageOptions = {})
   if (location.scheme === 'postgres') {
     const { scheme: _scheme, ...target } = location;
     const storage = openPostgresStorage({ ...options, target });
-    await storage.ready;
+    try {
+      await storage.ready;
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
     return storage;
   }
   const directory = dirname(location.path);

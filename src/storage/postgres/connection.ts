@@ -29,8 +29,38 @@ export function describeFailure(error: unknown, target: PostgresTarget, password
   const code = (error as { code?: unknown }).code;
   if (reason === '' && typeof code === 'string') reason = code;
   if (error instanceof AggregateError && error.errors.length > 0) reason = (error.errors[0] as Error).message;
+  if (/client password must be a string/.test(reason)) {
+    reason = 'the server asks for a password and none was given; put it in the URL or in PGPASSWORD';
+  }
   if (password !== undefined && password !== '') reason = reason.split(password).join('***');
   return reason.replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * node-postgres's client, except that a handshake it fails itself (a server asking for a password
+ * when none was given) also closes the socket, which node-postgres leaves open until the server's
+ * authentication timeout, keeping the process alive.
+ */
+class HandshakeClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: ((error: Error) => void) | ((error: null, client: pg.Client) => void)): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the union of node-postgres's two callback shapes
+  override connect(callback?: (error: any, client: pg.Client) => void): Promise<pg.Client> | void {
+    const closeOnFailure = (error: Error | null | undefined): void => {
+      if (error) (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    };
+    if (callback) {
+      super.connect((error: Error | null) => {
+        closeOnFailure(error);
+        callback(error, this);
+      });
+      return;
+    }
+    return super.connect().catch((error: Error) => {
+      closeOnFailure(error);
+      throw error;
+    });
+  }
 }
 
 /** What node-postgres's `ssl` option is for an sslmode, in node-postgres's meaning (see options.ts). */
@@ -61,6 +91,7 @@ export function createPool(options: PostgresStorageOptions): pg.Pool {
     application_name: target.applicationName ?? 'routeguide',
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS,
+    Client: HandshakeClosingClient,
   });
   return pool;
 }
