@@ -158,33 +158,4 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL start-up', () => {
       await proxy.close();
     }
   }, 40_000);
-
-  it('an import neither blocks note writers nor shows readers part of it before it commits', async () => {
-    const url = await createTestDatabase('beside');
-    const importer = await openStorage(url);
-    const server = await openStorage(url);
-    opened.push(importer, server);
-    await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
-    let reachedMiddle!: () => void;
-    const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
-    let carryOn!: () => void;
-    const resume = new Promise<void>((resolve) => (carryOn = resolve));
-    async function* input() {
-      for (let i = 0; i < 20_000; i++) {
-        if (i === 10_000) {
-          reachedMiddle();
-          await resume;
-        }
-        yield { name: `f${i}`, latitude: i, longitude: -i };
-      }
-    }
-    const importing = importer.insertFeatures(input());
-    await middle;
-    await server.addNote({ latitude: 1, longitude: 1, message: 'written during the import' });
-    expect(await server.countFeatures()).toBe(1);
-    carryOn();
-    expect(await importing).toEqual({ inserted: 20_000, duplicates: 0 });
-    expect(await server.notesAt(1, 1, 10)).toEqual([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
-    expect(await server.countFeatures()).toBe(20_001);
-  }, 30_000);
 });

@@ -4,7 +4,8 @@
 -- into its in-memory R-tree, so no spatial query is answered here and no spatial index is kept (a
 -- GiST index on point(longitude, latitude) is the one to add when one is).
 -- import_id names the import that wrote the row (0: none), so that a server following imports can
--- read just the rows of one.
+-- read just the rows of one. An import appends its rows together, so a BRIN index finds them: it is
+-- a few pages, and costs an import almost nothing (a B-tree on import_id made a COPY 1.5x slower).
 CREATE TABLE features (
   latitude  integer NOT NULL,
   longitude integer NOT NULL,
@@ -12,7 +13,7 @@ CREATE TABLE features (
   import_id bigint  NOT NULL DEFAULT 0,
   PRIMARY KEY (latitude, longitude)
 );
-CREATE INDEX features_by_import ON features (import_id);
+CREATE INDEX features_by_import ON features USING brin (import_id);
 
 -- The feeds' positions. A writer takes the next position of its feed in the transaction that stores
 -- what it numbers, by updating this row as the last thing before COMMIT. The row stays locked until

@@ -92,6 +92,9 @@ export function createPool(options: PostgresStorageOptions): pg.Pool {
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS,
     Client: HandshakeClosingClient,
+    // The import stages its rows in a temporary table: local buffers for it (default 8MB), taken
+    // only by a connection that uses one.
+    options: '-c temp_buffers=128MB',
   });
   return pool;
 }

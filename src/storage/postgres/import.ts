@@ -4,6 +4,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { FeatureRecord, InsertSummary } from '../storage.js';
 import { takePosition } from './feed-positions.js';
 
+/** work_mem for the import's sort of the staged rows (PostgreSQL's default, 4MB, sorts on disk). */
+const SORT_MEMORY = '256MB';
+
 /** Bytes of COPY text gathered before one write to the stream. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -87,12 +90,15 @@ export async function copyFeatures(
  * One import, all or nothing, in one transaction on `client`:
  * 1. COPY the input into a temporary staging table, numbering the rows as they come (streamed:
  *    one chunk of the input is in memory at a time);
- * 2. one `INSERT ... SELECT DISTINCT ON (point) ... ORDER BY point, row ON CONFLICT DO NOTHING`:
+ * 2. lock `features` against other writers (SHARE ROW EXCLUSIVE: readers go on reading, and notes
+ *    live in another table), so that imports move their rows one at a time;
+ * 3. one `INSERT ... SELECT DISTINCT ON (point) ... ORDER BY point, row` of the points not stored yet:
  *    the first of several features at a point in the input wins, a point already stored keeps its
  *    feature, and the rows go into the primary key in its own order;
- * 3. record the import (inserted, duplicates) with the next position of the imports feed, and commit.
- * Readers and note writers never wait for it: they touch neither the staging table nor, until the
- * last statement, the imports feed's position row.
+ * 4. record the import (inserted, duplicates) with the next position of the imports feed, and commit.
+ * Under the lock, no other transaction can add a point between the check and the insert, so the
+ * statement needs no ON CONFLICT clause, whose speculative insertion made the move 1.8x slower
+ * (see docs/performance.md).
  */
 export async function importFeatures(
   client: pg.PoolClient,
@@ -100,6 +106,8 @@ export async function importFeatures(
 ): Promise<InsertSummary> {
   await client.query('BEGIN');
   try {
+    // Room to sort the staged rows in memory, for this transaction only.
+    await client.query(`SET LOCAL work_mem = '${SORT_MEMORY}'`);
     await client.query(
       `CREATE TEMP TABLE staged_features (ordinal bigint NOT NULL, latitude integer NOT NULL, longitude integer NOT NULL, name text NOT NULL)
        ON COMMIT DROP`,
@@ -111,11 +119,16 @@ export async function importFeatures(
       input,
       (feature, index) => `${index}\t${copyLine(feature)}`,
     );
+    await client.query('LOCK TABLE features IN SHARE ROW EXCLUSIVE MODE');
     const { rowCount } = await client.query(
       `INSERT INTO features (latitude, longitude, name, import_id)
-       SELECT DISTINCT ON (latitude, longitude) latitude, longitude, name, $1 FROM staged_features
-       ORDER BY latitude, longitude, ordinal
-       ON CONFLICT DO NOTHING`,
+       SELECT latitude, longitude, name, $1 FROM (
+         SELECT DISTINCT ON (latitude, longitude) latitude, longitude, name FROM staged_features
+         ORDER BY latitude, longitude, ordinal
+       ) AS first_at_point
+       WHERE NOT EXISTS (
+         SELECT FROM features AS stored WHERE stored.latitude = first_at_point.latitude AND stored.longitude = first_at_point.longitude
+       )`,
       [importId],
     );
     const inserted = rowCount ?? 0;
