@@ -9,6 +9,11 @@ export interface Cluster {
   /** `postgres://postgres:PASSWORD@127.0.0.1:PORT/` without a database name. */
   readonly baseUrl: string;
   url(database: string): string;
+  /** Stops the server (fast shutdown: clients are disconnected), keeping its data for startServer(). */
+  stopServer(): void;
+  /** Starts the server again on the same port and data. */
+  startServer(): void;
+  /** Stops the server at once and removes every file. */
   stop(): void;
 }
 export interface ClusterOptions {

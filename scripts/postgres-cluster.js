@@ -67,12 +67,15 @@ export async function startCluster(binaries, options = {}) {
     const port = await freePort();
     const settings = { listen_addresses: '127.0.0.1', max_connections: '200', ...options.settings };
     const serverOptions = [`-p ${port}`, `-k ${directory}`, ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)].join(' ');
-    run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(directory, 'server.log'), '-w', 'start']);
+    const startServer = () => run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(directory, 'server.log'), '-w', 'start']);
+    startServer();
     const baseUrl = `postgres://${CLUSTER_USER}:${CLUSTER_PASSWORD}@127.0.0.1:${port}/`;
     return {
       port,
       baseUrl,
       url: (database) => `${baseUrl}${database}`,
+      stopServer: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+      startServer,
       stop() {
         try {
           run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

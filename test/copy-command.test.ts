@@ -1,11 +1,14 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { copyStorage } from '../src/app/copy-storage.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { FeatureRecord, Storage } from '../src/storage/storage.js';
-import { runCli } from './support/cli.js';
+import { ensureBuilt, runCli } from './support/cli.js';
 import { createTestDatabase, HAVE_POSTGRES } from './support/postgres.js';
 import { collect, temporaryDirectory } from './support/servers.js';
+
+// The CLI runs from dist/: build it once, before the timed tests (a build takes a while on a busy machine).
+beforeAll(() => ensureBuilt(), 120_000);
 
 const FEATURES: FeatureRecord[] = Array.from({ length: 2_500 }, (_, i) => ({ name: i % 10 === 0 ? '' : `place ${i}`, latitude: i * 1000, longitude: 5 - i * 7 }));
 const NOTES = ['first', 'second', 'third', 'fourth', 'fifth'].map((message, i) => ({ latitude: i % 2, longitude: 5, message }));

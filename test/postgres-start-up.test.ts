@@ -1,15 +1,18 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/postgres-cluster.js';
 import { openStorage } from '../src/storage/open-storage.js';
 import type { Storage } from '../src/storage/storage.js';
-import { BIN, ensureBuilt } from './support/build.js';
-import { runCli } from './support/cli.js';
+import { BIN } from './support/build.js';
+import { ensureBuilt, runCli } from './support/cli.js';
 import { createHealthClient } from './support/grpc-tools.js';
 import { createTestDatabase, HAVE_POSTGRES, POSTGRES_BASE_URL } from './support/postgres.js';
 import { waitFor } from './support/wait.js';
+
+// The CLI runs from dist/: build it once, before the timed tests (a build takes a while on a busy machine).
+beforeAll(() => ensureBuilt(), 120_000);
 
 /** The last line of stderr, and whether anything on stdout or stderr shows `secret`. */
 function lastLine(stderr: string): string {
@@ -129,7 +132,6 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL start-up', () => {
   }, 30_000);
 
   it('serve retries while PostgreSQL is unreachable (bound, health NOT_SERVING, no listening line), then serves once it answers', async () => {
-    ensureBuilt();
     const database = new URL(await createTestDatabase('later'));
     const proxyPort = await freePort();
     const grpcPort = await freePort();

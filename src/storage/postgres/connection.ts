@@ -20,7 +20,7 @@ export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (TRANSIENT_NETWORK.has(code) || TRANSIENT_SQLSTATE.has(code))) return true;
   const message = error instanceof Error ? error.message : '';
-  return /timeout expired|Connection terminated/i.test(message);
+  return /timeout expired|timeout exceeded when trying to connect|Connection terminated|not queryable/i.test(message);
 }
 
 /** One line for a connection failure, never showing the password. */

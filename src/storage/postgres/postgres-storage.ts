@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { createSerialQueue } from '../serial-queue.js';
 import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
-import { createPool, waitForDatabase } from './connection.js';
+import { StorageUnavailableError } from '../storage-unavailable-error.js';
+import { createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
 import { ADD_NOTE_SQL, LAST_POSITION_SQL } from './feed-positions.js';
 import { importFeatures } from './import.js';
 import { applyMigrations } from './migrations.js';
@@ -44,7 +45,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   ready.catch(() => undefined);
   const inserts = createSerialQueue();
   /** Connections held by scans in progress: close() ends them, so that a scan left unfinished never holds it up. */
-  const scans = new Set<pg.PoolClient>();
+  const scans = new Set<{ letGo(destroy: boolean): void }>();
 
   async function assertOpen(): Promise<void> {
     if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
@@ -52,24 +53,57 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
     if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
   }
 
+  /**
+   * Runs one database step; a failure to reach the database (the server restarting, a connection
+   * cut) becomes a StorageUnavailableError, so that callers can tell it from a bug.
+   */
+  async function reach<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (closing === undefined && isTransient(error)) {
+        const reason = describeFailure(error, target, target.password ?? options.password);
+        throw new StorageUnavailableError(`PostgreSQL at ${target.redacted} is unavailable: ${reason}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A connection held across awaits (an import, a scan) that breaks while no query runs reports it as
+   * an 'error' event: without a listener that would end the process. Its next query fails anyway.
+   */
+  async function holdConnection(): Promise<{ client: pg.PoolClient; letGo(destroy: boolean): void }> {
+    const client = await reach(() => pool.connect());
+    const onError = (): void => undefined;
+    client.on('error', onError);
+    return {
+      client,
+      letGo(destroy) {
+        client.off('error', onError);
+        client.release(destroy ? true : undefined);
+      },
+    };
+  }
+
   async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
     // Queued imports that had not started when close() began are refused here.
     await assertOpen();
-    const client = await pool.connect();
+    const held = await holdConnection();
     try {
-      const summary = await importFeatures(client, input);
-      client.release();
+      const summary = await reach(() => importFeatures(held.client, input));
+      held.letGo(false);
       return summary;
     } catch (error) {
       // Dropped rather than reused: a failed COPY may leave the connection in an unknown state.
-      client.release(true);
+      held.letGo(true);
       throw error;
     }
   }
 
   async function closeNow(): Promise<void> {
     await inserts.idle();
-    for (const client of scans) client.release(true);
+    for (const scan of scans) scan.letGo(true);
     scans.clear();
     await ready.catch(() => undefined);
     await pool.end();
@@ -81,7 +115,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
 
     async countFeatures() {
       await assertOpen();
-      const { rows } = await pool.query<{ count: string }>('SELECT count(*) AS count FROM features');
+      const { rows } = await reach(() => pool.query<{ count: string }>('SELECT count(*) AS count FROM features'));
       return Number(rows[0]!.count);
     },
 
@@ -94,16 +128,19 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
     async *scanFeatures(batchSize = 10_000) {
       await assertOpen();
       // One snapshot for the whole scan: an import that commits meanwhile is seen whole or not at all.
-      const client = await pool.connect();
-      scans.add(client);
+      const held = await holdConnection();
+      const { client } = held;
+      scans.add(held);
       let committed = false;
       try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await client.query('DECLARE scan NO SCROLL CURSOR FOR SELECT latitude, longitude, name FROM features');
+        await reach(() => client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
+        await reach(() => client.query('DECLARE scan NO SCROLL CURSOR FOR SELECT latitude, longitude, name FROM features'));
         for (;;) {
           // The scan pauses at each batch: once closed, it stops there.
           await assertOpen();
-          const { rows } = await client.query<[number, number, string]>({ text: `FETCH ${Math.max(1, batchSize)} FROM scan`, rowMode: 'array' });
+          const { rows } = await reach(() =>
+            client.query<[number, number, string]>({ text: `FETCH ${Math.max(1, batchSize)} FROM scan`, rowMode: 'array' }),
+          );
           if (rows.length === 0) break;
           yield rows.map(([latitude, longitude, name]) => ({ latitude, longitude, name }));
         }
@@ -114,30 +151,32 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
         throw error;
       } finally {
         // close() may have dropped the connection already.
-        if (scans.delete(client)) {
+        if (scans.delete(held)) {
           // A scan abandoned or failed part way leaves its transaction open: drop that connection.
-          client.release(committed ? undefined : true);
+          held.letGo(!committed);
         }
       }
     },
 
     async addNote(note: StoredNote) {
       await assertOpen();
-      await pool.query(ADD_NOTE_SQL, [note.latitude, note.longitude, note.message, Date.now()]);
+      await reach(() => pool.query(ADD_NOTE_SQL, [note.latitude, note.longitude, note.message, Date.now()]));
     },
 
     async lastNotePosition() {
       await assertOpen();
-      const { rows } = await pool.query<{ last_position: string }>(LAST_POSITION_SQL, ['notes']);
+      const { rows } = await reach(() => pool.query<{ last_position: string }>(LAST_POSITION_SQL, ['notes']));
       return Number(rows[0]!.last_position);
     },
 
     async notesAfter(position, limit) {
       await assertOpen();
       if (limit <= 0) return [];
-      const { rows } = await pool.query<NoteRow>(
-        'SELECT position, latitude, longitude, message FROM notes WHERE position > $1 ORDER BY position LIMIT $2',
-        [position, limit],
+      const { rows } = await reach(() =>
+        pool.query<NoteRow>('SELECT position, latitude, longitude, message FROM notes WHERE position > $1 ORDER BY position LIMIT $2', [
+          position,
+          limit,
+        ]),
       );
       return rows.map((row): FeedNote => ({ latitude: row.latitude, longitude: row.longitude, message: row.message, position: Number(row.position) }));
     },
@@ -145,12 +184,14 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
     async notesAt(latitude, longitude, limit) {
       await assertOpen();
       if (limit <= 0) return [];
-      const { rows } = await pool.query<NoteRow>(
+      const { rows } = await reach(() =>
+        pool.query<NoteRow>(
         `SELECT latitude, longitude, message FROM (
            SELECT position, latitude, longitude, message FROM notes
            WHERE latitude = $1 AND longitude = $2 ORDER BY position DESC LIMIT $3
          ) AS recent ORDER BY position`,
         [latitude, longitude, limit],
+        ),
       );
       return rows.map((row): StoredNote => ({ latitude: row.latitude, longitude: row.longitude, message: row.message }));
     },
@@ -160,10 +201,12 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
       for (;;) {
         await assertOpen();
         // In batches, so that a large backlog never holds many row locks for long.
-        const { rowCount } = await pool.query(
-          `DELETE FROM notes WHERE position IN (
-             SELECT position FROM notes WHERE created_at < $1 ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
-          [cutoff],
+        const { rowCount } = await reach(() =>
+          pool.query(
+            `DELETE FROM notes WHERE position IN (
+               SELECT position FROM notes WHERE created_at < $1 ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
+            [cutoff],
+          ),
         );
         deleted += rowCount ?? 0;
         if ((rowCount ?? 0) < PRUNES_PER_BATCH) return deleted;
