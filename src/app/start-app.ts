@@ -99,6 +99,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   let metricsServer: MetricsServer | undefined;
   let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
+  let storageUp = true;
+  let serving = false;
   try {
     // The ports first: a port in use stops start-up before any file is created or anything loads.
     const pending = createPendingRouteGuide();
@@ -137,6 +139,13 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
         log.warn({ storage: shownUrl, attempt: retry.attempt, retryInMs: retry.delayMs, reason: retry.reason }, 'storage not reachable; retrying');
       },
       onPoolError: (error) => log.warn({ storage: shownUrl, reason: error.message }, 'storage connection lost; the next call reconnects'),
+      onAvailability: (available, reason) => {
+        storageUp = available;
+        if (available) log.info({ storage: shownUrl }, 'storage available again');
+        else log.warn({ storage: shownUrl, reason }, 'storage unavailable');
+        // Before SERVING, start-up itself reports NOT_SERVING; from then on, the calls that need storage follow it.
+        if (serving) server?.health.setStorageServices(available ? 'SERVING' : 'NOT_SERVING');
+      },
       onMigrated: (names) => {
         if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
       },
@@ -165,8 +174,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage: open, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
-    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
+    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams, storageUp: () => (storageUp ? 1 : 0) });
     server.health.set('SERVING');
+    serving = true;
+    if (!storageUp) server.health.setStorageServices('NOT_SERVING');
     return {
       host: options.host,
       port: server.port,

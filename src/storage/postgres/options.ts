@@ -49,6 +49,11 @@ export interface PostgresStorageOptions {
    * next call opens a new one. Default: a process warning.
    */
   readonly onPoolError?: (error: Error) => void;
+  /**
+   * Told when the database stops or starts answering after the open (a probe runs every second while
+   * this is given): `false` with the reason, then `true` when it is back. For health and metrics.
+   */
+  readonly onAvailability?: (available: boolean, reason?: string) => void;
   /** Called with the names of the migrations this open applied. */
   readonly onMigrated?: (names: string[]) => void;
 }

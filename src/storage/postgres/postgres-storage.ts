@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../storage-unavailable-error.js';
 import { createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
 import { ADD_NOTE_SQL, LAST_POSITION_SQL } from './feed-positions.js';
 import { importFeatures } from './import.js';
+import { watchAvailability, type Availability } from './availability.js';
 import { applyMigrations } from './migrations.js';
 import type { PostgresStorageOptions } from './options.js';
 
@@ -35,11 +36,19 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   let closing: Promise<void> | undefined;
   // An idle connection that breaks (the server restarted) is dropped by the pool; the next call
   // opens a fresh one. Without a listener, the 'error' event would end the process.
-  pool.on('error', (error) => (options.onPoolError ?? ((failure: Error) => process.emitWarning(failure)))(error));
+  pool.on('error', (error) => {
+    (options.onPoolError ?? ((failure: Error) => process.emitWarning(failure)))(error);
+    if (isTransient(error)) availability?.failed(describeFailure(error, target, target.password ?? options.password));
+  });
+  let availability: Availability | undefined;
   const ready = (async () => {
     await waitForDatabase(pool, options, () => closing !== undefined);
     const ran = await applyMigrations(pool);
     options.onMigrated?.(ran);
+    const onAvailability = options.onAvailability;
+    if (onAvailability !== undefined && closing === undefined) {
+      availability = watchAvailability(() => reach(() => pool.query('SELECT 1')), (available, reason) => onAvailability(available, reason));
+    }
   })();
   // Callers see a failure through `ready` or through any call; this only keeps it from going unhandled first.
   ready.catch(() => undefined);
@@ -59,10 +68,13 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
    */
   async function reach<T>(step: () => Promise<T>): Promise<T> {
     try {
-      return await step();
+      const result = await step();
+      availability?.succeeded();
+      return result;
     } catch (error) {
       if (closing === undefined && isTransient(error)) {
         const reason = describeFailure(error, target, target.password ?? options.password);
+        availability?.failed(reason);
         throw new StorageUnavailableError(`PostgreSQL at ${target.redacted} is unavailable: ${reason}`, { cause: error });
       }
       throw error;
@@ -102,6 +114,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   }
 
   async function closeNow(): Promise<void> {
+    availability?.stop();
     await inserts.idle();
     for (const scan of scans) scan.letGo(true);
     scans.clear();
