@@ -14,7 +14,7 @@ import { waitFor } from './support/wait.js';
 // The CLI runs from dist/: build it once, before the timed tests (a build takes a while on a busy machine).
 beforeAll(() => ensureBuilt(), 120_000);
 
-/** The last line of stderr, and whether anything on stdout or stderr shows `secret`. */
+/** The last line of stderr. */
 function lastLine(stderr: string): string {
   return stderr.trim().split('\n').at(-1) ?? '';
 }
@@ -75,6 +75,16 @@ describe('PostgreSQL start-up that cannot reach the database', () => {
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(retries.map((line) => line.attempt)).toEqual(retries.map((_, index) => index + 1));
     expect(retries[0]!.storage).toBe(`postgres://guide:***@127.0.0.1:${port}/rg`);
+  }, 20_000);
+
+  it('serve with a PostgreSQL URL that does not parse prints one line with the password redacted and exits 1', async () => {
+    const result = await runCli(['serve', '--port', '0', '--storage', 'postgres://guide:hunter2@db.example.com']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(lastLine(result.stderr)).toBe(
+      'routeguide serve: storage URL "postgres://guide:***@db.example.com": needs one database name after the host, as in postgres://USER@HOST/DATABASE',
+    );
+    expect(result.stderr).not.toContain('hunter2');
   }, 20_000);
 });
 
