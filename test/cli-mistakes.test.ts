@@ -159,7 +159,7 @@ describe('every ordinary CLI mistake is one line and an exit code', { timeout: 6
   it('seed into memory: is refused, saying why: exit 2', async () => {
     const result = await runCli(['seed', '--storage', 'memory:', join(ROOT, 'seed', 'route_guide_db.json')]);
     expect(oneLine(result)).toBe(
-      'routeguide seed: invalid --storage="memory:": memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> database',
+      'routeguide seed: invalid --storage="memory:": memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> or postgres:// database',
     );
     expect(result.code).toBe(2);
     expect(result.leftInWorkingDirectory).toEqual([]);

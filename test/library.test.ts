@@ -48,7 +48,7 @@ describe('the routeguide package entry', () => {
 
   it.each([
     [{ replayLimit: -1 }, 'startRouteGuide: invalid replayLimit="-1": must be an integer between 0 and 1000000'],
-    [{ storage: 'postgres://x' }, 'storage URL "postgres://x": unknown scheme; supported: memory:, sqlite:<path>'],
+    [{ storage: 'redis://x' }, 'storage URL "redis://x": unknown scheme; supported: memory:, sqlite:<path>, postgres://USER:PASSWORD@HOST:PORT/DATABASE'],
     [{ synchronous: 'sometimes' as 'full' }, 'startRouteGuide: invalid synchronous="sometimes": must be one of normal, full'],
     [{ tlsCert: '/nonexistent/cert.pem' }, 'startRouteGuide: tlsCert and tlsKey go together; got only tlsCert'],
     [{ replyLimit: 5 } as object, 'startRouteGuide: unknown option replyLimit; the options are storage, host, port, seed, empty, replayLimit,'],

@@ -20,8 +20,10 @@ describe('storage URLs', () => {
   });
 
   it('rejects an unknown scheme with a message listing the supported ones', () => {
-    expect(() => parseStorageUrl('postgres://db/rg')).toThrow(StorageUrlError);
-    expect(() => parseStorageUrl('postgres://db/rg')).toThrow(/unknown scheme; supported: memory:, sqlite:<path>/);
+    expect(() => parseStorageUrl('mysql://db/rg')).toThrow(StorageUrlError);
+    expect(() => parseStorageUrl('mysql://db/rg')).toThrow(
+      /unknown scheme; supported: memory:, sqlite:<path>, postgres:\/\/USER:PASSWORD@HOST:PORT\/DATABASE$/,
+    );
     expect(() => parseStorageUrl('rg.db')).toThrow(/unknown scheme/);
   });
 

@@ -10,8 +10,12 @@ import { startApp } from './start-app.js';
  * `memory:` and `port` is 0 (a free port). Durations are in seconds, as on the command line.
  */
 export interface RouteGuideOptions {
-  /** `memory:` (default here), `sqlite:<path>`. */
+  /** `memory:` (default here), `sqlite:<path>`, `postgres://USER:PASSWORD@HOST:PORT/DATABASE`. */
   readonly storage?: string;
+  /** Connections to PostgreSQL (default 10). */
+  readonly storagePoolSize?: number;
+  /** Seconds to keep retrying an unreachable PostgreSQL at start (default: keep trying). */
+  readonly storageConnectTimeout?: number;
   /** Default `127.0.0.1`. */
   readonly host?: string;
   /** Default 0: a free port, see `RouteGuideServer.port`. */

@@ -13,6 +13,7 @@ import {
   type SettingsOf,
 } from '../common/settings.js';
 import type { Logger } from '../observability/logger.js';
+import { DEFAULT_POOL_SIZE } from '../storage/postgres/options.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
@@ -25,7 +26,7 @@ import { workersSetting } from './workers-setting.js';
 export const serveSettings = {
   storage: {
     schema: textSetting(DEFAULT_STORAGE_URL),
-    description: 'where features and notes live: memory: or sqlite:<path>',
+    description: 'where features and notes live: memory:, sqlite:<path> or postgres://USER:PASSWORD@HOST:PORT/DATABASE',
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
@@ -119,6 +120,18 @@ export const serveSettings = {
     defaultText: 'normal',
     valueName: 'MODE',
   },
+  'storage-pool-size': {
+    schema: integerSetting(1, 1000, DEFAULT_POOL_SIZE),
+    description: 'connections to PostgreSQL this server may hold (postgres:// storage only)',
+    defaultText: String(DEFAULT_POOL_SIZE),
+    valueName: 'N',
+  },
+  'storage-connect-timeout': {
+    schema: optionalSecondsSetting(),
+    description: 'give up (exit 1) when PostgreSQL cannot be reached at start for this long; meanwhile retry, logging each retry',
+    defaultText: 'none: keep trying',
+    valueName: 'SECONDS',
+  },
   'log-level': {
     schema: choiceSetting(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     description: 'lowest level logged on stderr; health and reflection calls log at debug',
@@ -142,6 +155,8 @@ export type ServeSettings = SettingsOf<typeof serveSettings>;
 export function startOptionsFrom(command: string, settings: ServeSettings, log: Logger, name?: SettingName): StartOptions {
   return {
     storageUrl: settings.storage,
+    storagePoolSize: settings['storage-pool-size'],
+    storageConnectTimeoutMs: settings['storage-connect-timeout'],
     synchronous: settings.synchronous,
     host: settings.host,
     port: settings.port,

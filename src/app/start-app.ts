@@ -16,6 +16,7 @@ import { createRouteGuideExtensions } from '../service/extensions.js';
 import { createNoteFeed } from '../service/note-feed.js';
 import { createNearestFeatures } from '../service/nearest-features.js';
 import { createRouteGuide } from '../service/route-guide.js';
+import { redactStorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Registry } from 'prom-client';
 import { openAppStorage } from './app-storage.js';
@@ -36,6 +37,12 @@ const DEFAULT_WATCH_BUFFER = 10_000;
 
 export interface StartOptions {
   readonly storageUrl: string;
+  /** Connections a PostgreSQL storage may hold (default 10). */
+  readonly storagePoolSize?: number;
+  /** Give up when PostgreSQL cannot be reached at start for this long; omitted: keep trying. */
+  readonly storageConnectTimeoutMs?: number;
+  /** The PostgreSQL password when the URL has none (the CLI passes PGPASSWORD). */
+  readonly storagePassword?: string;
   readonly synchronous?: 'normal' | 'full';
   readonly host: string;
   readonly port: number;
@@ -102,6 +109,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
   let follower: ImportFollower | undefined;
+  let storageUp = true;
+  let serving = false;
   try {
     // The ports first: a port in use stops start-up before any file is created or anything loads.
     const pending = createPendingRouteGuide();
@@ -128,8 +137,25 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       );
       log.info({ port: metricsServer.port }, 'metrics at /metrics');
     }
+    const shownUrl = redactStorageUrl(options.storageUrl);
+    pending.setStatus('starting: opening storage');
     const opened = await openAppStorage(options.storageUrl, {
       synchronous: options.synchronous,
+      poolSize: options.storagePoolSize,
+      connectTimeoutMs: options.storageConnectTimeoutMs,
+      password: options.storagePassword,
+      onConnectRetry: (retry) => {
+        pending.setStatus(`starting: waiting for storage (${retry.reason})`);
+        log.warn({ storage: shownUrl, attempt: retry.attempt, retryInMs: retry.delayMs, reason: retry.reason }, 'storage not reachable; retrying');
+      },
+      onPoolError: (error) => log.warn({ storage: shownUrl, reason: error.message }, 'storage connection lost; the next call reconnects'),
+      onAvailability: (available, reason) => {
+        storageUp = available;
+        if (available) log.info({ storage: shownUrl }, 'storage available again');
+        else log.warn({ storage: shownUrl, reason }, 'storage unavailable');
+        // Before SERVING, start-up itself reports NOT_SERVING; from then on, the calls that need storage follow it.
+        if (serving) server?.health.setStorageServices(available ? 'SERVING' : 'NOT_SERVING');
+      },
       onMigrated: (names) => {
         if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
       },
@@ -138,7 +164,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     });
     const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;
-    log.info({ storage: options.storageUrl }, 'storage open');
+    log.info({ storage: shownUrl }, 'storage open');
     const stored = await seedIfAsked(open, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
     const listening = server;
@@ -163,8 +189,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage: open, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
-    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
+    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams, storageUp: () => (storageUp ? 1 : 0) });
     server.health.set('SERVING');
+    serving = true;
+    if (!storageUp) server.health.setStorageServices('NOT_SERVING');
     return {
       host: options.host,
       port: server.port,

@@ -5,7 +5,9 @@ import { FeatureFileError } from '../feature-files/feature-file.js';
 import { ImportAbandonedError, ImportInProgressError } from '../storage/sqlite/import-ledger.js';
 import { StorageUrlError } from '../storage/open-storage.js';
 import { StorageOpenError } from '../storage/sqlite/options.js';
+import { CopyRefusedError } from '../app/copy-storage.js';
 import { clientCommand } from './client-command.js';
+import { copyCommand } from './copy-command.js';
 import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
 import { CommandFailure, UsageError } from './errors.js';
 import { isStatusError, statusText } from './grpc-status.js';
@@ -19,6 +21,7 @@ const USAGE = `usage: routeguide <command> [options]
 commands:
   serve     serve RouteGuide over gRPC (routeguide serve --help)
   seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
+  copy      copy features and notes from one storage to another, e.g. SQLite to PostgreSQL (routeguide copy --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
 
   routeguide --version (-V) prints the version.
@@ -28,7 +31,16 @@ and of the client commands ${CLIENT_ENVIRONMENT_PREFIX}FLAG_NAME; a flag beats i
 Exit codes: 0 done, 1 failed while running, 2 a usage mistake (arguments, flags or settings).`;
 
 /** Failures the user can act on, whose messages name what went wrong: printed after the command's name. */
-const RUN_TIME_FAILURES = [StorageUrlError, StorageOpenError, FeatureFileError, ListenError, ImportInProgressError, ImportAbandonedError, WorkerStartError];
+const RUN_TIME_FAILURES = [
+  StorageUrlError,
+  StorageOpenError,
+  FeatureFileError,
+  ListenError,
+  ImportInProgressError,
+  ImportAbandonedError,
+  CopyRefusedError,
+  WorkerStartError,
+];
 
 /** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
 const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
@@ -53,6 +65,8 @@ async function run(command: string | undefined, rest: readonly string[], env: En
       return seedCommand(rest, env);
     case 'client':
       return clientCommand(rest, env);
+    case 'copy':
+      return copyCommand(rest, env);
     case '--version':
     case '-V':
       process.stdout.write(`routeguide ${version()}\n`);

@@ -4,7 +4,7 @@ import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { syntheticFeatures } from '../feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../geo/feature.js';
-import { parseStorageUrl } from '../storage/open-storage.js';
+import { parseStorageUrl, redactStorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite/options.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
@@ -35,9 +35,9 @@ export const seedSettings = {
   storage: {
     // memory: would be seeded and then dropped as the command exits: a mistake, not an import.
     schema: textSetting(DEFAULT_STORAGE_URL).refine((url) => !isMemoryStorage(url), {
-      error: 'memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> database',
+      error: 'memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> or postgres:// database',
     }),
-    description: 'where to import: sqlite:<path>',
+    description: 'where to import: sqlite:<path> or postgres://USER:PASSWORD@HOST:PORT/DATABASE',
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
@@ -93,6 +93,8 @@ async function* countedAsync(features: AsyncIterable<FeatureRecord>, progress: P
 
 /** `routeguide seed`: streams a feature file (or synthetic features) into storage in one all-or-nothing import. */
 export async function seedCommand(argv: readonly string[], env: Environment): Promise<number> {
+  // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
+  const password = env.PGPASSWORD;
   const { settings, positionals, help } = parseCommandLine('routeguide seed', seedSettings, argv, env);
   if (help) {
     process.stdout.write(helpText(USAGE, SUMMARY, seedSettings) + '\n');
@@ -112,7 +114,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     source = `${plural(total, 'synthetic feature')} (seed ${settings['random-seed']})`;
     const progress = createProgress({ fraction: (count) => count / total });
     features = countedSync(syntheticFeatures(total, settings['random-seed']), progress, counter);
-    return importInto(settings, source, features, counter, progress);
+    return importInto(settings, password, source, features, counter, progress);
   }
   source = file!;
   const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format);
@@ -124,11 +126,12 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
   features = countedAsync(opened.features, progress, counter);
-  return importInto(settings, source, features, counter, progress, opened);
+  return importInto(settings, password, source, features, counter, progress, opened);
 }
 
 async function importInto(
   settings: { readonly storage: string; readonly 'batch-rows': number },
+  password: string | undefined,
   source: string,
   features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
   counter: { count: number },
@@ -142,6 +145,9 @@ async function importInto(
   const open = (): Promise<Storage> =>
     openAppStorage(storageUrl, {
       importBatchRows: settings['batch-rows'],
+      password,
+      // A command run by hand: an unreachable database is reported at once, not waited for.
+      connectTimeoutMs: 0,
       onImportSorting: (total) => {
         progress.finish();
         // Only for an import long enough that someone is watching it.
@@ -174,7 +180,7 @@ async function importInto(
     writing?.finish();
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `seeded ${plural(inserted, 'feature')} from ${source} into ${storageUrl}; ${plural(duplicates, 'duplicate')} skipped; ` +
+      `seeded ${plural(inserted, 'feature')} from ${source} into ${redactStorageUrl(storageUrl)}; ${plural(duplicates, 'duplicate')} skipped; ` +
         `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,
     );
     return 0;

@@ -6,6 +6,7 @@ import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
 import { createLogger } from '../observability/logger.js';
 import { serveWorkers } from './serve-workers.js';
 import { onStopRequests } from './stop-requests.js';
+import { redactStorageUrl } from '../storage/open-storage.js';
 
 export { serveSettings };
 
@@ -26,7 +27,8 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
   // Reads and checks the TLS files before anything starts, so a bad one stops start-up with one line.
-  const options = startOptionsFrom(COMMAND, settings, log);
+  // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
+  const options = { ...startOptionsFrom(COMMAND, settings, log), storagePassword: env.PGPASSWORD };
   routeGrpcJsLogs(log);
   if (settings.workers > 1) return serveWorkers(COMMAND, argv, settings, options, env);
   const running = await startApp(options);
@@ -55,7 +57,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
       (signal) => log.debug({ signal }, "repeat of the first signal taken as npm's forwarded copy"),
     );
   });
-  log.info({ address, storage: settings.storage, features: running.index.size, tls: options.tls !== undefined }, 'serving');
+  log.info({ address, storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
 }

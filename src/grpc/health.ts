@@ -9,6 +9,12 @@ export const HEALTH_SERVICES = ['', ROUTE_GUIDE_SERVICE_NAME, EXTENSIONS_SERVICE
 export interface Health {
   /** Sets every service's status, pushing it to open Watch streams. */
   set(status: ServingStatus): void;
+  /**
+   * Sets the status of the services whose calls need storage (RouteGuide and its extensions) and
+   * leaves '' (the whole server) alone: it still answers from its index, and a readiness probe on ''
+   * must not pull every server at once while a shared database restarts.
+   */
+  setStorageServices(status: ServingStatus): void;
   /** Pushes NOT_SERVING to open Watch streams, then ends them (OK), so they never hold shutdown up. */
   stopServing(): void;
 }
@@ -40,6 +46,10 @@ export function addHealth(server: Pick<Server, 'addService'>): Health {
   };
   return {
     set,
+    setStorageServices(status) {
+      if (stopped) return;
+      for (const name of HEALTH_SERVICES) if (name !== '') implementation.setStatus(name, status);
+    },
     stopServing() {
       set('NOT_SERVING');
       stopped = true;

@@ -8,6 +8,8 @@ export interface MetricSources {
   featuresIndexed(): number;
   /** Streaming calls in flight. */
   streamsOpen(): number;
+  /** Whether storage answers: 1 or 0 (memory and SQLite are always up). */
+  storageUp(): number;
 }
 
 export interface ServiceMetrics {
@@ -61,6 +63,14 @@ export function createServiceMetrics(): ServiceMetrics {
     aggregator: 'max',
     collect() {
       this.set(sources?.featuresIndexed() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'routeguide_storage_up',
+    help: 'Whether the storage answers (1) or not (0), e.g. while a PostgreSQL server restarts.',
+    registers: [registry],
+    collect() {
+      this.set(sources?.storageUp() ?? 0);
     },
   });
   new Gauge({

@@ -1,15 +1,77 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createMemoryStorage } from './memory.js';
+import { DEFAULT_PORT, SSL_MODES, type PostgresStorageOptions, type PostgresTarget, type SslMode } from './postgres/options.js';
+import { openPostgresStorage } from './postgres/postgres-storage.js';
 import type { SqliteStorageOptions } from './sqlite/options.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
-export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>'] as const;
+export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE'] as const;
 
 export type StorageLocation =
   | { readonly scheme: 'memory' }
-  | { readonly scheme: 'sqlite'; readonly path: string };
+  | { readonly scheme: 'sqlite'; readonly path: string }
+  | ({ readonly scheme: 'postgres' } & PostgresTarget);
+
+/** The query parameters a PostgreSQL URL may carry. */
+const POSTGRES_PARAMETERS = ['sslmode', 'application_name'] as const;
+
+/**
+ * The URL with any password replaced by `***`, for logs and errors. It works on text that is not a
+ * valid URL too: everything between the first colon after `//` and the last `@` is the password.
+ */
+export function redactStorageUrl(url: string): string {
+  const start = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  if (start === -1 || at < start) return url;
+  const colon = url.indexOf(':', start + 2);
+  if (colon === -1 || colon > at) return url;
+  return `${url.slice(0, colon + 1)}***${url.slice(at)}`;
+}
+
+function decode(text: string, what: string, redacted: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new StorageUrlError(`storage URL "${redacted}": the ${what} has a bad %-escape`);
+  }
+}
+
+/** `postgres://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?sslmode=...&application_name=...]`. */
+function parsePostgresUrl(url: string): StorageLocation {
+  const redacted = redactStorageUrl(url);
+  const fail = (problem: string): never => {
+    throw new StorageUrlError(`storage URL "${redacted}": ${problem}`);
+  };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fail('not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') fail('needs a host, as in postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name', redacted);
+  if (database === '' || database.includes('/')) fail('needs one database name after the host, as in postgres://USER@HOST/DATABASE');
+  const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
+  if (port < 1) fail(`port ${parsed.port} must be between 1 and 65535`);
+  let sslMode: SslMode | undefined;
+  let applicationName: string | undefined;
+  for (const [name, value] of parsed.searchParams) {
+    if (name === 'sslmode') {
+      if (!(SSL_MODES as readonly string[]).includes(value)) fail(`sslmode "${value}" must be one of ${SSL_MODES.join(', ')}`);
+      sslMode = value as SslMode;
+    } else if (name === 'application_name') {
+      applicationName = value;
+    } else {
+      fail(`unknown parameter "${name}"; supported: ${POSTGRES_PARAMETERS.join(', ')}`);
+    }
+  }
+  const user = parsed.username === '' ? undefined : decode(parsed.username, 'user name', redacted);
+  const password = parsed.password === '' ? undefined : decode(parsed.password, 'password', redacted);
+  return { scheme: 'postgres', host, port, database, user, password, sslMode, applicationName, redacted };
+}
 
 /** A storage URL that names no backend, or a path that cannot be used. */
 export class StorageUrlError extends Error {
@@ -17,8 +79,8 @@ export class StorageUrlError extends Error {
 }
 
 /**
- * Parses a storage URL: `memory:` or `sqlite:<path>`, the path absolute or relative to the
- * working directory. This is the one place that knows the URL syntax.
+ * Parses a storage URL: `memory:`, `sqlite:<path>` (the path absolute or relative to the working
+ * directory) or `postgres://...` (also `postgresql://`). This is the one place that knows the URL syntax.
  */
 export function parseStorageUrl(url: string, cwd: string = process.cwd()): StorageLocation {
   const colon = url.indexOf(':');
@@ -34,24 +96,40 @@ export function parseStorageUrl(url: string, cwd: string = process.cwd()): Stora
     if (path === '') throw new StorageUrlError(`storage URL "${url}": sqlite: needs a file path, e.g. sqlite:./data/rg.db`);
     return { scheme: 'sqlite', path: resolve(cwd, path) };
   }
+  if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgresUrl(url);
   throw new StorageUrlError(
-    `storage URL "${url}": unknown scheme; supported: ${SUPPORTED_SCHEMES.join(', ')}`,
+    `storage URL "${redactStorageUrl(url)}": unknown scheme; supported: ${SUPPORTED_SCHEMES.join(', ')}`,
   );
 }
 
-export interface OpenStorageOptions extends Omit<SqliteStorageOptions, 'path'> {
+export interface OpenStorageOptions
+  extends Omit<SqliteStorageOptions, 'path' | 'onMigrated'>,
+    Omit<PostgresStorageOptions, 'target' | 'onMigrated'> {
+  /** Called with the names of the migrations this open applied. */
+  readonly onMigrated?: (names: string[]) => void;
   /** Create the database file's directory if it is missing (for the default path only). */
   readonly createDirectory?: boolean;
   readonly cwd?: string;
 }
 
 /**
- * Opens the backend a storage URL names: `memory:` or `sqlite:<path>`. Asynchronous, because a
- * networked backend connects, migrates and retries before it is ready.
+ * Opens the backend a storage URL names: `memory:`, `sqlite:<path>` or `postgres://...`.
+ * Asynchronous, because a networked backend connects, migrates and retries before it is ready.
  */
 export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<Storage> {
   const location = parseStorageUrl(url, options.cwd);
   if (location.scheme === 'memory') return createMemoryStorage();
+  if (location.scheme === 'postgres') {
+    const { scheme: _scheme, ...target } = location;
+    const storage = openPostgresStorage({ ...options, target });
+    try {
+      await storage.ready;
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return storage;
+  }
   const directory = dirname(location.path);
   if (!existsSync(directory)) {
     if (!options.createDirectory) {

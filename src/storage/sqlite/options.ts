@@ -41,10 +41,7 @@ export interface SqliteStorageOptions {
   readonly onImportBatch?: (copied: number, total: number) => void | Promise<void>;
 }
 
-/** Thrown when the file at the path cannot be used as this service's database. */
-export class StorageOpenError extends Error {
-  override readonly name = 'StorageOpenError';
-}
+export { StorageOpenError } from '../storage-open-error.js';
 
 /** Rows per import copy transaction: about 20 ms of write lock each (39 ms at most) at 10M here (see README). */
 export const DEFAULT_IMPORT_BATCH_ROWS = 50_000;
