@@ -114,8 +114,13 @@ function startWatch(rectangle: E7Rectangle): void {
   watching?.controller.abort();
   const controller = new AbortController();
   watching = { rectangle, controller };
+  document.body.dataset.watch = 'opening';
   void watchNotes(client, rectangle, controller.signal, {
-    onOpen: () => banner.succeeded(),
+    onOpen: () => {
+      if (watching?.controller !== controller) return;
+      document.body.dataset.watch = 'open';
+      banner.succeeded();
+    },
     onNote: (note) => {
       notes.add(note);
       panel.addLiveNote(note);
@@ -123,7 +128,9 @@ function startWatch(rectangle: E7Rectangle): void {
       render();
     },
     onFailure: (error) => {
-      if (watching?.controller === controller) banner.failed(error);
+      if (watching?.controller !== controller) return;
+      document.body.dataset.watch = 'failed';
+      banner.failed(error);
     },
   });
 }

@@ -43,11 +43,9 @@ export async function watchNotes(
   handlers: { onOpen(): void; onNote(note: Note): void; onFailure(error: unknown): void },
 ): Promise<void> {
   try {
-    const stream = client.watchNotes(rectangle, { signal });
-    let opened = false;
+    // Response headers mean the server has the watch: the page marks it open for tests and the banner.
+    const stream = client.watchNotes(rectangle, { signal, onHeader: () => handlers.onOpen() });
     for await (const note of stream) {
-      if (!opened) handlers.onOpen();
-      opened = true;
       if (note.location) handlers.onNote({ location: { latitude: note.location.latitude, longitude: note.location.longitude }, message: note.message });
     }
     if (!signal.aborted) handlers.onFailure(new Error('the note feed ended'));
