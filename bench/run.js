@@ -53,7 +53,7 @@ async function startServer(args) {
   const target = await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = /listening on (\S+)/.exec(out);
+      const match = /^listening on (\S+)\n/m.exec(out);
       if (match) resolve(match[1]);
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));

@@ -5,6 +5,8 @@ import { listenGrpc, type ListeningServer } from '../grpc/server.js';
 import { isIdleTimedCall } from '../grpc/extensions-definition.js';
 import { streamIdleTimeout } from '../grpc/stream-idle-timeout.js';
 import type { FeatureIndex } from '../index/feature-index.js';
+import { listenHttp, type ListeningHttpServer } from '../http/server.js';
+import type { CorsOrigins } from '../http/cors.js';
 import { logCalls } from '../observability/call-log.js';
 import type { CallObserver } from '../observability/call-observer.js';
 import { countNoteWrites } from '../observability/count-note-writes.js';
@@ -56,11 +58,24 @@ export interface StartOptions {
   readonly metricsPort?: number;
   /** Where the metrics listen; the gRPC host when omitted. */
   readonly metricsHost?: string;
+  /** Serve Connect, gRPC-Web, /healthz and the map over HTTP; omitted: no HTTP port. */
+  readonly http?: HttpOptions;
   /**
    * Called once the ports are bound and the stored features counted, just before the index loads
    * (start-up waits for it). Meanwhile health is NOT_SERVING and RouteGuide calls are UNAVAILABLE.
    */
   readonly onLoading?: (port: number) => void | Promise<void>;
+}
+
+export interface HttpOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The gRPC host when omitted. */
+  readonly host?: string;
+  /** Other origins browsers may call from; same origin only when omitted. */
+  readonly corsOrigins?: CorsOrigins;
+  /** The map's files; the package's dist/web when omitted. */
+  readonly webRoot?: string;
 }
 
 export interface RunningApp {
@@ -69,6 +84,8 @@ export interface RunningApp {
   readonly storage: Storage;
   readonly index: FeatureIndex;
   readonly server: ListeningServer;
+  /** The HTTP server (Connect, gRPC-Web, the map), when asked for. */
+  readonly http?: ListeningHttpServer;
   /** The metrics port, when metrics are served. */
   readonly metricsPort?: number;
   /** The metrics server, when metrics are served. */
@@ -89,6 +106,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { log } = options;
   const metrics: ServiceMetrics | undefined = options.metricsPort === undefined ? undefined : createServiceMetrics();
   let server: ListeningServer | undefined;
+  let http: ListeningHttpServer | undefined;
   let metricsServer: MetricsServer | undefined;
   let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
@@ -112,6 +130,23 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       // The idle timeout is outermost, so the status it sends is logged and counted.
       interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
     });
+    if (options.http) {
+      http = await listenHttp({
+        guide: pending.guide,
+        extensions: pending.extensions,
+        batching: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
+        log,
+        host: options.http.host ?? options.host,
+        port: options.http.port,
+        grpcPort: server.port,
+        tls: options.tls,
+        maxMessageBytes: limits.maxMessageBytes,
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+        corsOrigins: options.http.corsOrigins,
+        observers,
+        webRoot: options.http.webRoot,
+      });
+    }
     if (metrics) {
       metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort!, (error) =>
         log.error({ err: error }, 'metrics server error'),
@@ -148,19 +183,22 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage: open, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
-    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams });
+    const listeningHttp = http;
+    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: () => listening.openStreams() + (listeningHttp?.openStreams() ?? 0) });
     server.health.set('SERVING');
+    http?.setServing(true);
     return {
       host: options.host,
       port: server.port,
       storage: open,
       index,
       server,
+      http,
       metricsPort: metricsServer?.port,
       metricsServer,
       retention,
       async stop(graceMs) {
-        await listening.shutdown(graceMs);
+        await Promise.all([listening.shutdown(graceMs), listeningHttp?.shutdown(graceMs)]);
         await retention?.stop();
         await open.close();
         log.info('storage closed');
@@ -169,6 +207,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     };
   } catch (error) {
     server?.server.forceShutdown();
+    http?.destroy();
     await retention?.stop();
     await metricsServer?.close();
     await storage?.close();

@@ -126,7 +126,7 @@ export function startServerProcess(args: readonly string[], options: { env?: Nod
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (\S+)/.exec(stdout);
+      const match = /^listening on (\S+)\n/m.exec(stdout);
       if (match) {
         resolve({
           child,
