@@ -4,6 +4,7 @@ import {
   DEFAULT_VIEW,
   formatViewHash,
   fromScreen,
+  linkedView,
   panBy,
   parseViewHash,
   project,
@@ -73,6 +74,17 @@ describe("the map's view arithmetic", () => {
     const view = { latitude: 40.123456, longitude: -74.987654, zoom: 11.256 };
     expect(formatViewHash(view)).toBe('#map=11.26/40.12346/-74.98765');
     expect(parseViewHash(formatViewHash(view))).toEqual({ latitude: 40.12346, longitude: -74.98765, zoom: 11.26 });
+  });
+
+  it('the hash keeps the centre to a pixel at every zoom', () => {
+    for (const zoom of [3, 12, 16.5, 20]) {
+      const view = { latitude: 40.123456789, longitude: -74.987654321, zoom };
+      const linked = linkedView(view);
+      const shift = toScreen(linked, viewport, view.latitude, view.longitude);
+      expect(Math.abs(shift.x - 400)).toBeLessThan(1);
+      expect(Math.abs(shift.y - 300)).toBeLessThan(1);
+      expect(linkedView(linked)).toEqual(linked);
+    }
   });
 
   it('a hash that names no view is ignored', () => {

@@ -7,8 +7,8 @@ import { attachGestures } from './gestures.js';
 import { FEATURE_CAP, loadFeatures, type LoadedFeatures } from './load-features.js';
 import { NoteBook, watchNotes } from './notes.js';
 import { Panel, type Note } from './panel.js';
-import { drawBasemap, drawFeatures } from './render.js';
-import { DEFAULT_VIEW, formatViewHash, fromScreen, panBy, parseViewHash, toScreen, viewBounds, zoomAround, type View, type Viewport } from './view.js';
+import { drawBasemap, drawFeatures, scaleBar } from './render.js';
+import { DEFAULT_VIEW, formatViewHash, fromScreen, linkedView, panBy, parseViewHash, toScreen, viewBounds, zoomAround, type View, type Viewport } from './view.js';
 
 const client = createExtensionsClient();
 const panel = new Panel();
@@ -17,6 +17,7 @@ const baseCanvas = document.getElementById('basemap') as HTMLCanvasElement;
 const featureCanvas = document.getElementById('features') as HTMLCanvasElement;
 const banner = new ConnectionBanner(document.getElementById('banner')!, () => refresh(true));
 const notes = new NoteBook();
+const scaleElement = document.getElementById('scale')!;
 const count = new Intl.NumberFormat('en-US');
 
 let view: View = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
@@ -52,6 +53,9 @@ function render(): void {
     context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
     drawBasemap(context, scene);
     featureCanvas.dataset.drawn = String(drawFeatures(featureCanvas, scene, pixelRatio));
+    const scale = scaleBar(view, 120);
+    scaleElement.style.width = `${scale.width.toFixed(1)}px`;
+    scaleElement.firstElementChild!.textContent = scale.label;
     if (!answered && shown && !loading) {
       answered = true;
       document.body.dataset.state = shown.complete ? 'ready' : 'capped';
@@ -71,6 +75,7 @@ function reportBasemap(error: unknown): void {
 
 /** Loads the features and watches the notes of the view, unless it already has them (or `force`). */
 function refresh(force = false): void {
+  view = linkedView(view);
   const rectangle = boundsRectangle(viewBounds(view, viewport));
   window.history.replaceState(null, '', formatViewHash(view));
   document.body.dataset.rectangle = [rectangle.lo.latitude, rectangle.lo.longitude, rectangle.hi.latitude, rectangle.hi.longitude].join(',');

@@ -75,13 +75,13 @@ export class Panel {
 
   showNotesHere(notes: readonly Note[]): void {
     this.notesHere.replaceChildren(
-      ...(notes.length === 0 ? [item('No notes seen here yet', '')] : notes.map((note) => item(note.message, formatDegrees(note.location)))),
+      ...(notes.length === 0 ? [item('No notes seen here yet', '')] : notes.map((note) => item(note.message || '(an empty note)', ''))),
     );
   }
 
   /** A note that arrived through WatchNotes, newest first; the feed keeps 50. */
   addLiveNote(note: Note): void {
-    const entry = item(note.message, formatDegrees(note.location));
+    const entry = item(note.message || '(an empty note)', formatDegrees(note.location));
     entry.classList.add('fresh');
     this.live.prepend(entry);
     while (this.live.children.length > 50) this.live.lastElementChild?.remove();

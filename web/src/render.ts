@@ -125,10 +125,6 @@ export function drawFeatures(canvas: HTMLCanvasElement, scene: Scene, pixelRatio
       : drawMarkers(context, features, left, top, viewport, pixelRatio);
   }
   context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
-  for (const note of scene.notes) {
-    const point = project(note.latitude, note.longitude, view.zoom);
-    pin(context, point.x - left, point.y - top, '#f59e0b');
-  }
   if (scene.selected) {
     const point = project(scene.selected.latitude, scene.selected.longitude, view.zoom);
     context.beginPath();
@@ -136,6 +132,10 @@ export function drawFeatures(canvas: HTMLCanvasElement, scene: Scene, pixelRatio
     context.lineWidth = 2.5;
     context.strokeStyle = '#d9480f';
     context.stroke();
+  }
+  for (const note of scene.notes) {
+    const point = project(note.latitude, note.longitude, view.zoom);
+    pin(context, point.x - left, point.y - top, '#f59e0b');
   }
   return drawn;
 }
@@ -196,11 +196,24 @@ function drawMarkers(context: CanvasRenderingContext2D, features: FeatureSet, le
 function pin(context: CanvasRenderingContext2D, x: number, y: number, colour: string): void {
   context.beginPath();
   context.moveTo(x, y);
-  context.bezierCurveTo(x - 7, y - 10, x - 7, y - 18, x, y - 18);
-  context.bezierCurveTo(x + 7, y - 18, x + 7, y - 10, x, y);
+  context.bezierCurveTo(x - 9, y - 12, x - 9, y - 24, x, y - 24);
+  context.bezierCurveTo(x + 9, y - 24, x + 9, y - 12, x, y);
   context.fillStyle = colour;
   context.lineWidth = 1.5;
   context.strokeStyle = '#ffffff';
   context.fill();
   context.stroke();
+  context.beginPath();
+  context.arc(x, y - 16, 3, 0, 2 * Math.PI);
+  context.fillStyle = '#ffffff';
+  context.fill();
+}
+
+/** The scale bar: the longest round distance (1, 2 or 5 x 10^n metres) that fits in `maxWidth` pixels at the view's centre. */
+export function scaleBar(view: View, maxWidth: number): { width: number; label: string } {
+  const metresPerPixel = (40_075_016.686 * Math.cos((view.latitude * Math.PI) / 180)) / (256 * 2 ** view.zoom);
+  const most = metresPerPixel * maxWidth;
+  const power = 10 ** Math.floor(Math.log10(most));
+  const metres = [5, 2, 1].map((step) => step * power).find((candidate) => candidate <= most) ?? power;
+  return { width: metres / metresPerPixel, label: metres >= 1000 ? `${metres / 1000} km` : `${metres} m` };
 }

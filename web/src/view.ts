@@ -117,9 +117,18 @@ export function zoomAround(view: View, viewport: Viewport, zoom: number, x: numb
   return clampView({ ...centre, zoom: target });
 }
 
-/** `#map=ZOOM/LAT/LNG`, as OpenStreetMap writes it; five decimals of a degree are about a metre. */
+/**
+ * `#map=ZOOM/LAT/LNG`, as OpenStreetMap writes it, with as many decimals of a degree as make the
+ * centre exact to a pixel (5, about a metre, up to 7).
+ */
 export function formatViewHash(view: View): string {
-  return `#map=${round(view.zoom, 2)}/${round(view.latitude, 5)}/${round(view.longitude, 5)}`;
+  const decimals = Math.min(7, Math.max(5, Math.ceil(Math.log10(worldSize(view.zoom) / 360))));
+  return `#map=${round(view.zoom, 2)}/${round(view.latitude, decimals)}/${round(view.longitude, decimals)}`;
+}
+
+/** The view as its link names it: what a settled view snaps to, so that the link reopens exactly it. */
+export function linkedView(view: View): View {
+  return parseViewHash(formatViewHash(view)) ?? view;
 }
 
 /** The view a `#map=ZOOM/LAT/LNG` hash names, or undefined if it names none. */
