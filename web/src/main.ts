@@ -92,9 +92,14 @@ function refresh(force = false): void {
   answered = false;
   document.body.dataset.state = 'loading';
   panel.showCount('Loading features…', 'loading');
-  loadFeatures(client, rectangle, controller.signal, (features) => {
-    panel.showCount(`Loading… ${count.format(features.size)} features`, 'loading');
-  }).then(
+  loadFeatures(
+    client,
+    rectangle,
+    controller.signal,
+    (features) => panel.showCount(`Loading… ${count.format(features.size)} features`, 'loading'),
+    FEATURE_CAP,
+    force ? undefined : shown,
+  ).then(
     (result) => {
       if (loading?.controller !== controller) return;
       loading = undefined;
