@@ -55,7 +55,8 @@ export interface ListeningHttpServer {
   setServing(serving: boolean): void;
   /**
    * Graceful stop, as the gRPC server's: /healthz answers 503 and new calls UNAVAILABLE, watches end
-   * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE and connections close.
+   * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE, and the port
+   * and its connections close.
    */
   shutdown(graceMs: number): Promise<void>;
   /** Closes every connection at once (a start-up that failed). */
@@ -168,7 +169,9 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
         serving = false;
         draining = true;
         streams.endWatches();
-        server.close();
+        // Still listening through the grace period, so that a load balancer's probe reads 503 and a
+        // new call UNAVAILABLE instead of a refused connection; idle connections close now.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
         for (const session of sessions) session.close();
         await requests.whenEmpty(graceMs);
         if (requests.size > 0) {
@@ -177,6 +180,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
           await requests.whenEmpty(HANDLER_SETTLE_MS);
           await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS).unref());
         }
+        server.close();
         closeConnections();
         await closed;
       })();
