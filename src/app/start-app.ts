@@ -61,10 +61,11 @@ export interface StartOptions {
   /** Serve Connect, gRPC-Web, /healthz and the map over HTTP; omitted: no HTTP port. */
   readonly http?: HttpOptions;
   /**
-   * Called once the ports are bound and the stored features counted, just before the index loads
+   * Called with the gRPC port (and the HTTP port, when served) once the ports are bound and the
+   * stored features counted, just before the index loads
    * (start-up waits for it). Meanwhile health is NOT_SERVING and RouteGuide calls are UNAVAILABLE.
    */
-  readonly onLoading?: (port: number) => void | Promise<void>;
+  readonly onLoading?: (port: number, httpPort?: number) => void | Promise<void>;
 }
 
 export interface HttpOptions {
@@ -168,7 +169,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const listening = server;
     const index = await loadIndex(open, stored, async (count) => {
       pending.setStatus(`starting: loading ${count} features`);
-      await options.onLoading?.(listening.port);
+      await options.onLoading?.(listening.port, http?.port);
     });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     // Notes are stored through the feed, so that every note stored wakes the watches.

@@ -78,7 +78,7 @@ export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, sc
 export function unimplementedOverHttp1(method: string, grpcPort: number): ConnectError {
   return connectError(
     Code.UNIMPLEMENTED,
-    `${method} streams requests, which needs HTTP/2 (this call came over HTTP/1.1); call it over gRPC on port ${grpcPort}`,
+    `${method} streams requests, which needs HTTP/2 (this call came over HTTP/1.1); call it over gRPC on port ${grpcPort}, or over HTTPS with HTTP/2`,
   );
 }
 

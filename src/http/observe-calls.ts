@@ -12,6 +12,21 @@ const CALL_TYPES = {
 } as const;
 
 /**
+ * Reports a call the server answered itself, before connect-node saw it (RouteChat over HTTP/1.1, a
+ * call during shutdown), so that it is logged and counted like any other.
+ */
+export function observeEarlyAnswer(
+  observers: readonly CallObserver[],
+  call: Pick<CallStart, 'path' | 'peer' | 'protocol'>,
+  code: Code,
+  details: string,
+): void {
+  const [, service = '', method = ''] = call.path.split('/');
+  const start: CallStart = { ...call, service, method, type: 'unary' };
+  for (const observe of observers) observe(start)?.end(start, { code, details, durationMs: 0, received: 0, sent: 0 });
+}
+
+/**
  * A Connect interceptor that reports every call's start, messages and end to the observers (call
  * logs, metrics), as src/grpc/observe-calls.ts does for grpc-js, with the call's protocol. A stream
  * the client leaves early is reported as CANCELLED, or DEADLINE_EXCEEDED once its deadline passed.

@@ -12,11 +12,12 @@ import type { Logger } from '../observability/logger.js';
 import { Code } from '../service/errors.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
-import { contextValuesOf } from './call-context.js';
+import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
+import { unimplementedOverHttp1 } from './call-streaming.js';
 import { createCors, type CorsOrigins } from './cors.js';
 import { answerError, type NodeRequest, type NodeResponse } from './early-answers.js';
 import { createExtensionRoutes, type ExportBatching } from './extension-routes.js';
-import { observeConnectCalls } from './observe-calls.js';
+import { observeConnectCalls, observeEarlyAnswer } from './observe-calls.js';
 import { OpenStreams } from './open-streams.js';
 import { createRouteGuideRoutes } from './route-guide-routes.js';
 import { connectError } from './status.js';
@@ -55,7 +56,8 @@ export interface ListeningHttpServer {
   setServing(serving: boolean): void;
   /**
    * Graceful stop, as the gRPC server's: /healthz answers 503 and new calls UNAVAILABLE, watches end
-   * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE and connections close.
+   * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE, and the port
+   * and its connections close.
    */
   shutdown(graceMs: number): Promise<void>;
   /** Closes every connection at once (a start-up that failed). */
@@ -109,16 +111,21 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
   let serving = false;
   let draining = false;
 
+  const answerEarly = (request: NodeRequest, response: NodeResponse, path: string, code: Code.UNAVAILABLE | Code.UNIMPLEMENTED, message: string): void => {
+    answerError(request, response, code === Code.UNAVAILABLE ? 'unavailable' : 'unimplemented', message);
+    const { peer } = contextValuesOf(request).get(httpCallFacts);
+    observeEarlyAnswer(options.observers, { path, peer, protocol: protocolOf(request.headers['content-type'] ?? null) }, code, message);
+  };
   const route = (request: NodeRequest, response: NodeResponse): void => {
     const path = (request.url ?? '/').split('?')[0]!;
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       const status = serving ? 'SERVING' : 'NOT_SERVING';
       (response as ServerResponse).writeHead(serving ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${status}\n`);
     } else if (draining && isRpcPath(path)) {
-      answerError(request, response, 'unavailable', 'server is shutting down');
+      answerEarly(request, response, path, Code.UNAVAILABLE, 'server is shutting down');
     } else if (path === ROUTE_CHAT_PATH && request.httpVersionMajor < 2) {
       // connect-node would answer 505 without a message; say what to do instead.
-      answerError(request, response, 'unimplemented', `RouteChat streams both ways, which needs HTTP/2 (this call came over HTTP/1.1); call it over gRPC on port ${options.grpcPort}`);
+      answerEarly(request, response, path, Code.UNIMPLEMENTED, unimplementedOverHttp1('RouteChat', options.grpcPort).rawMessage);
     } else {
       connect(request, response);
     }
@@ -168,7 +175,9 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
         serving = false;
         draining = true;
         streams.endWatches();
-        server.close();
+        // Still listening through the grace period, so that a load balancer's probe reads 503 and a
+        // new call UNAVAILABLE instead of a refused connection; idle connections close now.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
         for (const session of sessions) session.close();
         await requests.whenEmpty(graceMs);
         if (requests.size > 0) {
@@ -177,6 +186,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
           await requests.whenEmpty(HANDLER_SETTLE_MS);
           await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS).unref());
         }
+        server.close();
         closeConnections();
         await closed;
       })();

@@ -96,6 +96,8 @@ export function runCli(
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly target: string;
+  /** Everything the process wrote on stdout so far. */
+  stdout(): string;
   /** Everything the process wrote on stderr so far. */
   stderr(): string;
   /** Sends a signal and resolves with the exit code. */
@@ -131,6 +133,7 @@ export function startServerProcess(args: readonly string[], options: { env?: Nod
         resolve({
           child,
           target: match[1]!,
+          stdout: () => stdout,
           stderr: () => stderr,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
