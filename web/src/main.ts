@@ -18,6 +18,7 @@ const featureCanvas = document.getElementById('features') as HTMLCanvasElement;
 const banner = new ConnectionBanner(document.getElementById('banner')!, () => refresh(true));
 const notes = new NoteBook();
 const scaleElement = document.getElementById('scale')!;
+const cappedElement = document.getElementById('capped')!;
 const count = new Intl.NumberFormat('en-US');
 
 let view: View = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
@@ -48,7 +49,8 @@ function render(): void {
       fetchBasemap('countries-50m.json').then((basemap) => ((fineBasemap = basemap), render()), reportBasemap);
     }
     const basemap = view.zoom >= 4 && fineBasemap ? fineBasemap : coarseBasemap;
-    const scene = { view, viewport, basemap, features: shown?.features, notes: notes.all().map(({ location }) => degrees(location)), selected: selected && degrees(selected) };
+    const scene = { view, viewport, basemap, features: shown?.features, notes: notes.all().map(({ location }) => degrees(location)), selected: selected && degrees(selected), partial: shown !== undefined && !shown.complete };
+    cappedElement.hidden = !scene.partial;
     const context = baseCanvas.getContext('2d')!;
     context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
     drawBasemap(context, scene);
@@ -165,7 +167,12 @@ function select(x: number, y: number): void {
   }
   const point = selected;
   panel.select(point, name);
-  panel.showNotesHere(notes.at(point));
+  // The notes seen at the feature, or under the pointer (a pin dropped by hand is rarely exact).
+  const near = (note: Note): boolean => {
+    const where = toScreen(view, viewport, note.location.latitude / 1e7, note.location.longitude / 1e7);
+    return Math.hypot(where.x - x, where.y - y) <= 8;
+  };
+  panel.showNotesHere(hit >= 0 ? notes.at(point) : notes.all().filter(near));
   render();
   client.nearestFeatures({ point, limit: 5 }).then(
     (response) => {

@@ -2,10 +2,9 @@ import type { E7Point, E7Rectangle, ExtensionsClient } from './client.js';
 import { isAbort } from './connection.js';
 import type { Note } from './panel.js';
 
-/** The notes this page has seen: the live feed and PostNote's replies. Keeps the newest 2,000. */
+/** The notes this page has seen arrive live (WatchNotes). Keeps the newest 2,000. */
 export class NoteBook {
   private readonly notes: Note[] = [];
-  private readonly keys = new Set<string>();
 
   add(note: Note): void {
     this.notes.push(note);
@@ -19,16 +18,6 @@ export class NoteBook {
   /** The notes at exactly this point, oldest first. */
   at(point: E7Point): Note[] {
     return this.notes.filter((note) => note.location.latitude === point.latitude && note.location.longitude === point.longitude);
-  }
-
-  /** Adds notes once each (PostNote answers notes the feed may already have shown). */
-  addOnce(notes: readonly Note[], key: (note: Note) => string): void {
-    for (const note of notes) {
-      const id = key(note);
-      if (this.keys.has(id)) continue;
-      this.keys.add(id);
-      this.add(note);
-    }
   }
 }
 
