@@ -84,8 +84,22 @@ describe.skipIf(!chromiumAvailable())('the map in Chromium', () => {
 
   it('draws as many features as ListFeatures answers for the view', async () => {
     const page = await openMap();
-    figures.firstRenderMs = await page.evaluate(() => performance.getEntriesByName('routeguide:first-render')[0]!.startTime);
-    console.log(`map: first render of the canonical 100 features ${figures.firstRenderMs.toFixed(0)} ms after navigation`);
+    // Measured, not asserted (the issue's target is under 1 s): milliseconds from navigation start.
+    Object.assign(
+      figures,
+      await page.evaluate(() => {
+        const at = (entry: { startTime: number; responseEnd?: number } | undefined, end = false): number => Math.round(end ? entry?.responseEnd ?? -1 : entry?.startTime ?? -1);
+        const exported = performance.getEntriesByType('resource').find((entry) => entry.name.endsWith('/ExportFeatures')) as { startTime: number; responseEnd: number } | undefined;
+        const script = performance.getEntriesByType('resource').find((entry) => entry.name.endsWith('/map.js')) as { startTime: number; responseEnd: number } | undefined;
+        return {
+          firstRenderMs: at(performance.getEntriesByName('routeguide:first-render')[0]),
+          scriptLoadedMs: at(script, true),
+          exportFeaturesStartMs: at(exported),
+          exportFeaturesEndMs: at(exported, true),
+        };
+      }),
+    );
+    console.log(`map: the canonical 100 features drawn ${figures.firstRenderMs} ms after navigation (${JSON.stringify(figures)})`);
     const rectangle = rectangleOf((await page.getAttribute('body', 'data-rectangle'))!);
     const expected = (await listed(rectangle)).length;
     expect(expected).toBeGreaterThan(0);

@@ -30,7 +30,7 @@ let watching: { rectangle: E7Rectangle; controller: AbortController } | undefine
 let selected: E7Point | undefined;
 let coarseBasemap: Basemap | undefined;
 let fineBasemap: Basemap | undefined;
-let fineBasemapRequested = false;
+const basemapsRequested = new Set<string>();
 /** When the view last settled, to measure how long the map takes to answer it. */
 let settledAt = 0;
 let answered = false;
@@ -44,11 +44,7 @@ function render(): void {
   if (frame !== 0) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
-    if (view.zoom >= 4 && !fineBasemapRequested) {
-      fineBasemapRequested = true;
-      fetchBasemap('countries-50m.json').then((basemap) => ((fineBasemap = basemap), render()), reportBasemap);
-    }
-    const basemap = view.zoom >= 4 && fineBasemap ? fineBasemap : coarseBasemap;
+    const basemap = basemapFor(view.zoom);
     const scene = { view, viewport, basemap, features: shown?.features, notes: notes.all().map(({ location }) => degrees(location)), selected: selected && degrees(selected), partial: shown !== undefined && !shown.complete };
     cappedElement.hidden = !scene.partial;
     const context = baseCanvas.getContext('2d')!;
@@ -65,6 +61,21 @@ function render(): void {
       performance.measure('routeguide:view-answered', { start: settledAt, end: performance.now() });
     }
   });
+}
+
+/** Natural Earth at 1:110m for the world, 1:50m from zoom 4; each fetched the first time a view needs it. */
+function basemapFor(zoom: number): Basemap | undefined {
+  const fine = zoom >= 4;
+  const file = fine ? 'countries-50m.json' : 'countries-110m.json';
+  if (!basemapsRequested.has(file)) {
+    basemapsRequested.add(file);
+    fetchBasemap(file).then((basemap) => {
+      if (fine) fineBasemap = basemap;
+      else coarseBasemap = basemap;
+      render();
+    }, reportBasemap);
+  }
+  return fine ? fineBasemap ?? coarseBasemap : coarseBasemap ?? fineBasemap;
 }
 
 function degrees(point: E7Point): { latitude: number; longitude: number } {
@@ -252,4 +263,3 @@ new ResizeObserver(() => {
 
 resize();
 refresh();
-fetchBasemap('countries-110m.json').then((basemap) => ((coarseBasemap = basemap), render()), reportBasemap);
