@@ -76,6 +76,7 @@ describe.skipIf(!chromiumAvailable())('the map at 1,000,000 features, in Chromiu
     await page.waitForSelector('body[data-state="capped"]', { timeout: 60_000 });
     expect(await page.textContent('#count')).toBe('More than 100,000 features in view: showing the first 100,000. Zoom in to see them all.');
     expect(Number(await page.getAttribute('#features', 'data-drawn'))).toBe(100_000);
+    figures.worldViewLoadMs = Math.round(await page.evaluate(() => performance.getEntriesByName('routeguide:view-answered')[0]!.duration));
     const worldPans = [];
     for (const [dx, dy] of [[200, 0], [-200, 0], [0, 150], [0, -150], [150, 100]] as const) worldPans.push(await pan(page, dx, dy));
     figures.worldPansMs = worldPans.map((ms) => Math.round(ms)).join(', ');
@@ -97,6 +98,8 @@ describe.skipIf(!chromiumAvailable())('the map at 1,000,000 features, in Chromiu
     await page.goto(`${server.url}/#map=${view.zoom}/${view.latitude}/${view.longitude}`);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
     expect(Number(await page.getAttribute('#features', 'data-drawn'))).toBe(inView);
+    // For comparison in the same run: the whole view loaded and drawn from nothing.
+    figures.denseViewLoadMs = Math.round(await page.evaluate(() => performance.getEntriesByName('routeguide:view-answered')[0]!.duration));
     const pans = [];
     for (const [dx, dy] of [[200, 0], [-200, 0], [0, 150], [0, -150], [150, 100]] as const) pans.push(await pan(page, dx, dy));
     // Each pan kept what stayed in view and loaded the rest: still exactly the view's features.
