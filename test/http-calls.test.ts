@@ -73,6 +73,33 @@ describe('RouteGuide and its extensions over the HTTP port', () => {
     expect(posted.earlierNotes.map((note) => note.message)).toEqual(['over gRPC']);
   });
 
+  it('a binary PostNote whose message is not valid UTF-8 is refused, and the note is not stored', async () => {
+    const here = [0x0a, 0x04, 0x08, 0x07, 0x10, 0x07]; // location (7, 7)
+    const badText = [0x12, 0x02, 0xff, 0xfe];
+    const response = await fetch(`${base}/routeguide.extensions.v1.RouteGuideExtensions/PostNote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/proto' },
+      body: new Uint8Array([...here, ...badText]),
+    });
+    // connect-es answers a request it cannot parse with its own INTERNAL "parse binary: ..."; the service never sees it.
+    expect(response.ok).toBe(false);
+    const after = await server.client.postNote({ location: { latitude: 7, longitude: 7 }, message: 'valid' });
+    expect(after.earlierNotes).toEqual([]);
+  });
+
+  it('a JSON PostNote whose message holds a lone surrogate is INVALID_ARGUMENT, and the note is not stored', async () => {
+    const response = await fetch(`${base}/routeguide.extensions.v1.RouteGuideExtensions/PostNote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"location": {"latitude": 8, "longitude": 8}, "message": "half \\ud800 a pair"}',
+    });
+    // protobuf-es refuses it while parsing the JSON, naming the field.
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ code: 'invalid_argument', message: expect.stringContaining('routeguide.RouteNote.message') });
+    const after = await server.client.postNote({ location: { latitude: 8, longitude: 8 }, message: 'valid' });
+    expect(after.earlierNotes).toEqual([]);
+  });
+
   it("a WatchNotes whose Connect deadline passes ends with DEADLINE_EXCEEDED", async () => {
     const { extensions } = httpClients(base, 'connect-json');
     const error = await failure(() => collect(extensions.watchNotes(NEW_JERSEY, { timeoutMs: 200 })));
