@@ -185,6 +185,29 @@ describe.skipIf(!chromiumAvailable())('the map in Chromium', () => {
     await page.close();
   });
 
+  it('two fingers pinching apart zoom in, and one finger drags the map (touch)', async () => {
+    const page = await openMap();
+    const { view: before, viewport, left, top } = await viewOf(page);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 2 });
+    const [x, y] = [left + viewport.width / 2, top + viewport.height / 2];
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([px, py], id) => ({ x: px, y: py, id })) });
+    await touch('touchStart', [[x - 40, y], [x + 40, y]]);
+    for (const spread of [60, 90, 120, 160]) await touch('touchMove', [[x - spread, y], [x + spread, y]]);
+    await touch('touchEnd', []);
+    await expect.poll(async () => (await viewOf(page)).view.zoom).toBeGreaterThan(before.zoom + 1);
+    await page.waitForSelector('body[data-state="ready"]');
+
+    const zoomed = (await viewOf(page)).view;
+    await touch('touchStart', [[x, y]]);
+    for (const step of [20, 60, 100]) await touch('touchMove', [[x + step, y + step / 2]]);
+    await touch('touchEnd', []);
+    await expect.poll(async () => (await viewOf(page)).view.longitude).toBeLessThan(zoomed.longitude);
+    expect((await viewOf(page)).view.latitude).toBeGreaterThan(zoomed.latitude);
+    await page.close();
+  });
+
   it('a screenshot of the map, a feature selected, is saved under the test output', async () => {
     const page = await openMap('#map=9.5/40.62/-74.3');
     await clickAt(page, 40.7838351, -74.6143763);
