@@ -208,6 +208,17 @@ describe.skipIf(!chromiumAvailable())('the map in Chromium', () => {
     await page.close();
   });
 
+  it('the arrow keys pan the map and + zooms it in', async () => {
+    const page = await openMap();
+    const before = (await viewOf(page)).view;
+    await page.focus('#map');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await viewOf(page)).view.longitude).toBeGreaterThan(before.longitude);
+    await page.keyboard.press('+');
+    await expect.poll(async () => (await viewOf(page)).view.zoom).toBe(before.zoom + 1);
+    await page.close();
+  });
+
   it('a screenshot of the map, a feature selected, is saved under the test output', async () => {
     const page = await openMap('#map=9.5/40.62/-74.3');
     await clickAt(page, 40.7838351, -74.6143763);

@@ -249,6 +249,20 @@ function zoomButton(id: string, levels: number): void {
 zoomButton('zoom-in', 1);
 zoomButton('zoom-out', -1);
 
+// The keyboard: arrows pan by 100 pixels, + and - zoom by one level.
+map.addEventListener('keydown', (event) => {
+  const step = 100;
+  const moves: Record<string, [number, number]> = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+  const move = moves[event.key];
+  if (move) view = panBy(view, move[0], move[1]);
+  else if (event.key === '+' || event.key === '=') view = zoomAround(view, viewport, Math.round(view.zoom + 1), viewport.width / 2, viewport.height / 2);
+  else if (event.key === '-') view = zoomAround(view, viewport, Math.round(view.zoom - 1), viewport.width / 2, viewport.height / 2);
+  else return;
+  event.preventDefault();
+  render();
+  settle(true);
+});
+
 window.addEventListener('hashchange', () => {
   const linked = parseViewHash(window.location.hash);
   if (!linked) return;
