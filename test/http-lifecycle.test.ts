@@ -52,7 +52,7 @@ describe('the HTTP port through start-up and shutdown', () => {
     const held = request({ host: '127.0.0.1', port, method: 'POST', path: '/routeguide.RouteGuide/GetFeature', headers: { 'content-type': 'application/json', 'content-length': '100' } });
     held.on('error', () => {});
     held.write('{"latitude":');
-    await waitFor(() => held.socket !== null && held.socket.bytesWritten > 0, 5000, 'the held request to be sent');
+    await waitFor(() => app.http!.openRequests() === 1, 10_000, 'the server to receive the held request');
     const stopped = app.stop(1500);
     expect(await healthz(port)).toEqual({ status: 503, text: 'NOT_SERVING' });
     const { guide } = httpClients(`http://127.0.0.1:${port}`, 'connect-json');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRouteGuide, type RouteGuideServer } from '../src/app/embedded-server.js';
 import { ROOT } from './support/build.js';
@@ -73,6 +74,21 @@ describe('serve --http-port', () => {
     const port = await runCli(['serve', '--port', '0', '--storage', 'memory:'], { env: { ROUTEGUIDE_HTTP_PORT: 'eighty' } });
     expect(port.code).toBe(2);
     expect(port.stderr.trimEnd().split('\n')).toEqual(['routeguide serve: invalid ROUTEGUIDE_HTTP_PORT="eighty": must be an integer between 0 and 65535, or off']);
+  });
+
+  it('stops with one line and exit code 1 when the HTTP port is taken, leaving nothing behind', { timeout: 30_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const result = await runCli(['serve', '--port', '0', '--storage', 'sqlite:./data/routeguide.db', '--http-port', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^routeguide serve: cannot serve HTTP on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`))]);
+      expect(result.stdout).toBe('');
+      expect(result.leftInWorkingDirectory).toEqual([]);
+    } finally {
+      taken.close();
+    }
   });
 
   it('npm start serves HTTP through ROUTEGUIDE_HTTP_PORT, which the environment can move or turn off', { timeout: 60_000 }, async () => {

@@ -52,6 +52,8 @@ export interface ListeningHttpServer {
   readonly port: number;
   /** Streaming calls in flight on the HTTP port. */
   readonly openStreams: () => number;
+  /** Requests in flight on the HTTP port: calls of every kind, files and probes. */
+  readonly openRequests: () => number;
   /** What `GET /healthz` answers: 200 while serving, 503 otherwise (the start). */
   setServing(serving: boolean): void;
   /**
@@ -167,6 +169,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
     host: options.host,
     port: (server.address() as AddressInfo).port,
     openStreams: () => streams.size,
+    openRequests: () => requests.size,
     setServing(next) {
       if (!draining) serving = next;
     },
