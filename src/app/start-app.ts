@@ -5,7 +5,7 @@ import { listenGrpc, type ListeningServer } from '../grpc/server.js';
 import { isIdleTimedCall } from '../grpc/extensions-definition.js';
 import { streamIdleTimeout } from '../grpc/stream-idle-timeout.js';
 import type { FeatureIndex } from '../index/feature-index.js';
-import { listenHttp, type ListeningHttpServer } from '../http/server.js';
+import type { ListeningHttpServer } from '../http/server.js';
 import type { CorsOrigins } from '../http/cors.js';
 import { logCalls } from '../observability/call-log.js';
 import type { CallObserver } from '../observability/call-observer.js';
@@ -132,6 +132,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
     });
     if (options.http) {
+      // Loaded only when asked for: every CLI command imports this module, and connect-es's stack
+      // adds about a third to the gRPC stack's import time.
+      const { listenHttp } = await import('../http/server.js');
       http = await listenHttp({
         guide: pending.guide,
         extensions: pending.extensions,
