@@ -2,8 +2,10 @@
 // figures. Usage: node bench/load-client.js TARGET WORKLOAD.json PHASE SECONDS CONCURRENCY [CHANNELS]
 // CHANNELS (default 1): HTTP/2 connections the GetFeature phase spreads its calls over; a server
 // with several workers hands each connection to one worker.
-// PHASE: getFeature, nearest, listSmall, listLarge, listFull, exportFull, recordRoute or routeChat.
+// PHASE: getFeature, nearest, listSmall, listLarge, listFull, exportFull, recordRoute or routeChat;
+// or connectGetFeature, whose TARGET is the server's HTTP port (Connect JSON over HTTP/1.1).
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { RouteGuideExtensionsClient } from '../dist/gen/grpc-js/route_guide_extensions.js';
@@ -45,6 +47,35 @@ const getFeatureClients = [
 function getFeature(point, call = 0) {
   const on = getFeatureClients[call % getFeatureClients.length];
   return new Promise((resolve, reject) => on.getFeature(point, (error) => (error ? reject(error) : resolve())));
+}
+
+let httpAgent;
+/**
+ * GetFeature as curl makes it (the README's request: a JSON POST, Connect's unary protocol) over
+ * HTTP/1.1 keep-alive connections, one per call in flight. Node's own http client, because
+ * connect-node's client cost the bench's 2 cores about as much CPU per call as the server did.
+ */
+function connectGetFeature(point) {
+  httpAgent ??= new Agent({ keepAlive: true, maxSockets: concurrency });
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const body = JSON.stringify(point);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      { agent: httpAgent, host, port, method: 'POST', path: '/routeguide.RouteGuide/GetFeature', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => {
+          if (response.statusCode !== 200) return reject(new Error(`GetFeature over Connect answered ${response.statusCode}: ${text}`));
+          JSON.parse(text);
+          resolve();
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** The NearestFeatures phase's k. */
@@ -146,6 +177,17 @@ const phases = {
     latencies.sort((a, b) => a - b);
     return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   },
+  async connectGetFeature() {
+    const latencies = [];
+    const { calls, seconds: took } = await drive(concurrency, async (i) => {
+      const started = performance.now();
+      await connectGetFeature(workload.points[i % workload.points.length]);
+      latencies.push(performance.now() - started);
+      return 1;
+    });
+    latencies.sort((a, b) => a - b);
+    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  },
   async nearest() {
     const latencies = [];
     const { calls, seconds: took } = await drive(concurrency, async (i) => {
@@ -191,4 +233,7 @@ if (!(phase in phases)) throw new Error(`unknown phase ${phase}; one of ${Object
 const results = await phases[phase]();
 for (const each of getFeatureClients) each.close();
 nearestClient?.close();
-process.stdout.write(JSON.stringify(results) + '\n');
+// Keep-alive sockets of the HTTP phase would hold the process open: exit once the line is out.
+process.stdout.write(JSON.stringify(results) + '\n', () => {
+  if (httpAgent) process.exit(0);
+});

@@ -48,7 +48,7 @@ async function run(args, options = {}) {
   return out;
 }
 
-/** Starts a server process and resolves once it prints `listening on HOST:PORT`. */
+/** Starts a server process and resolves once it prints `listening on HOST:PORT` (and its HTTP address, if any). */
 async function startServer(args) {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -56,12 +56,13 @@ async function startServer(args) {
   const target = await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = /listening on (\S+)/.exec(out);
+      const match = /^listening on (\S+)\n/m.exec(out);
       if (match) resolve(match[1]);
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));
   });
-  return { child, target, startupSeconds: (performance.now() - started) / 1000 };
+  const httpTarget = /^http listening on (\S+)\n/m.exec(out)?.[1];
+  return { child, target, httpTarget, startupSeconds: (performance.now() - started) / 1000 };
 }
 
 function rssMiB(pid) {
@@ -97,8 +98,25 @@ const HEADLINE = {
   routeChat: 'notesPerSecond',
 };
 
-async function drivePhase(server, workloadFile, phase) {
-  return JSON.parse(await run(['bench/load-client.js', server.target, workloadFile, phase, String(seconds), String(concurrency)]));
+async function drivePhase(server, workloadFile, phase, target = server.target) {
+  return JSON.parse(await run(['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)]));
+}
+
+/**
+ * GetFeature over the project's two doors, gRPC and Connect JSON over HTTP/1.1, alternating which
+ * goes first over `rounds` rounds and keeping each one's best, so that their ratio comes from one run.
+ */
+async function driveDoors(project, workloadFile) {
+  const best = {};
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ['getFeature', 'connectGetFeature'] : ['connectGetFeature', 'getFeature'];
+    for (const phase of order) {
+      const figures = await drivePhase(project, workloadFile, phase, phase === 'connectGetFeature' ? project.httpTarget : project.target);
+      if (!best[phase] || figures.callsPerSecond > best[phase].callsPerSecond) best[phase] = figures;
+    }
+  }
+  log(`GetFeature over Connect JSON: ${Math.round(best.connectGetFeature.callsPerSecond)} vs gRPC ${Math.round(best.getFeature.callsPerSecond)} calls/s`);
+  return { connect: best.connectGetFeature, grpc: best.getFeature };
 }
 
 /**
@@ -142,7 +160,7 @@ try {
 
   log('starting routeguide serve');
   const projectServer = await startServer(
-    ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
+    ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--http-port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
   );
   const projectRssAtListening = rssMiB(projectServer.child.pid);
   log(`routeguide serve listening after ${projectServer.startupSeconds.toFixed(2)} s, RSS ${projectRssAtListening.toFixed(0)} MiB`);
@@ -150,10 +168,12 @@ try {
   const ceilingServer = await startServer(['bench/ceiling-server.js']);
   const ceilingRssAtListening = rssMiB(ceilingServer.child.pid);
   let best;
+  let doors;
   let projectRssAfterLoad;
   let ceilingRssAfterLoad;
   try {
     best = await driveBoth(projectServer, ceilingServer, workloadFile);
+    if (PHASES.includes('getFeature')) doors = await driveDoors(projectServer, workloadFile);
   } finally {
     projectRssAfterLoad = rssMiB(projectServer.child.pid);
     ceilingRssAfterLoad = rssMiB(ceilingServer.child.pid);
@@ -168,6 +188,7 @@ try {
   }
   const project = {
     ...best.project,
+    doors,
     startup: { seconds: projectServer.startupSeconds },
     memory: { rssAtListeningMiB: projectRssAtListening, rssAfterLoadMiB: projectRssAfterLoad },
   };
@@ -183,6 +204,8 @@ try {
     [['getFeature'], () => ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond, 'ratio >= 0.9']],
     [['getFeature'], () => ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms]],
     [['getFeature'], () => ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms]],
+    [['getFeature'], () => ['GetFeature over Connect JSON, HTTP/1.1 calls/s (beside: our gRPC GetFeature, same rounds)', doors.connect.callsPerSecond, doors.grpc.callsPerSecond, 'ratio >= 0.5']],
+    [['getFeature'], () => ['GetFeature over Connect JSON p50 ms (beside: gRPC)', doors.connect.p50Ms, doors.grpc.p50Ms]],
     [['nearest'], () => ['NearestFeatures k=10 from random points calls/s (ceiling: a canned answer)', project.nearest.callsPerSecond, ceiling.nearest.callsPerSecond]],
     [['nearest'], () => ['NearestFeatures k=10 p50 ms', project.nearest.p50Ms, ceiling.nearest.p50Ms]],
     [['nearest', 'getFeature'], () => ['NearestFeatures calls/s / the ceiling\'s GetFeature calls/s, x', project.nearest.callsPerSecond / ceiling.getFeature.callsPerSecond, undefined, '>= 0.8x']],

@@ -55,7 +55,7 @@ function startServer() {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = /listening on (\S+)/.exec(out);
+      const match = /^listening on (\S+)\n/m.exec(out);
       if (match) resolve({ child, target: match[1] });
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));

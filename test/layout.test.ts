@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/build.js';
 
 /**
- * The layout's rules, checked on the source: imports run downward (cli -> app -> transports ->
+ * The layout's rules, checked on the source: imports run downward (cli -> app -> transports (grpc, http) ->
  * service -> index, storage -> ground floor), no two folders import each other, and the service
  * knows no transport.
  */
@@ -15,7 +15,7 @@ const SRC = join(ROOT, 'src');
 const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'routeguide.ts'],
   ['app'],
-  ['grpc', 'client'],
+  ['grpc', 'http', 'client'],
   ['observability'],
   ['service'],
   ['index', 'storage', 'feature-files'],

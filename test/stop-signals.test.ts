@@ -115,7 +115,7 @@ describe.skipIf(process.platform !== 'linux')('npm start under a supervisor', ()
     return new Promise((resolve, reject) => {
       npm.stdout!.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+        const match = /^listening on 127\.0\.0\.1:(\d+)\n/m.exec(stdout);
         if (match) resolve({ npm, port: Number(match[1]), serverPid: childrenOf(npm.pid!)[0]!, closed });
       });
       void closed.then(({ code }) => reject(new Error(`npm start exited (${code}) before listening:\n${stderr}`)));

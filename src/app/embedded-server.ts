@@ -20,6 +20,12 @@ export interface RouteGuideOptions {
   readonly host?: string;
   /** Default 0: a free port, see `RouteGuideServer.port`. */
   readonly port?: number;
+  /** Serve Connect, gRPC-Web, /healthz and the map over HTTP on this port (0 picks a free one); default: no HTTP. */
+  readonly httpPort?: number;
+  /** Default: the `host` value. */
+  readonly httpHost?: string;
+  /** Other browser origins that may call the HTTP port: comma-separated, or `*`; default: same origin only. */
+  readonly httpCorsOrigin?: string;
   /** A .json, .geojson or .csv feature file to import at start (duplicates skipped). */
   readonly seed?: string;
   /** Do not seed an empty storage with the canonical 100 features. */
@@ -56,6 +62,10 @@ export interface RouteGuideServer {
   /** `host:port`, ready for `createRouteGuideClient`. */
   readonly address: string;
   readonly port: number;
+  /** `host:port` of the HTTP port, when `httpPort` was given. */
+  readonly httpAddress?: string;
+  /** The HTTP port, when `httpPort` was given. */
+  readonly httpPort?: number;
   /** The metrics port, when `metricsPort` was given. */
   readonly metricsPort?: number;
   /**
@@ -101,6 +111,7 @@ export async function startRouteGuide(options: RouteGuideOptions = {}): Promise<
   return {
     address: formatHostPort(running.host, running.port),
     port: running.port,
+    ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port), httpPort: running.http.port } : {}),
     metricsPort: running.metricsPort,
     close: (graceSeconds) => running.stop(graceSeconds === undefined ? settings['shutdown-grace'] : graceSeconds * 1000),
   };

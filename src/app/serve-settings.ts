@@ -5,8 +5,10 @@ import {
   choiceSetting,
   integerSetting,
   optionalIntegerSetting,
+  optionalPortSetting,
   optionalSecondsSetting,
   optionalTextSetting,
+  originListSetting,
   positiveSecondsSetting,
   secondsSetting,
   textSetting,
@@ -32,6 +34,19 @@ export const serveSettings = {
   },
   host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
+  'http-port': {
+    schema: optionalPortSetting(),
+    description: 'serve Connect, gRPC-Web, /healthz and the map over HTTP on this port; 0 picks a free one; off: none',
+    defaultText: 'none (npm start: 8080)',
+    valueName: 'PORT',
+  },
+  'http-host': { schema: optionalTextSetting(), description: 'address the HTTP port listens on', defaultText: 'the --host value', valueName: 'HOST' },
+  'http-cors-origin': {
+    schema: originListSetting(),
+    description: 'browser origins other than the server\'s own that may call the HTTP port, comma-separated, or *',
+    defaultText: 'none: same origin only',
+    valueName: 'ORIGINS',
+  },
   seed: {
     schema: optionalTextSetting(),
     description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
@@ -176,5 +191,9 @@ export function startOptionsFrom(command: string, settings: ServeSettings, log: 
     notesMaxAgeMs: settings['notes-max-age'],
     metricsPort: settings['metrics-port'],
     metricsHost: settings['metrics-host'],
+    http:
+      settings['http-port'] === undefined
+        ? undefined
+        : { port: settings['http-port'], host: settings['http-host'], corsOrigins: settings['http-cors-origin'] },
   };
 }

@@ -5,6 +5,8 @@ import { listenGrpc, type ListeningServer } from '../grpc/server.js';
 import { isIdleTimedCall } from '../grpc/extensions-definition.js';
 import { streamIdleTimeout } from '../grpc/stream-idle-timeout.js';
 import type { FeatureIndex } from '../index/feature-index.js';
+import type { ListeningHttpServer } from '../http/server.js';
+import type { CorsOrigins } from '../http/cors.js';
 import { logCalls } from '../observability/call-log.js';
 import type { CallObserver } from '../observability/call-observer.js';
 import { countNoteWrites } from '../observability/count-note-writes.js';
@@ -65,16 +67,30 @@ export interface StartOptions {
   readonly metricsPort?: number;
   /** Where the metrics listen; the gRPC host when omitted. */
   readonly metricsHost?: string;
+  /** Serve Connect, gRPC-Web, /healthz and the map over HTTP; omitted: no HTTP port. */
+  readonly http?: HttpOptions;
   /**
    * Collect metrics, but hand the registry to this instead of serving it (a cluster worker: its
    * primary serves one scrape for all). Called at once, before the ports are bound.
    */
   readonly exportMetrics?: (registry: Registry) => void;
   /**
-   * Called once the ports are bound and the stored features counted, just before the index loads
+   * Called with the gRPC port (and the HTTP port, when served) once the ports are bound and the
+   * stored features counted, just before the index loads
    * (start-up waits for it). Meanwhile health is NOT_SERVING and RouteGuide calls are UNAVAILABLE.
    */
-  readonly onLoading?: (port: number) => void | Promise<void>;
+  readonly onLoading?: (port: number, httpPort?: number) => void | Promise<void>;
+}
+
+export interface HttpOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The gRPC host when omitted. */
+  readonly host?: string;
+  /** Other origins browsers may call from; same origin only when omitted. */
+  readonly corsOrigins?: CorsOrigins;
+  /** The map's files; the package's dist/web when omitted. */
+  readonly webRoot?: string;
 }
 
 export interface RunningApp {
@@ -83,6 +99,8 @@ export interface RunningApp {
   readonly storage: Storage;
   readonly index: FeatureIndex;
   readonly server: ListeningServer;
+  /** The HTTP server (Connect, gRPC-Web, the map), when asked for. */
+  readonly http?: ListeningHttpServer;
   /** The metrics port, when metrics are served. */
   readonly metricsPort?: number;
   /** The metrics server, when metrics are served. */
@@ -105,6 +123,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const metrics: ServiceMetrics | undefined = collectMetrics ? createServiceMetrics() : undefined;
   if (metrics) options.exportMetrics?.(metrics.registry);
   let server: ListeningServer | undefined;
+  let http: ListeningHttpServer | undefined;
   let metricsServer: MetricsServer | undefined;
   let storage: Storage | undefined;
   let retention: NoteRetention | undefined;
@@ -131,6 +150,26 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       // The idle timeout is outermost, so the status it sends is logged and counted.
       interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
     });
+    if (options.http) {
+      // Loaded only when asked for: every CLI command imports this module, and connect-es's stack
+      // adds about a third to the gRPC stack's import time.
+      const { listenHttp } = await import('../http/server.js');
+      http = await listenHttp({
+        guide: pending.guide,
+        extensions: pending.extensions,
+        batching: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
+        log,
+        host: options.http.host ?? options.host,
+        port: options.http.port,
+        grpcPort: server.port,
+        tls: options.tls,
+        maxMessageBytes: limits.maxMessageBytes,
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+        corsOrigins: options.http.corsOrigins,
+        observers,
+        webRoot: options.http.webRoot,
+      });
+    }
     if (metrics && options.metricsPort !== undefined) {
       metricsServer = await listenMetrics(metrics.registry, options.metricsHost ?? options.host, options.metricsPort, (error) =>
         log.error({ err: error }, 'metrics server error'),
@@ -172,7 +211,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const importsBefore = await open.lastImportPosition();
     const index = await loadIndex(open, stored, async (count) => {
       pending.setStatus(`starting: loading ${count} features`);
-      await options.onLoading?.(listening.port);
+      await options.onLoading?.(listening.port, http?.port);
     });
     log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
     follower = followImports({ storage: open, index, from: importsBefore, overlapThrough: await open.lastImportPosition(), log });
@@ -189,8 +228,14 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (options.notesMaxAgeMs !== undefined) {
       retention = startNoteRetention({ storage: open, maxAgeMs: options.notesMaxAgeMs, log, onPruned: metrics?.notesPruned });
     }
-    metrics?.setSources({ featuresIndexed: () => index.size, streamsOpen: listening.openStreams, storageUp: () => (storageUp ? 1 : 0) });
+    const listeningHttp = http;
+    metrics?.setSources({
+      featuresIndexed: () => index.size,
+      streamsOpen: () => listening.openStreams() + (listeningHttp?.openStreams() ?? 0),
+      storageUp: () => (storageUp ? 1 : 0),
+    });
     server.health.set('SERVING');
+    http?.setServing(true);
     serving = true;
     if (!storageUp) server.health.setStorageServices('NOT_SERVING');
     return {
@@ -199,11 +244,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       storage: open,
       index,
       server,
+      http,
       metricsPort: metricsServer?.port,
       metricsServer,
       retention,
       async stop(graceMs) {
-        await listening.shutdown(graceMs);
+        await Promise.all([listening.shutdown(graceMs), listeningHttp?.shutdown(graceMs)]);
         await following.stop();
         feed.close();
         await retention?.stop();
@@ -214,6 +260,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     };
   } catch (error) {
     server?.server.forceShutdown();
+    http?.destroy();
     await follower?.stop();
     await retention?.stop();
     await metricsServer?.close();

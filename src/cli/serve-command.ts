@@ -11,13 +11,13 @@ import { redactStorageUrl } from '../storage/open-storage.js';
 export { serveSettings };
 
 const COMMAND = 'routeguide serve';
-const USAGE = `${COMMAND} [--storage URL] [--host H] [--port P] [--tls-cert FILE --tls-key FILE] [--metrics-port P] [...]`;
+const USAGE = `${COMMAND} [--storage URL] [--host H] [--port P] [--http-port P] [--tls-cert FILE --tls-key FILE] [--metrics-port P] [...]`;
 
 /** `routeguide serve`: runs the server until SIGINT, SIGTERM or SIGHUP. Resolves with the exit code. */
 export async function serveCommand(argv: readonly string[], env: Environment): Promise<number> {
   const { settings, positionals, help } = parseCommandLine(COMMAND, serveSettings, argv, env);
   if (help) {
-    process.stdout.write(helpText(USAGE, 'Serves RouteGuide over gRPC, with health, reflection and optional metrics.', serveSettings) + '\n');
+    process.stdout.write(helpText(USAGE, 'Serves RouteGuide over gRPC, with health, reflection and optional metrics; with --http-port, also over Connect and gRPC-Web with the map.', serveSettings) + '\n');
     return 0;
   }
   if (positionals.length > 0) {
@@ -57,7 +57,9 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
       (signal) => log.debug({ signal }, "repeat of the first signal taken as npm's forwarded copy"),
     );
   });
-  log.info({ address, storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
+  log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
+  if (running.http) process.stdout.write(`http listening on ${formatHostPort(running.http.host, running.http.port)}\n`);
+  // The last line, once everything is ready: scripts wait for it.
   process.stdout.write(`listening on ${address}\n`);
   return stopped;
 }

@@ -90,6 +90,42 @@ export function optionalIntegerSetting(min: number, max: number) {
   return integerText(min, max);
 }
 
+/** A port (0 picks a free one), or `off` for none; undefined when not set. */
+export function optionalPortSetting() {
+  return z
+    .string()
+    .refine((text) => text.trim() === 'off' || (/^\d+$/.test(text.trim()) && Number(text) <= 65535), {
+      error: 'must be an integer between 0 and 65535, or off',
+    })
+    .optional()
+    .transform((text) => (text === undefined || text.trim() === 'off' ? undefined : Number(text)));
+}
+
+/** Browser origins (`https://map.example.com`, comma-separated) or `*`; undefined when not set. */
+export function originListSetting() {
+  return z
+    .string()
+    .optional()
+    .superRefine((text, context) => {
+      if (text === undefined || text.trim() === '*') return;
+      for (const origin of text.split(',').map((part) => part.trim())) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (parsed === undefined || parsed.origin === 'null' || parsed.origin !== origin) {
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin; must be * or origins like https://map.example.com, comma-separated` });
+          return;
+        }
+      }
+    })
+    .transform((text): readonly string[] | '*' | undefined =>
+      text === undefined ? undefined : text.trim() === '*' ? '*' : Object.freeze(text.split(',').map((part) => part.trim())),
+    );
+}
+
 /** An optional positive number of seconds, given as text, as milliseconds; undefined when not set. */
 export function optionalSecondsSetting() {
   return z

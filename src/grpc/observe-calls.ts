@@ -27,6 +27,7 @@ export function observeCalls(observers: readonly CallObserver[]): ServerIntercep
       method,
       type: callType(descriptor.requestStream, descriptor.responseStream),
       peer: call.getPeer(),
+      protocol: 'grpc',
     };
     const hooks = observers.map((observe) => observe(start)).filter((h): h is CallHooks => h !== undefined);
     if (hooks.length === 0) return new ServerInterceptingCall(call);

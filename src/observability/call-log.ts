@@ -24,6 +24,7 @@ export function logCalls(log: Logger): CallObserver {
           ...(end.code === Code.OK ? {} : { details: end.details }),
           durationMs: Math.round(end.durationMs * 1000) / 1000,
           peer: start.peer,
+          protocol: start.protocol,
           received: end.received,
           sent: end.sent,
         },

@@ -4,6 +4,9 @@ import type { Code } from '../service/errors.js';
  * What a transport reports about each call to the observers (call logs, metrics), whatever its protocol.
  */
 
+/** The protocols a call can come in by. */
+export type CallProtocol = 'grpc' | 'grpc-web' | 'connect';
+
 /** What is known about a call when it starts. */
 export interface CallStart {
   /** The full path, e.g. `/routeguide.RouteGuide/GetFeature`. */
@@ -14,6 +17,8 @@ export interface CallStart {
   readonly method: string;
   readonly type: 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
   readonly peer: string;
+  /** The RPC protocol: gRPC on the gRPC port; Connect, gRPC-Web (or gRPC over HTTP/2) on the HTTP port. */
+  readonly protocol: CallProtocol;
 }
 
 /** How a call ended, as the client saw it. */

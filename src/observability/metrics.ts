@@ -34,7 +34,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export function createServiceMetrics(): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const callLabels = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
+  const callLabels = ['grpc_type', 'grpc_service', 'grpc_method', 'protocol'] as const;
   const started = new Counter({ name: 'grpc_server_started_total', help: 'RPCs started on the server.', labelNames: callLabels, registers: [registry] });
   const handled = new Counter({
     name: 'grpc_server_handled_total',
@@ -85,7 +85,7 @@ export function createServiceMetrics(): ServiceMetrics {
   });
 
   const observer: CallObserver = (start) => {
-    const labels = { grpc_type: start.type, grpc_service: start.service, grpc_method: start.method };
+    const labels = { grpc_type: start.type, grpc_service: start.service, grpc_method: start.method, protocol: start.protocol };
     started.inc(labels);
     // Children resolved once per call, so each streamed message costs one increment.
     const receivedChild = received.labels(labels);

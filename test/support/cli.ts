@@ -96,6 +96,8 @@ export function runCli(
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly target: string;
+  /** Everything the process wrote on stdout so far. */
+  stdout(): string;
   /** Everything the process wrote on stderr so far. */
   stderr(): string;
   /** Everything the process wrote on stdout so far. */
@@ -128,13 +130,13 @@ export function startServerProcess(args: readonly string[], options: { env?: Nod
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (\S+)/.exec(stdout);
+      const match = /^listening on (\S+)\n/m.exec(stdout);
       if (match) {
         resolve({
           child,
           target: match[1]!,
-          stderr: () => stderr,
           stdout: () => stdout,
+          stderr: () => stderr,
           stop: (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);
             return exited;

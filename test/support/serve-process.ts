@@ -25,7 +25,7 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
-      const match = /listening on (\S+)/.exec(line);
+      const match = /^listening on (\S+)/.exec(line);
       if (match) resolve({ child, target: match[1]!, exited });
     });
     void exited.then(({ code }) => reject(new Error(`routeguide serve exited (${code}) before listening:\n${stderr}`)));

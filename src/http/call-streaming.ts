@@ -1,0 +1,130 @@
+import { Code as ConnectCode, ConnectError, type HandlerContext } from '@connectrpc/connect';
+import type { z } from 'zod';
+import { nextTurn } from '../common/event-loop.js';
+import type { Logger } from '../observability/logger.js';
+import { CallAborted, Code } from '../service/errors.js';
+import { validate } from '../service/validation.js';
+import type { OpenStreams } from './open-streams.js';
+import { connectError, toConnectError } from './status.js';
+
+/*
+ * What every streaming handler over Connect shares: registration for shutdown, pacing, validated
+ * client streams, and one path that maps a stream's failure to the error the client sees.
+ */
+
+/** Items between event-loop yields, so one huge stream never starves other calls (as over gRPC). */
+const ITEMS_PER_YIELD = 256;
+
+/** The error an aborted call ends with: the library's reason (a deadline, shutdown) when it gave one. */
+export function abortError(signal: AbortSignal): ConnectError {
+  return signal.reason instanceof ConnectError ? signal.reason : new ConnectError('the call was cancelled', ConnectCode.Canceled);
+}
+
+function isAsync<T>(items: Iterable<T> | AsyncIterable<T>): items is AsyncIterable<T> {
+  return Symbol.asyncIterator in items;
+}
+
+/**
+ * A server stream's messages from `work`, registered in `streams` while it runs (as a watch, which
+ * shutdown ends at once, when `watch` is set), yielding to the event loop every ITEMS_PER_YIELD
+ * items, stopped at its next step once the call is aborted, with any failure mapped to a
+ * ConnectError in one place. Backpressure is connect-node's: it pulls the next message only once
+ * the last one is written. `work` gets the signal the logic should honour.
+ */
+export async function* streamCall<T>(
+  streams: OpenStreams,
+  log: Logger,
+  method: string,
+  context: HandlerContext,
+  work: (signal: AbortSignal) => Iterable<T> | AsyncIterable<T>,
+  { watch = false }: { readonly watch?: boolean } = {},
+): AsyncGenerator<T> {
+  const registration = watch ? streams.addWatch() : { signal: undefined, done: streams.add() };
+  const signal = registration.signal ? AbortSignal.any([context.signal, registration.signal]) : context.signal;
+  try {
+    const items = work(signal);
+    let sinceYield = 0;
+    if (isAsync(items)) {
+      for await (const item of items) {
+        if (signal.aborted) throw new CallAborted();
+        yield item;
+      }
+    } else {
+      for (const item of items) {
+        if (signal.aborted) throw new CallAborted();
+        yield item;
+        if (++sinceYield >= ITEMS_PER_YIELD) {
+          sinceYield = 0;
+          await nextTurn();
+        }
+      }
+    }
+  } catch (error) {
+    if (context.signal.aborted) throw abortError(context.signal);
+    if (registration.signal?.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
+    throw toConnectError(error, log, method);
+  } finally {
+    registration.done();
+  }
+}
+
+/** Each request of a client stream after validating it, as `field[i]`; the first bad one throws. */
+export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<T> {
+  let position = 0;
+  for await (const message of requests) yield validate(schema, message, `${field}[${position++}]`);
+}
+
+/** Client and bidi streams need HTTP/2; over HTTP/1.1 they answer UNIMPLEMENTED, naming the gRPC port. */
+export function unimplementedOverHttp1(method: string, grpcPort: number): ConnectError {
+  return connectError(
+    Code.UNIMPLEMENTED,
+    `${method} streams requests, which needs HTTP/2 (this call came over HTTP/1.1); call it over gRPC on port ${grpcPort}, or over HTTPS with HTTP/2`,
+  );
+}
+
+/**
+ * Runs `produce`, which hands out messages through `send` (each resolving once the reader has taken
+ * it), as an async iterable: how RouteChat's push-style logic feeds Connect's pull-style stream.
+ * When the reader stops early, pending and later sends resolve at once, and the call's signal has
+ * fired, so the logic stops at its next step.
+ */
+export async function* pushedMessages<T>(produce: (send: (message: T) => Promise<void>) => Promise<void>): AsyncGenerator<T> {
+  const queue: { message: T; taken: () => void }[] = [];
+  let wake: (() => void) | undefined;
+  let closed = false;
+  let outcome: { failed: false } | { failed: true; error: unknown } | undefined;
+  const send = (message: T): Promise<void> =>
+    closed
+      ? Promise.resolve()
+      : new Promise<void>((taken) => {
+          queue.push({ message, taken });
+          wake?.();
+        });
+  void produce(send).then(
+    () => {
+      outcome = { failed: false };
+      wake?.();
+    },
+    (error: unknown) => {
+      outcome = { failed: true, error };
+      wake?.();
+    },
+  );
+  try {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next.message;
+        next.taken();
+        continue;
+      }
+      if (outcome?.failed) throw outcome.error;
+      if (outcome) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    closed = true;
+    for (const pending of queue.splice(0)) pending.taken();
+  }
+}

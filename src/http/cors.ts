@@ -1,0 +1,24 @@
+import { cors as connectCors } from '@connectrpc/connect';
+import cors from 'cors';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The origins allowed to call from a browser page served elsewhere: a list, or any (`*`). */
+export type CorsOrigins = readonly string[] | '*';
+
+/** How long a browser may cache a preflight's answer, in seconds. */
+const PREFLIGHT_MAX_AGE_SECONDS = 7200;
+
+/**
+ * CORS for the HTTP port through the `cors` package, with the headers Connect and gRPC-Web need
+ * (connect-es's own lists). An allowed origin's preflight is answered with its
+ * Access-Control-Allow-* headers; a refused one gets none, so the browser stops the call.
+ */
+export function createCors(origins: CorsOrigins): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
+  return cors({
+    origin: origins === '*' ? '*' : [...origins],
+    methods: [...connectCors.allowedMethods],
+    allowedHeaders: [...connectCors.allowedHeaders],
+    exposedHeaders: [...connectCors.exposedHeaders],
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+  });
+}

@@ -1,0 +1,204 @@
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { formatHostPort } from '../common/host-port.js';
+import { ListenError } from '../common/listen-error.js';
+import type { ServerTls } from '../common/tls.js';
+import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';
+import { RouteGuideExtensions as ExtensionsService } from '../gen/es/route_guide_extensions_pb.js';
+import type { CallObserver } from '../observability/call-observer.js';
+import type { Logger } from '../observability/logger.js';
+import { Code } from '../service/errors.js';
+import type { RouteGuideExtensions } from '../service/extensions.js';
+import type { RouteGuide } from '../service/route-guide.js';
+import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
+import { unimplementedOverHttp1 } from './call-streaming.js';
+import { createCors, type CorsOrigins } from './cors.js';
+import { answerError, type NodeRequest, type NodeResponse } from './early-answers.js';
+import { createExtensionRoutes, type ExportBatching } from './extension-routes.js';
+import { observeConnectCalls, observeEarlyAnswer } from './observe-calls.js';
+import { OpenStreams } from './open-streams.js';
+import { createRouteGuideRoutes } from './route-guide-routes.js';
+import { connectError } from './status.js';
+import { createStaticFiles, DEFAULT_WEB_ROOT, type RequestListener } from './static-files.js';
+
+export interface HttpServerOptions {
+  readonly guide: RouteGuide;
+  readonly extensions: RouteGuideExtensions;
+  readonly batching: ExportBatching;
+  readonly log: Logger;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The gRPC port, named where a call needs gRPC. */
+  readonly grpcPort: number;
+  /** HTTPS (HTTP/2 and HTTP/1.1 by ALPN), with client certificates required when it has a clientCa. */
+  readonly tls?: ServerTls;
+  /** Largest message received or sent, as over gRPC. */
+  readonly maxMessageBytes: number;
+  /** Concurrent streams on one HTTP/2 connection. */
+  readonly maxConcurrentStreams: number;
+  /** Origins other than the server's own that browsers may call from; none when omitted. */
+  readonly corsOrigins?: CorsOrigins;
+  /** Logging and metrics, as on the gRPC port. */
+  readonly observers: readonly CallObserver[];
+  /** The map's static files; the package's dist/web when omitted. */
+  readonly webRoot?: string;
+}
+
+export interface ListeningHttpServer {
+  readonly host: string;
+  readonly port: number;
+  /** Streaming calls in flight on the HTTP port. */
+  readonly openStreams: () => number;
+  /** Requests in flight on the HTTP port: calls of every kind, files and probes. */
+  readonly openRequests: () => number;
+  /** What `GET /healthz` answers: 200 while serving, 503 otherwise (the start). */
+  setServing(serving: boolean): void;
+  /**
+   * Graceful stop, as the gRPC server's: /healthz answers 503 and new calls UNAVAILABLE, watches end
+   * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE, and the port
+   * and its connections close.
+   */
+  shutdown(graceMs: number): Promise<void>;
+  /** Closes every connection at once (a start-up that failed). */
+  destroy(): void;
+}
+
+const ROUTE_CHAT_PATH = `/${RouteGuideService.typeName}/${RouteGuideService.method.routeChat.name}`;
+/** How long ended handlers get to notice and unwind. */
+const HANDLER_SETTLE_MS = 2000;
+/** Lets the last statuses reach the wire before connections are cut. */
+const STATUS_FLUSH_MS = 100;
+
+function isRpcPath(path: string): boolean {
+  return path.startsWith(`/${RouteGuideService.typeName}/`) || path.startsWith(`/${ExtensionsService.typeName}/`);
+}
+
+function createNodeServer(tls: ServerTls | undefined, maxConcurrentStreams: number): Server | Http2SecureServer {
+  if (tls === undefined) return createServer();
+  const mutual = tls.clientCa !== undefined;
+  return createSecureServer({
+    cert: tls.cert,
+    key: tls.key,
+    ...(mutual ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    allowHTTP1: true,
+    settings: { maxConcurrentStreams },
+  });
+}
+
+/** Creates the HTTP server (Connect, gRPC-Web, /healthz and the map's files) over the same logic, and binds it. */
+export async function listenHttp(options: HttpServerOptions): Promise<ListeningHttpServer> {
+  const { log } = options;
+  const streams = new OpenStreams();
+  // Every request in flight, unary calls and files too: shutdown waits for them within the grace.
+  const requests = new OpenStreams();
+  const shutdownController = new AbortController();
+  const dependencies = { log, streams, grpcPort: options.grpcPort };
+  const connect = connectNodeAdapter({
+    routes: (router) => {
+      router.service(RouteGuideService, createRouteGuideRoutes(options.guide, dependencies));
+      router.service(ExtensionsService, createExtensionRoutes(options.extensions, dependencies, options.batching));
+    },
+    interceptors: [observeConnectCalls(options.observers)],
+    readMaxBytes: options.maxMessageBytes,
+    writeMaxBytes: options.maxMessageBytes,
+    shutdownSignal: shutdownController.signal,
+    contextValues: contextValuesOf,
+    // serve-static takes HTTP/1.1's types; HTTP/2's compatibility API has what it uses.
+    fallback: createStaticFiles(options.webRoot ?? DEFAULT_WEB_ROOT) as unknown as ConnectNodeAdapterOptions['fallback'],
+  });
+  const cors = options.corsOrigins === undefined ? undefined : createCors(options.corsOrigins);
+  let serving = false;
+  let draining = false;
+
+  const answerEarly = (request: NodeRequest, response: NodeResponse, path: string, code: Code.UNAVAILABLE | Code.UNIMPLEMENTED, message: string): void => {
+    answerError(request, response, code === Code.UNAVAILABLE ? 'unavailable' : 'unimplemented', message);
+    const { peer } = contextValuesOf(request).get(httpCallFacts);
+    observeEarlyAnswer(options.observers, { path, peer, protocol: protocolOf(request.headers['content-type'] ?? null) }, code, message);
+  };
+  const route = (request: NodeRequest, response: NodeResponse): void => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const status = serving ? 'SERVING' : 'NOT_SERVING';
+      (response as ServerResponse).writeHead(serving ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${status}\n`);
+    } else if (draining && isRpcPath(path)) {
+      answerEarly(request, response, path, Code.UNAVAILABLE, 'server is shutting down');
+    } else if (path === ROUTE_CHAT_PATH && request.httpVersionMajor < 2) {
+      // connect-node would answer 505 without a message; say what to do instead.
+      answerEarly(request, response, path, Code.UNIMPLEMENTED, unimplementedOverHttp1('RouteChat', options.grpcPort).rawMessage);
+    } else {
+      connect(request, response);
+    }
+  };
+  const listener = (request: NodeRequest, response: NodeResponse): void => {
+    const done = requests.add();
+    response.once('close', done);
+    if (draining && request.httpVersionMajor === 1) response.setHeader('connection', 'close');
+    if (cors) cors(request as IncomingMessage, response as ServerResponse, () => route(request, response));
+    else route(request, response);
+  };
+
+  const server = createNodeServer(options.tls, options.maxConcurrentStreams);
+  server.on('request', listener as RequestListener & ((request: Http2ServerRequest, response: Http2ServerResponse) => void));
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const failedToListen = (error: Error): void =>
+      reject(new ListenError(`cannot serve HTTP on ${formatHostPort(options.host, options.port)}: ${error.message}`, { cause: error }));
+    server.once('error', failedToListen);
+    server.listen(options.port, options.host, () => {
+      server.off('error', failedToListen);
+      server.on('error', (error: Error) => log.error({ err: error }, 'HTTP server error'));
+      resolve();
+    });
+  });
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+
+  const closeConnections = (): void => {
+    if ('closeAllConnections' in server) server.closeAllConnections();
+    for (const session of sessions) session.destroy();
+  };
+
+  let stopping: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port: (server.address() as AddressInfo).port,
+    openStreams: () => streams.size,
+    openRequests: () => requests.size,
+    setServing(next) {
+      if (!draining) serving = next;
+    },
+    shutdown(graceMs) {
+      stopping ??= (async () => {
+        serving = false;
+        draining = true;
+        streams.endWatches();
+        // Still listening through the grace period, so that a load balancer's probe reads 503 and a
+        // new call UNAVAILABLE instead of a refused connection; idle connections close now.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        for (const session of sessions) session.close();
+        await requests.whenEmpty(graceMs);
+        if (requests.size > 0) {
+          log.warn({ open: requests.size }, 'HTTP grace period over; ending open calls with UNAVAILABLE');
+          shutdownController.abort(connectError(Code.UNAVAILABLE, 'server is shutting down'));
+          await requests.whenEmpty(HANDLER_SETTLE_MS);
+          await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS).unref());
+        }
+        server.close();
+        closeConnections();
+        await closed;
+      })();
+      return stopping;
+    },
+    destroy() {
+      draining = true;
+      server.close();
+      closeConnections();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-web';
+import { RouteGuideExtensions } from '../../src/gen/es/route_guide_extensions_pb.js';
+import type { ExtensionsClient } from './client.js';
+
+/** RouteGuideExtensions over Connect (binary) to the page's own origin: the server that served it. */
+export function createExtensionsClient(): ExtensionsClient {
+  const transport = createConnectTransport({ baseUrl: window.location.origin, useBinaryFormat: true });
+  return createClient(RouteGuideExtensions, transport);
+}
