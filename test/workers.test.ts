@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
@@ -26,6 +27,7 @@ interface LogLine {
   readonly code?: number | string | null;
   readonly signal?: string | null;
   readonly port?: number;
+  readonly protocol?: string;
 }
 
 function logLines(server: ServerProcess): LogLine[] {
@@ -38,6 +40,21 @@ function logLines(server: ServerProcess): LogLine[] {
 
 function getFeatureCalls(server: ServerProcess): LogLine[] {
   return logLines(server).filter((line) => line.msg === 'call' && line.method === '/routeguide.RouteGuide/GetFeature');
+}
+
+/** A JSON POST on a connection of its own, closed after the answer. */
+function postOnNewConnection(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** Waits for a log line that `matches`, and returns it. */
@@ -114,6 +131,24 @@ describe('serve --workers 2 on a SQLite file', () => {
       expect(logLines(server).find((line) => line.msg === 'seeded features')?.worker).toBeUndefined();
     },
   );
+
+  it('serves the HTTP port from every worker: http listening on comes before listening on, and Connect calls reach both workers', { timeout: 60_000 }, async () => {
+    const server = await serveWorkers('http', ['--http-port', '0']);
+    const [httpLine, grpcLine] = server.stdout().trimEnd().split('\n');
+    expect(grpcLine).toBe(`listening on ${server.target}`);
+    const httpAddress = /^http listening on (\S+)$/.exec(httpLine ?? '')?.[1];
+    expect(httpAddress).toBeDefined();
+    expect((await fetch(`http://${httpAddress}/healthz`)).status).toBe(200);
+    const connectCalls = (): LogLine[] => getFeatureCalls(server).filter((line) => line.protocol === 'connect');
+    for (let i = 0; i < 6; i++) {
+      // A new connection each time (no keep-alive): node:cluster hands each connection to one worker.
+      const { status, body } = await postOnNewConnection(`http://${httpAddress}/routeguide.RouteGuide/GetFeature`, JSON.stringify(BERKSHIRE));
+      expect(status).toBe(200);
+      expect((JSON.parse(body) as { name: string }).name).toBe(BERKSHIRE_NAME);
+    }
+    await waitFor(() => connectCalls().length === 6, 10_000, 'the Connect calls\' log lines');
+    expect(new Set(connectCalls().map((line) => line.worker)).size).toBe(2);
+  });
 
   it('RouteChat replays a note sent through a connection on one worker to a connection on another', { timeout: 60_000 }, async () => {
     const server = await serveWorkers('chat');

@@ -6,6 +6,7 @@ import type { StartOptions } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
 import type { Environment } from '../common/settings.js';
 import type { Logger } from '../observability/logger.js';
+import { redactStorageUrl } from '../storage/open-storage.js';
 import { onStopRequests, type StopCause } from './stop-requests.js';
 
 /**
@@ -35,12 +36,19 @@ export async function serveWorkers(
       empty: options.empty,
       metricsPort: options.metricsPort,
       metricsHost: options.metricsHost,
+      httpPort: options.http?.port,
+      httpHost: options.http?.host,
       log: options.log,
       workerArgs: ['serve', ...argv],
     });
     const address = formatHostPort(running.host, running.port);
     const { stopped } = stopOnRequests(underNpm, options.log, graceMs, async () => ((await running.stop()) ? 0 : 1));
-    options.log.info({ address, storage: settings.storage, workers: settings.workers, tls: options.tls !== undefined }, 'serving');
+    const httpAddress = running.http && formatHostPort(running.http.host, running.http.port);
+    options.log.info(
+      { address, ...(httpAddress ? { httpAddress } : {}), storage: redactStorageUrl(settings.storage), workers: settings.workers, tls: options.tls !== undefined },
+      'serving',
+    );
+    if (httpAddress) process.stdout.write(`http listening on ${httpAddress}\n`);
     process.stdout.write(`listening on ${address}\n`);
     return stopped;
   }

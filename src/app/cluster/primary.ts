@@ -25,6 +25,9 @@ export interface ClusterOptions {
   readonly empty?: boolean;
   readonly metricsPort?: number;
   readonly metricsHost?: string;
+  /** The HTTP port (Connect, gRPC-Web, the map), when served; 0 picks a free one, shared like the gRPC port. */
+  readonly httpPort?: number;
+  readonly httpHost?: string;
   readonly log: Logger;
   /** The command line each worker runs (node:cluster starts the same script), e.g. ['serve', '--workers', '2']. */
   readonly workerArgs: readonly string[];
@@ -35,6 +38,8 @@ export interface RunningCluster {
   /** The gRPC port every worker serves on. */
   readonly port: number;
   readonly metricsPort?: number;
+  /** Where every worker serves HTTP, when it does. */
+  readonly http?: { readonly host: string; readonly port: number };
   /**
    * Graceful stop: every worker runs one server's shutdown sequence at once; resolves once all have
    * exited and the metrics server is closed, with true when every worker exited with code 0.
@@ -95,7 +100,10 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   // Round-robin in the primary (Linux's default already; other platforms leave it to the kernel).
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: process.argv[1], args: [...options.workerArgs, '--port', String(port)] });
+  const httpHost = options.httpHost ?? options.host;
+  const httpPort = options.httpPort === 0 ? await freePort(httpHost) : options.httpPort;
+  const httpArgs = httpPort === undefined ? [] : ['--http-port', String(httpPort)];
+  cluster.setupPrimary({ exec: process.argv[1], args: [...options.workerArgs, '--port', String(port), ...httpArgs] });
   let stopping = false;
   let started!: () => void;
   let failedToStart!: (error: Error) => void;
@@ -176,6 +184,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     host: options.host,
     port,
     metricsPort: metricsServer?.port,
+    ...(httpPort === undefined ? {} : { http: { host: httpHost, port: httpPort } }),
     stop() {
       stopped ??= stopWorkers().then(async (codes) => {
         await metricsServer?.close();
