@@ -151,7 +151,8 @@ describe('routeguide serve', () => {
 });
 
 describe('routeguide client', () => {
-  it('runs get, list (negative degrees), record and chat against a server, in text and JSON', async () => {
+  // Seven CLI processes one after another: 12 s alone, past the default 20 s with another file beside it on a loaded machine.
+  it('runs get, list (negative degrees), record and chat against a server, in text and JSON', { timeout: 60_000 }, async () => {
     const server = await startServerProcess(['--storage', 'memory:']);
     const target = ['--target', server.target];
     try {
