@@ -2,10 +2,13 @@
 // ceiling server in turn with the same load from a separate client process. Prints a table and
 // writes bench/results/bench-<time>.json. Needs `npm run build` first.
 // Options: --n N (default 1000000), --seconds S per phase and round (default 5), --rounds R (default 2),
-// --concurrency C (default 64), --random-seed S.
+// --concurrency C (default 64), --random-seed S, --phases a,b (default all), --imports json,csv,geojson
+// (the file formats to import beside --synthetic; `none` for none).
+// With 2 or more cores and taskset, each server runs alone on core 0 and the load client on core 1,
+// and the server's CPU time per call (utime + stime from /proc/PID/stat) is read over each phase.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'random-seed': { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
+    phases: { type: 'string' },
+    imports: { type: 'string', default: 'json,csv,geojson' },
   },
 });
 const n = Number(values.n);
@@ -32,12 +37,33 @@ if (!existsSync(join(root, 'dist/cli/main.js'))) {
 }
 
 const { makeWorkload } = await import('./workload.js');
+const { writeFeatureFile } = await import('./feature-files.js');
+const importFormats = values.imports === 'none' ? [] : values.imports.split(',');
 const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-'));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
+/** Core 0 for the server under measurement, core 1 for its load, when there are two cores to split. */
+const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset');
+/** The command that runs node with `args`, on `core` when pinning. taskset execs node: the pid is node's. */
+function nodeOn(core, args) {
+  return PINNED ? ['/usr/bin/taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
+}
+const SERVER_CORE = 0;
+const CLIENT_CORE = 1;
+
+/** A process's CPU time so far, user plus system, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 /** Runs a node script to completion; resolves with its stdout. */
 async function run(args, options = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  const [command, commandArgs] = options.core === undefined ? [process.execPath, args] : nodeOn(options.core, args);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const [code] = await once(child, 'exit');
@@ -48,7 +74,8 @@ async function run(args, options = {}) {
 /** Starts a server process and resolves once it prints `listening on HOST:PORT`. */
 async function startServer(args) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [command, commandArgs] = nodeOn(SERVER_CORE, args);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const target = await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
@@ -66,12 +93,29 @@ function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
+/** `routeguide seed` into `database`: its features/s (from its own summary line) and peak RSS. */
+async function seedWith(database, args) {
+  const rssFile = join(work, 'seed-peak-rss');
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M', '-o', rssFile] : [];
+  const command = [...time, process.execPath, 'bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, ...args];
+  const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`routeguide seed ${args.join(' ')} exited with ${code}`);
+  const match = /(\d+) read in ([\d.]+) s/.exec(out);
+  const features = Number(match[1]);
+  const seconds = Number(match[2]);
+  const peakRssMiB = time.length > 0 ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
+  return { features, seconds, perSecond: features / seconds, peakRssMiB };
+}
+
 async function stop(child) {
   child.kill('SIGTERM');
   await once(child, 'exit');
 }
 
-const PHASES = ['getFeature', 'nearest', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat'];
+const PHASES = (values.phases?.split(',') ?? ['getFeature', 'nearest', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat']);
 /** The figure that decides which of several rounds of a phase was the best. */
 const HEADLINE = {
   getFeature: 'callsPerSecond',
@@ -84,8 +128,17 @@ const HEADLINE = {
   routeChat: 'notesPerSecond',
 };
 
+/** What a phase's server CPU time is divided by: calls, or points for RecordRoute. */
+const CPU_UNITS = { getFeature: 'calls', recordRoute: 'points' };
+
 async function drivePhase(server, workloadFile, phase) {
-  return JSON.parse(await run(['bench/load-client.js', server.target, workloadFile, phase, String(seconds), String(concurrency)]));
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const figures = JSON.parse(
+    await run(['bench/load-client.js', server.target, workloadFile, phase, String(seconds), String(concurrency)], { core: CLIENT_CORE }),
+  );
+  const serverCpuSeconds = cpuSeconds(server.child.pid) - cpuBefore;
+  const units = figures[CPU_UNITS[phase]];
+  return { ...figures, serverCpuSeconds, ...(units ? { serverCpuMicrosPerUnit: (serverCpuSeconds * 1e6) / units } : {}) };
 }
 
 /**
@@ -100,10 +153,17 @@ async function driveBoth(project, ceiling, workloadFile) {
       for (const name of order) {
         const figures = await drivePhase(name === 'project' ? project : ceiling, workloadFile, phase);
         const key = HEADLINE[phase];
-        if (!best[name][phase] || figures[key] > best[name][phase][key]) best[name][phase] = figures;
+        if (!best[name][phase] || figures[key] > best[name][phase][key]) best[name][phase] = { ...figures, leastCpuMicrosPerUnit: best[name][phase]?.leastCpuMicrosPerUnit };
+        // The CPU figure is each server's least over the rounds: other work can only add to it.
+        const perUnit = figures.serverCpuMicrosPerUnit;
+        if (perUnit !== undefined) best[name][phase].leastCpuMicrosPerUnit = Math.min(best[name][phase].leastCpuMicrosPerUnit ?? Infinity, perUnit);
       }
     }
-    log(`${phase}: ${Math.round(best.project[phase][HEADLINE[phase]])} vs ceiling ${Math.round(best.ceiling[phase][HEADLINE[phase]])}`);
+    const cpu = best.project[phase].leastCpuMicrosPerUnit;
+    log(
+      `${phase}: ${Math.round(best.project[phase][HEADLINE[phase]])} vs ceiling ${Math.round(best.ceiling[phase][HEADLINE[phase]])}` +
+        (cpu === undefined ? '' : `; server CPU µs per ${CPU_UNITS[phase].slice(0, -1)}: ${cpu.toFixed(1)} vs ceiling ${best.ceiling[phase].leastCpuMicrosPerUnit.toFixed(1)}`),
+    );
   }
   return best;
 }
@@ -115,9 +175,18 @@ try {
 
   const database = join(work, 'routeguide.db');
   log('seeding with routeguide seed --synthetic');
-  const seedOut = await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(n), '--random-seed', String(seed)]);
-  const seedMatch = /(\d+) read in ([\d.]+) s/.exec(seedOut);
-  const seeding = { features: Number(seedMatch[1]), seconds: Number(seedMatch[2]), perSecond: Number(seedMatch[1]) / Number(seedMatch[2]) };
+  const seeding = await seedWith(database, ['--synthetic', String(n), '--random-seed', String(seed)]);
+  const imports = {};
+  for (const format of importFormats) {
+    const file = join(work, `features.${format}`);
+    log(`writing ${n} features as ${format}`);
+    await writeFeatureFile(file, format, n, seed);
+    log(`importing ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB) with routeguide seed`);
+    const into = join(work, `import-${format}.db`);
+    imports[format] = await seedWith(into, [file]);
+    rmSync(file);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(into + suffix, { force: true });
+  }
   log('raw better-sqlite3 insert of the same rows');
   const raw = JSON.parse(await run(['bench/raw-insert.js', join(work, 'raw.db'), String(n), String(seed)]));
   log('index bytes per feature');
@@ -153,38 +222,75 @@ try {
     memory: { rssAtListeningMiB: ceilingRssAtListening, rssAfterLoadMiB: ceilingRssAfterLoad },
   };
 
+  /** Server CPU per unit; its ratio is the ceiling's over ours, so that higher is better as elsewhere. */
+  const cpuRow = (method, unit, mine, theirs, target) => [
+    `${method} server CPU µs per ${unit} (ratio: the ceiling's / ours)`,
+    mine.leastCpuMicrosPerUnit,
+    theirs.leastCpuMicrosPerUnit,
+    target,
+    theirs.leastCpuMicrosPerUnit / mine.leastCpuMicrosPerUnit,
+  ];
+  const p = project;
+  const c = ceiling;
   const rows = [
-    ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond, 'ratio >= 0.9'],
-    ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms],
-    ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms],
-    ['NearestFeatures k=10 from random points calls/s (ceiling: a canned answer)', project.nearest.callsPerSecond, ceiling.nearest.callsPerSecond],
-    ['NearestFeatures k=10 p50 ms', project.nearest.p50Ms, ceiling.nearest.p50Ms],
-    ['NearestFeatures calls/s / the ceiling\'s GetFeature calls/s, x', project.nearest.callsPerSecond / ceiling.getFeature.callsPerSecond, undefined, '>= 0.8x'],
-    [`ListFeatures small (~${Math.round(project.listSmall.meanHits)} hits) queries/s`, project.listSmall.queriesPerSecond, ceiling.listSmall.queriesPerSecond, 'ratio >= 0.8'],
-    ['ListFeatures small features/s', project.listSmall.featuresPerSecond, ceiling.listSmall.featuresPerSecond],
-    [`ListFeatures large (~${Math.round(project.listLarge.meanHits)} hits) features/s`, project.listLarge.featuresPerSecond, ceiling.listLarge.featuresPerSecond],
-    [`ListFeatures full stream (${project.listFull.features}) features/s`, project.listFull.featuresPerSecond, ceiling.listFull.featuresPerSecond],
-    [`ExportFeatures full stream (${project.exportFull.features}, decoded) features/s`, project.exportFull.featuresPerSecond, ceiling.exportFull.featuresPerSecond],
-    ['ExportFeatures / our ListFeatures full stream, x', project.exportFull.featuresPerSecond / project.listFull.featuresPerSecond, undefined, '>= 4x'],
-    ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond],
-    ['RouteChat notes/s (stored durably vs discarded)', project.routeChat.notesPerSecond, ceiling.routeChat.notesPerSecond],
-    ['Seeding features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7'],
-    [`Start-up s to listening (${n} features)`, project.startup.seconds, ceiling.startup.seconds, '<= 3 s'],
-    ['RSS MiB at listening', project.memory.rssAtListeningMiB, ceiling.memory.rssAtListeningMiB],
-    ['RSS MiB after the load', project.memory.rssAfterLoadMiB, ceiling.memory.rssAfterLoadMiB, '<= 300 MiB'],
+    ...(p.getFeature
+      ? [
+          ['GetFeature calls/s', p.getFeature.callsPerSecond, c.getFeature.callsPerSecond],
+          cpuRow('GetFeature', 'call', p.getFeature, c.getFeature, 'ratio >= 0.9'),
+          ['GetFeature p50 ms', p.getFeature.p50Ms, c.getFeature.p50Ms],
+          ['GetFeature p99 ms', p.getFeature.p99Ms, c.getFeature.p99Ms],
+        ]
+      : []),
+    ...(p.nearest
+      ? [
+          ['NearestFeatures k=10 from random points calls/s (ceiling: a canned answer)', p.nearest.callsPerSecond, c.nearest.callsPerSecond],
+          ['NearestFeatures k=10 p50 ms', p.nearest.p50Ms, c.nearest.p50Ms],
+          ...(p.getFeature ? [["NearestFeatures calls/s / the ceiling's GetFeature calls/s, x", p.nearest.callsPerSecond / c.getFeature.callsPerSecond, undefined, '>= 0.8x']] : []),
+        ]
+      : []),
+    ...(p.listSmall
+      ? [
+          [`ListFeatures small (~${Math.round(p.listSmall.meanHits)} hits) queries/s`, p.listSmall.queriesPerSecond, c.listSmall.queriesPerSecond, 'ratio >= 0.8'],
+          ['ListFeatures small features/s', p.listSmall.featuresPerSecond, c.listSmall.featuresPerSecond],
+        ]
+      : []),
+    ...(p.listLarge ? [[`ListFeatures large (~${Math.round(p.listLarge.meanHits)} hits) features/s`, p.listLarge.featuresPerSecond, c.listLarge.featuresPerSecond]] : []),
+    ...(p.listFull ? [[`ListFeatures full stream (${p.listFull.features}) features/s`, p.listFull.featuresPerSecond, c.listFull.featuresPerSecond]] : []),
+    ...(p.exportFull ? [[`ExportFeatures full stream (${p.exportFull.features}, decoded) features/s`, p.exportFull.featuresPerSecond, c.exportFull.featuresPerSecond]] : []),
+    ...(p.exportFull && p.listFull ? [['ExportFeatures / our ListFeatures full stream, x', p.exportFull.featuresPerSecond / p.listFull.featuresPerSecond, undefined, '>= 4x']] : []),
+    ...(p.recordRoute
+      ? [
+          ['RecordRoute points/s', p.recordRoute.pointsPerSecond, c.recordRoute.pointsPerSecond, 'ratio >= 0.8'],
+          cpuRow('RecordRoute', 'point', p.recordRoute, c.recordRoute),
+        ]
+      : []),
+    ...(p.routeChat ? [['RouteChat notes/s (stored durably vs discarded)', p.routeChat.notesPerSecond, c.routeChat.notesPerSecond]] : []),
+    ['Seeding --synthetic features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7'],
+    ...importFormats.map((format) => [
+      `Importing .${format} features/s (vs --synthetic)`,
+      imports[format].perSecond,
+      seeding.perSecond,
+      format === 'json' ? 'ratio >= 0.75' : 'ratio >= 0.6',
+    ]),
+    ...importFormats.map((format) => [`Importing .${format} features/s (vs raw insert)`, imports[format].perSecond, raw.perSecond]),
+    ['Seeding --synthetic peak RSS MiB', seeding.peakRssMiB, undefined],
+    ...importFormats.map((format) => [`Importing .${format} peak RSS MiB`, imports[format].peakRssMiB, undefined, '<= 300 MiB']),
+    [`Start-up s to listening (${n} features)`, p.startup.seconds, c.startup.seconds, '<= 3 s'],
+    ['RSS MiB at listening', p.memory.rssAtListeningMiB, c.memory.rssAtListeningMiB],
+    ['RSS MiB after the load', p.memory.rssAfterLoadMiB, c.memory.rssAfterLoadMiB, '<= 300 MiB'],
     ['Index bytes per feature', indexMemory.bytesPerFeature, undefined],
   ];
   const format = (value) => (value === undefined ? '-' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
   const table = [
     '| Figure | routeguide | ceiling | ratio | target |',
     '| --- | ---: | ---: | ---: | --- |',
-    ...rows.map(([label, mine, theirs, target]) =>
-      `| ${label} | ${format(mine)} | ${format(theirs)} | ${theirs ? (mine / theirs).toFixed(2) + 'x' : '-'} | ${target ?? ''} |`),
+    ...rows.map(([label, mine, theirs, target, ratio = theirs ? mine / theirs : undefined]) =>
+      `| ${label} | ${format(mine)} | ${format(theirs)} | ${ratio === undefined || !Number.isFinite(ratio) ? '-' : ratio.toFixed(2) + 'x'} | ${target ?? ''} |`),
   ].join('\n');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
-  process.stdout.write(`\nrouteguide bench: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${machine}\n\n${table}\n`);
+  process.stdout.write(`\nrouteguide bench: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${PINNED ? 'servers on core 0, load client on core 1' : 'not pinned'}; ${machine}\n\n${table}\n`);
 
-  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, seeding, rawInsert: raw, indexMemory, project, ceiling, table };
+  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, pinned: PINNED, seeding, imports, rawInsert: raw, indexMemory, project, ceiling, table };
   const resultsDir = join(root, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${results.when.replace(/[:.]/g, '-')}.json`);
