@@ -4,12 +4,43 @@ import {
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
+import { passThrough } from './pass-through.js';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
 import type { Code } from '../service/errors.js';
 
 function callType(requestStream: boolean, responseStream: boolean): CallStart['type'] {
   if (requestStream) return responseStream ? 'bidi_stream' : 'client_stream';
   return responseStream ? 'server_stream' : 'unary';
+}
+
+type MethodFacts = Pick<CallStart, 'path' | 'service' | 'method' | 'type'>;
+
+/**
+ * What a call's start says about its method, made once per method: this runs on every call, and
+ * splitting the path each time cost more than the lookup.
+ */
+function methodFacts(cache: Map<string, MethodFacts>, path: string, requestStream: boolean, responseStream: boolean): MethodFacts {
+  let facts = cache.get(path);
+  if (facts === undefined) {
+    const [, service = '', method = ''] = path.split('/');
+    facts = { path, service, method, type: callType(requestStream, responseStream) };
+    cache.set(path, facts);
+  }
+  return facts;
+}
+
+/** A call's start, whose peer address is read only if an observer asks for it (the log line does, once). */
+function callStart(facts: MethodFacts, call: ServerInterceptingCallInterface): CallStart {
+  let peer: string | undefined;
+  return {
+    path: facts.path,
+    service: facts.service,
+    method: facts.method,
+    type: facts.type,
+    get peer() {
+      return (peer ??= call.getPeer());
+    },
+  };
 }
 
 /**
@@ -19,17 +50,15 @@ function callType(requestStream: boolean, responseStream: boolean): CallStart['t
  * DEADLINE_EXCEEDED.
  */
 export function observeCalls(observers: readonly CallObserver[]): ServerInterceptor {
+  const methods = new Map<string, MethodFacts>();
   return (descriptor, call: ServerInterceptingCallInterface) => {
-    const [, service = '', method = ''] = descriptor.path.split('/');
-    const start: CallStart = {
-      path: descriptor.path,
-      service,
-      method,
-      type: callType(descriptor.requestStream, descriptor.responseStream),
-      peer: call.getPeer(),
-    };
-    const hooks = observers.map((observe) => observe(start)).filter((h): h is CallHooks => h !== undefined);
-    if (hooks.length === 0) return new ServerInterceptingCall(call);
+    const start = callStart(methodFacts(methods, descriptor.path, descriptor.requestStream, descriptor.responseStream), call);
+    const hooks: CallHooks[] = [];
+    for (const observe of observers) {
+      const h = observe(start);
+      if (h !== undefined) hooks.push(h);
+    }
+    if (hooks.length === 0) return passThrough(call);
     const startedAt = performance.now();
     let received = 0;
     let sent = 0;
@@ -51,6 +80,7 @@ export function observeCalls(observers: readonly CallObserver[]): ServerIntercep
           },
           onCancel() {
             // Also fires after a normal end, when finish has already run.
+            if (ended) return;
             const deadline = call.getDeadline();
             const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
             finish(expired ? status.DEADLINE_EXCEEDED : status.CANCELLED, expired ? 'Deadline exceeded' : 'Cancelled');
