@@ -193,8 +193,9 @@ try {
   const indexMemory = JSON.parse(await run(['--expose-gc', 'bench/index-memory.js', database]));
 
   log('starting routeguide serve');
+  // Started as the README's production command and `npm start` start it, with their V8 flag.
   const projectServer = await startServer(
-    ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
+    ['--max-semi-space-size=4', 'bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
   );
   const projectRssAtListening = rssMiB(projectServer.child.pid);
   log(`routeguide serve listening after ${projectServer.startupSeconds.toFixed(2)} s, RSS ${projectRssAtListening.toFixed(0)} MiB`);
