@@ -3,13 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
-
-/** E7 as exact decimal degrees (`-74.6143763`), which the importers round back to the same E7. */
-export function e7ToDegrees(e7) {
-  const sign = e7 < 0 ? '-' : '';
-  const magnitude = Math.abs(e7);
-  return `${sign}${Math.floor(magnitude / 1e7)}.${String(magnitude % 1e7).padStart(7, '0')}`;
-}
+import { e7ToDegrees } from '../dist/geo/e7.js';
 
 const FORMATS = {
   json: {
