@@ -18,6 +18,11 @@ export class FeatureFileError extends Error {
 export interface FeatureFile {
   /** Throws FeatureFileError naming the entry and the problem at the first bad record. */
   readonly features: AsyncIterable<FeatureRecord>;
+  /**
+   * The same features in the batches they were parsed in, for a caller that handles many per
+   * await; a caller iterates either this or `features`, not both.
+   */
+  readonly batches: AsyncIterable<readonly FeatureRecord[]>;
   bytesRead(): number;
   /** Closes the file early, for a caller that will not iterate the features to the end (or at all). */
   close(): void;
@@ -36,4 +41,9 @@ export function openInput(file: string, chunkBytes?: number): ReadStream {
     throw new FeatureFileError(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return createReadStream(file, { fd, ...(chunkBytes === undefined ? {} : { highWaterMark: chunkBytes }) });
+}
+
+/** The items of `batches`, one at a time. */
+export async function* eachOf<T>(batches: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }

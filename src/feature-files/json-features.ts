@@ -1,6 +1,6 @@
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
-import { FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
+import { eachOf, FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
 import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
 
@@ -19,11 +19,13 @@ function streamFeatures(
 ): FeatureFile {
   const input = openInput(file, CHUNK_BYTES);
   input.setEncoding('utf8');
-  async function* features(): AsyncGenerator<FeatureRecord> {
+  async function* batches(): AsyncGenerator<FeatureRecord[]> {
     let entry = 0;
     try {
-      for await (const batch of jsonArrayElements(input as AsyncIterable<string>, at)) {
-        for (const value of batch) yield convert(value, `${file}: ${entryName(entry++)}`);
+      for await (const values of jsonArrayElements(input as AsyncIterable<string>, at)) {
+        const batch: FeatureRecord[] = [];
+        for (const value of values) batch.push(convert(value, `${file}: ${entryName(entry++)}`));
+        yield batch;
       }
     } catch (error) {
       if (error instanceof FeatureFileError) throw error;
@@ -36,7 +38,8 @@ function streamFeatures(
       throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
     }
   }
-  return { features: features(), bytesRead: () => input.bytesRead, close: () => input.destroy() };
+  const all = batches();
+  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, close: () => input.destroy() };
 }
 
 /** A route_guide_db.json-shaped file, streamed: `[{"location": {"latitude": E7, "longitude": E7}, "name": "..."}, ...]`. */
