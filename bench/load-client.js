@@ -186,7 +186,7 @@ const phases = {
       return 1;
     });
     latencies.sort((a, b) => a - b);
-    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    return { calls, callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   },
   async nearest() {
     const latencies = [];
@@ -221,7 +221,7 @@ const phases = {
   },
   async recordRoute() {
     const { units, seconds: took } = await drive(Math.min(concurrency, 16), (i) => recordRoute(i));
-    return { pointsPerSecond: units / took };
+    return { points: units, pointsPerSecond: units / took };
   },
   async routeChat() {
     const { units, seconds: took } = await drive(concurrency, () => routeChat());

@@ -2,12 +2,15 @@
 // ceiling server in turn with the same load from a separate client process. Prints a table and
 // writes bench/results/bench-<time>.json. Needs `npm run build` first.
 // Options: --n N (default 1000000), --seconds S per phase and round (default 5), --rounds R (default 2),
-// --concurrency C (default 64), --random-seed S, --only PHASE[,PHASE...] (drive only these phases, e.g.
-// `--only routeChat`, and skip the raw-insert and index-memory measurements; the server is still
-// seeded with N features).
+// --concurrency C (default 64), --random-seed S, --only PHASE[,PHASE...] (or --phases; drive only these
+// phases, e.g. `--only routeChat`, and skip the imports, raw-insert, index-memory and live-load
+// measurements; the server is still seeded with N features), --imports json,csv,geojson (the file
+// formats to import beside --synthetic; `none` for none).
+// With 2 or more cores and taskset, each server runs alone on core 0 and the load client on core 1,
+// and the server's CPU time per call (utime + stime from /proc/PID/stat) is read over each phase.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     'random-seed': { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
     only: { type: 'string' },
+    phases: { type: 'string' },
+    imports: { type: 'string', default: 'json,csv,geojson' },
   },
 });
 const n = Number(values.n);
@@ -35,12 +40,33 @@ if (!existsSync(join(root, 'dist/cli/main.js'))) {
 }
 
 const { makeWorkload } = await import('./workload.js');
+const { writeFeatureFile } = await import('./feature-files.js');
+const importFormats = values.imports === 'none' ? [] : values.imports.split(',');
 const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-'));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
+/** Core 0 for the server under measurement, core 1 for its load, when there are two cores to split. */
+const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset');
+/** The command that runs node with `args`, on `core` when pinning. taskset execs node: the pid is node's. */
+function nodeOn(core, args) {
+  return PINNED ? ['/usr/bin/taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
+}
+const SERVER_CORE = 0;
+const CLIENT_CORE = 1;
+
+/** A process's CPU time so far, user plus system, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 /** Runs a node script to completion; resolves with its stdout. */
 async function run(args, options = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  const [command, commandArgs] = options.core === undefined ? [process.execPath, args] : nodeOn(options.core, args);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const [code] = await once(child, 'exit');
@@ -51,7 +77,8 @@ async function run(args, options = {}) {
 /** Starts a server process and resolves once it prints `listening on HOST:PORT` (and its HTTP address, if any). */
 async function startServer(args) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [command, commandArgs] = nodeOn(SERVER_CORE, args);
+  const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const target = await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
@@ -70,14 +97,32 @@ function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 }
 
+/** `routeguide seed` into `database`: its features/s (from its own summary line) and peak RSS. */
+async function seedWith(database, args) {
+  const rssFile = join(work, 'seed-peak-rss');
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M', '-o', rssFile] : [];
+  const command = [...time, process.execPath, 'bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, ...args];
+  const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`routeguide seed ${args.join(' ')} exited with ${code}`);
+  const match = /(\d+) read in ([\d.]+) s/.exec(out);
+  const features = Number(match[1]);
+  const seconds = Number(match[2]);
+  const peakRssMiB = time.length > 0 ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 : undefined;
+  return { features, seconds, perSecond: features / seconds, peakRssMiB };
+}
+
 async function stop(child) {
   child.kill('SIGTERM');
   await once(child, 'exit');
 }
 
 const ALL_PHASES = ['getFeature', 'nearest', 'listSmall', 'listLarge', 'listFull', 'exportFull', 'recordRoute', 'routeChat'];
-/** The phases to drive: all, or those --only names (case aside). */
-const PHASES = values.only === undefined ? ALL_PHASES : values.only.split(',').map((name) => {
+/** The phases to drive: all, or those --only (--phases) names (case aside). */
+const phaseList = values.only ?? values.phases;
+const PHASES = phaseList === undefined ? ALL_PHASES : phaseList.split(',').map((name) => {
   const phase = ALL_PHASES.find((known) => known.toLowerCase() === name.trim().toLowerCase());
   if (phase === undefined) {
     console.error(`bench: invalid --only phase "${name}": must be one of ${ALL_PHASES.join(', ')}`);
@@ -85,7 +130,7 @@ const PHASES = values.only === undefined ? ALL_PHASES : values.only.split(',').m
   }
   return phase;
 });
-const everything = values.only === undefined;
+const everything = phaseList === undefined;
 /** The figure that decides which of several rounds of a phase was the best. */
 const HEADLINE = {
   getFeature: 'callsPerSecond',
@@ -98,8 +143,17 @@ const HEADLINE = {
   routeChat: 'notesPerSecond',
 };
 
+/** What a phase's server CPU time is divided by: calls, or points for RecordRoute. */
+const CPU_UNITS = { getFeature: 'calls', recordRoute: 'points' };
+
 async function drivePhase(server, workloadFile, phase, target = server.target) {
-  return JSON.parse(await run(['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)]));
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const figures = JSON.parse(
+    await run(['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)], { core: CLIENT_CORE }),
+  );
+  const serverCpuSeconds = cpuSeconds(server.child.pid) - cpuBefore;
+  const units = figures[CPU_UNITS[phase]];
+  return { ...figures, serverCpuSeconds, ...(units ? { serverCpuMicrosPerUnit: (serverCpuSeconds * 1e6) / units } : {}) };
 }
 
 /**
@@ -131,10 +185,17 @@ async function driveBoth(project, ceiling, workloadFile) {
       for (const name of order) {
         const figures = await drivePhase(name === 'project' ? project : ceiling, workloadFile, phase);
         const key = HEADLINE[phase];
-        if (!best[name][phase] || figures[key] > best[name][phase][key]) best[name][phase] = figures;
+        if (!best[name][phase] || figures[key] > best[name][phase][key]) best[name][phase] = { ...figures, leastCpuMicrosPerUnit: best[name][phase]?.leastCpuMicrosPerUnit };
+        // The CPU figure is each server's least over the rounds: other work can only add to it.
+        const perUnit = figures.serverCpuMicrosPerUnit;
+        if (perUnit !== undefined) best[name][phase].leastCpuMicrosPerUnit = Math.min(best[name][phase].leastCpuMicrosPerUnit ?? Infinity, perUnit);
       }
     }
-    log(`${phase}: ${Math.round(best.project[phase][HEADLINE[phase]])} vs ceiling ${Math.round(best.ceiling[phase][HEADLINE[phase]])}`);
+    const cpu = best.project[phase].leastCpuMicrosPerUnit;
+    log(
+      `${phase}: ${Math.round(best.project[phase][HEADLINE[phase]])} vs ceiling ${Math.round(best.ceiling[phase][HEADLINE[phase]])}` +
+        (cpu === undefined ? '' : `; server CPU µs per ${CPU_UNITS[phase].slice(0, -1)}: ${cpu.toFixed(1)} vs ceiling ${best.ceiling[phase].leastCpuMicrosPerUnit.toFixed(1)}`),
+    );
   }
   return best;
 }
@@ -146,12 +207,21 @@ try {
 
   const database = join(work, 'routeguide.db');
   log('seeding with routeguide seed --synthetic');
-  const seedOut = await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(n), '--random-seed', String(seed)]);
-  const seedMatch = /(\d+) read in ([\d.]+) s/.exec(seedOut);
-  const seeding = { features: Number(seedMatch[1]), seconds: Number(seedMatch[2]), perSecond: Number(seedMatch[1]) / Number(seedMatch[2]) };
+  const seeding = await seedWith(database, ['--synthetic', String(n), '--random-seed', String(seed)]);
+  const imports = {};
   let raw;
   let indexMemory;
   if (everything) {
+    for (const format of importFormats) {
+      const file = join(work, `features.${format}`);
+      log(`writing ${n} features as ${format}`);
+      await writeFeatureFile(file, format, n, seed);
+      log(`importing ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB) with routeguide seed`);
+      const into = join(work, `import-${format}.db`);
+      imports[format] = await seedWith(into, [file]);
+      rmSync(file);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(into + suffix, { force: true });
+    }
     log('raw better-sqlite3 insert of the same rows');
     raw = JSON.parse(await run(['bench/raw-insert.js', join(work, 'raw.db'), String(n), String(seed)]));
     log('index bytes per feature');
@@ -159,8 +229,9 @@ try {
   }
 
   log('starting routeguide serve');
+  // Started as the README's production command and `npm start` start it, with their V8 flag.
   const projectServer = await startServer(
-    ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--http-port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
+    ['--max-semi-space-size=4', 'bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--http-port', '0', '--log-level', 'warn', '--shutdown-grace', '1'],
   );
   const projectRssAtListening = rssMiB(projectServer.child.pid);
   log(`routeguide serve listening after ${projectServer.startupSeconds.toFixed(2)} s, RSS ${projectRssAtListening.toFixed(0)} MiB`);
@@ -198,10 +269,19 @@ try {
     memory: { rssAtListeningMiB: ceilingRssAtListening, rssAfterLoadMiB: ceilingRssAfterLoad },
   };
 
+  /** Server CPU per unit; its ratio is the ceiling's over ours, so that higher is better as elsewhere. */
+  const cpuRow = (method, unit, mine, theirs, target) => [
+    `${method} server CPU µs per ${unit} (ratio: the ceiling's / ours)`,
+    mine.leastCpuMicrosPerUnit,
+    theirs.leastCpuMicrosPerUnit,
+    target,
+    theirs.leastCpuMicrosPerUnit / mine.leastCpuMicrosPerUnit,
+  ];
   // Each row with what it needs measured: the phases driven, and (`all`) the measurements --only skips.
   const driven = new Set(PHASES);
   const allRows = [
-    [['getFeature'], () => ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond, 'ratio >= 0.9']],
+    [['getFeature'], () => ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond]],
+    [['getFeature'], () => cpuRow('GetFeature', 'call', project.getFeature, ceiling.getFeature, 'ratio >= 0.9')],
     [['getFeature'], () => ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms]],
     [['getFeature'], () => ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms]],
     [['getFeature'], () => ['GetFeature over Connect JSON, HTTP/1.1 calls/s (beside: our gRPC GetFeature, same rounds)', doors.connect.callsPerSecond, doors.grpc.callsPerSecond, 'ratio >= 0.5']],
@@ -215,9 +295,19 @@ try {
     [['listFull'], () => [`ListFeatures full stream (${project.listFull.features}) features/s`, project.listFull.featuresPerSecond, ceiling.listFull.featuresPerSecond]],
     [['exportFull'], () => [`ExportFeatures full stream (${project.exportFull.features}, decoded) features/s`, project.exportFull.featuresPerSecond, ceiling.exportFull.featuresPerSecond]],
     [['exportFull', 'listFull'], () => ['ExportFeatures / our ListFeatures full stream, x', project.exportFull.featuresPerSecond / project.listFull.featuresPerSecond, undefined, '>= 4x']],
-    [['recordRoute'], () => ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond]],
+    [['recordRoute'], () => ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond, 'ratio >= 0.8']],
+    [['recordRoute'], () => cpuRow('RecordRoute', 'point', project.recordRoute, ceiling.recordRoute)],
     [['routeChat'], () => ['RouteChat notes/s (stored durably vs discarded)', project.routeChat.notesPerSecond, ceiling.routeChat.notesPerSecond, 'ratio >= 0.5']],
-    [['all'], () => ['Seeding features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7']],
+    [['all'], () => ['Seeding --synthetic features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7']],
+    ...importFormats.map((format) => [['all'], () => [
+      `Importing .${format} features/s (vs --synthetic)`,
+      imports[format].perSecond,
+      seeding.perSecond,
+      format === 'json' ? 'ratio >= 0.75' : 'ratio >= 0.6',
+    ]]),
+    ...importFormats.map((format) => [['all'], () => [`Importing .${format} features/s (vs raw insert)`, imports[format].perSecond, raw.perSecond]]),
+    [[], () => ['Seeding --synthetic peak RSS MiB', seeding.peakRssMiB, undefined]],
+    ...importFormats.map((format) => [['all'], () => [`Importing .${format} peak RSS MiB`, imports[format].peakRssMiB, undefined, '<= 300 MiB']]),
     [[], () => [`Start-up s to listening (${n} features)`, project.startup.seconds, ceiling.startup.seconds, '<= 3 s']],
     [[], () => ['RSS MiB at listening', project.memory.rssAtListeningMiB, ceiling.memory.rssAtListeningMiB]],
     [[], () => ['RSS MiB after the load', project.memory.rssAfterLoadMiB, ceiling.memory.rssAfterLoadMiB, '<= 300 MiB']],
@@ -235,13 +325,13 @@ try {
   const table = [
     '| Figure | routeguide | ceiling | ratio | target |',
     '| --- | ---: | ---: | ---: | --- |',
-    ...rows.map(([label, mine, theirs, target]) =>
-      `| ${label} | ${format(mine)} | ${format(theirs)} | ${theirs ? (mine / theirs).toFixed(2) + 'x' : '-'} | ${target ?? ''} |`),
+    ...rows.map(([label, mine, theirs, target, ratio = theirs ? mine / theirs : undefined]) =>
+      `| ${label} | ${format(mine)} | ${format(theirs)} | ${ratio === undefined || !Number.isFinite(ratio) ? '-' : ratio.toFixed(2) + 'x'} | ${target ?? ''} |`),
   ].join('\n');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
-  process.stdout.write(`\nrouteguide bench${everything ? '' : ` (only ${PHASES.join(', ')})`}: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${machine}\n\n${table}\n`);
+  process.stdout.write(`\nrouteguide bench${everything ? '' : ` (only ${PHASES.join(', ')})`}: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${PINNED ? 'servers on core 0, load client on core 1' : 'not pinned'}; ${machine}\n\n${table}\n`);
 
-  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, phases: PHASES, seeding, rawInsert: raw, indexMemory, liveLoad, project, ceiling, table };
+  const results = { when: new Date().toISOString(), machine, n, seconds, rounds, concurrency, seed, pinned: PINNED, phases: PHASES, seeding, imports, rawInsert: raw, indexMemory, liveLoad, project, ceiling, table };
   const resultsDir = join(root, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${results.when.replace(/[:.]/g, '-')}.json`);

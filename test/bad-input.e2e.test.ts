@@ -274,9 +274,9 @@ describe('RecordRoute of 50,000 points', () => {
       recordRoute(points, context) {
         return inner.recordRoute(
           (async function* counted() {
-            for await (const point of points) {
-              taken++;
-              yield point;
+            for await (const batch of points) {
+              taken += batch.length;
+              yield batch;
             }
           })(),
           context,

@@ -122,6 +122,11 @@ describe('CSV', () => {
     await expect(read(path)).rejects.toThrow(/bad\.csv: entry 2 \(line 4\): latitude "north" must be a number of degrees/);
   });
 
+  it('counts the lines of a quoted line break in the line it names', async () => {
+    const path = file('multiline.csv', 'name,latitude,longitude\n"two\nlines",1,2\nb,3,east\n');
+    await expect(read(path)).rejects.toThrow(/multiline\.csv: entry 1 \(line 4\): longitude "east" must be a number of degrees/);
+  });
+
   it('rejects a header that is not name,latitude,longitude', async () => {
     const path = file('header.csv', 'title,lat,lng\na,1,2\n');
     await expect(read(path)).rejects.toThrow(/line 1: the header must be name,latitude,longitude/);

@@ -27,7 +27,7 @@ function guideWithClock(start = 1_000_000) {
 describe('RouteGuide logic (in process, memory storage)', () => {
   it('RecordRoute reports whole seconds from the call start to the end of the stream', async () => {
     const { guide, advance } = guideWithClock();
-    const summary = await guide.recordRoute(from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => advance(1_400)), live);
+    const summary = await guide.recordRoute(from([[{ latitude: 5, longitude: 5 }], [{ latitude: 6, longitude: 6 }]], () => advance(1_400)), live);
     expect(summary.elapsedTime).toBe(2);
     expect(summary.featureCount).toBe(1);
   });
@@ -40,9 +40,19 @@ describe('RouteGuide logic (in process, memory storage)', () => {
     const legs = haversineMetres(points[0]!, points[1]!);
     expect(legs).toBeGreaterThan(0.5);
     expect(legs).toBeLessThan(1);
-    const summary = await guide.recordRoute(from(points), live);
+    const summary = await guide.recordRoute(from([points]), live);
     expect(summary.distance).toBe(Math.trunc(legs * 3));
     expect(summary.distance).toBe(referenceDistance(points));
+  });
+
+  it('RecordRoute counts the legs between batches as well as within them', async () => {
+    const { guide } = guideWithClock();
+    const points = [0, 54, 108, 162, 216].map((latitude) => ({ latitude, longitude: 5 }));
+    const whole = await guide.recordRoute(from([points]), live);
+    const split = await guide.recordRoute(from([points.slice(0, 2), [], points.slice(2, 3), points.slice(3)]), live);
+    expect(split).toEqual(whole);
+    expect(split.pointCount).toBe(5);
+    expect(split.distance).toBe(referenceDistance(points));
   });
 
   it('RouteChat sends only the notes stored at the location before the new one', async () => {
@@ -82,7 +92,7 @@ describe('RouteGuide logic (in process, memory storage)', () => {
   it('RecordRoute rejects with CallAborted, not a summary, when the call is aborted mid-route', async () => {
     const { guide } = guideWithClock();
     const call = new AbortController();
-    const route = from([{ latitude: 5, longitude: 5 }, { latitude: 6, longitude: 6 }], () => call.abort());
+    const route = from([[{ latitude: 5, longitude: 5 }], [{ latitude: 6, longitude: 6 }]], () => call.abort());
     await expect(guide.recordRoute(route, { signal: call.signal })).rejects.toBeInstanceOf(CallAborted);
   });
 });

@@ -84,10 +84,13 @@ function* countedSync(features: Iterable<FeatureRecord>, progress: Progress, cou
   }
 }
 
-async function* countedAsync(features: AsyncIterable<FeatureRecord>, progress: Progress, counter: { count: number }) {
-  for await (const feature of features) {
-    progress.update(++counter.count);
-    yield feature;
+/** The features of a file's batches, counted: one generator between the reader and storage, not two. */
+async function* countedBatches(batches: AsyncIterable<readonly FeatureRecord[]>, progress: Progress, counter: { count: number }) {
+  for await (const batch of batches) {
+    for (const feature of batch) {
+      progress.update(++counter.count);
+      yield feature;
+    }
   }
 }
 
@@ -125,7 +128,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     // Reading reports the problem with the file.
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
-  features = countedAsync(opened.features, progress, counter);
+  features = countedBatches(opened.batches, progress, counter);
   return importInto(settings, password, source, features, counter, progress, opened);
 }
 

@@ -18,6 +18,11 @@ export class FeatureFileError extends Error {
 export interface FeatureFile {
   /** Throws FeatureFileError naming the entry and the problem at the first bad record. */
   readonly features: AsyncIterable<FeatureRecord>;
+  /**
+   * The same features in the batches they were parsed in, for a caller that handles many per
+   * await; a caller iterates either this or `features`, not both.
+   */
+  readonly batches: AsyncIterable<readonly FeatureRecord[]>;
   bytesRead(): number;
   /** Closes the file early, for a caller that will not iterate the features to the end (or at all). */
   close(): void;
@@ -26,14 +31,19 @@ export interface FeatureFile {
 /**
  * Opens `file` for reading now, not on the stream's first read: a missing or unreadable file fails
  * here with a FeatureFileError, and a reader given up before it reads anything still has a handle
- * that its close() releases.
+ * that its close() releases. `chunkBytes` sets the read size (64 KiB by default).
  */
-export function openInput(file: string): ReadStream {
+export function openInput(file: string, chunkBytes?: number): ReadStream {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (error) {
     throw new FeatureFileError(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  return createReadStream(file, { fd });
+  return createReadStream(file, { fd, ...(chunkBytes === undefined ? {} : { highWaterMark: chunkBytes }) });
+}
+
+/** The items of `batches`, one at a time. */
+export async function* eachOf<T>(batches: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }

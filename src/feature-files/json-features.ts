@@ -1,61 +1,50 @@
-import { pipeline, type Readable } from 'node:stream';
-import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { pick } from 'stream-json/filters/pick.js';
-import { parser } from 'stream-json';
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
-import { FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
+import { eachOf, FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
+import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
 
-interface KeyedValue {
-  readonly key: number;
-  readonly value: unknown;
-}
+/** Read size: a chunk's complete elements are parsed in one JSON.parse call. */
+const CHUNK_BYTES = 1 << 20;
 
-/** The elements of a JSON array inside a file, parsed one at a time; `path` picks a nested array. */
-function streamElements(
+/**
+ * The array `at` in `file`, streamed: each element converted by `convert` (given its index), and
+ * every failure turned into a FeatureFileError naming the file, and the entry when there is one.
+ */
+function streamFeatures(
   file: string,
-  arrayPath: string | undefined,
-): { elements: AsyncIterable<KeyedValue>; bytesRead(): number; close(): void } {
-  const input = openInput(file);
-  const stages: NodeJS.ReadWriteStream[] = [parser.asStream()];
-  if (arrayPath !== undefined) stages.push(pick.asStream({ filter: arrayPath }));
-  stages.push(streamArray.asStream());
-  const last = stages[stages.length - 1] as unknown as Readable;
-  // pipeline forwards any stage's error (unreadable file, bad JSON) to the last stage, ending iteration.
-  pipeline([input, ...stages], () => {});
-  return {
-    elements: last as AsyncIterable<KeyedValue>,
-    bytesRead: () => input.bytesRead,
-    close: () => input.destroy(),
-  };
-}
-
-async function* guarded(file: string, elements: AsyncIterable<KeyedValue>, convert: (item: KeyedValue) => FeatureRecord) {
-  try {
-    for await (const item of elements) yield convert(item);
-  } catch (error) {
-    if (error instanceof FeatureFileError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    // A system error (ENOENT, EACCES, ...) is about reading; anything else comes from the JSON parser.
-    const problem =
-      typeof (error as { code?: unknown }).code === 'string'
-        ? `cannot read: ${reason}`
-        : /should be an array/.test(reason)
-          ? `must be a JSON array of features: ${reason}`
-          : `not valid JSON: ${reason}`;
-    throw new FeatureFileError(`${file}: ${problem}`, { cause: error });
+  at: ArrayAt,
+  entryName: (entry: number) => string,
+  convert: (value: unknown, where: string) => FeatureRecord,
+): FeatureFile {
+  const input = openInput(file, CHUNK_BYTES);
+  input.setEncoding('utf8');
+  async function* batches(): AsyncGenerator<FeatureRecord[]> {
+    let entry = 0;
+    try {
+      for await (const values of jsonArrayElements(input as AsyncIterable<string>, at)) {
+        const batch: FeatureRecord[] = [];
+        for (const value of values) batch.push(convert(value, `${file}: ${entryName(entry++)}`));
+        yield batch;
+      }
+    } catch (error) {
+      if (error instanceof FeatureFileError) throw error;
+      if (error instanceof JsonElementsError) {
+        const where = error.entry === undefined ? '' : `${entryName(error.entry)}: `;
+        const problem = error.kind === 'shape' ? `must be ${at.kind === 'document' ? 'a JSON array of features' : 'a GeoJSON FeatureCollection'}` : 'not valid JSON';
+        throw new FeatureFileError(`${file}: ${where}${problem}: ${error.message}`, { cause: error });
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+    }
   }
+  const all = batches();
+  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, close: () => input.destroy() };
 }
 
 /** A route_guide_db.json-shaped file, streamed: `[{"location": {"latitude": E7, "longitude": E7}, "name": "..."}, ...]`. */
 export function readJsonFeatures(file: string): FeatureFile {
-  const { elements, bytesRead, close } = streamElements(file, undefined);
-  return {
-    features: guarded(file, elements, ({ key, value }) => parseJsonEntry(value, `${file}: entry ${key}`)),
-    bytesRead,
-    close,
-  };
+  return streamFeatures(file, { kind: 'document' }, (entry) => `entry ${entry}`, parseJsonEntry);
 }
 
 function geoJsonFeature(value: unknown, where: string): FeatureRecord {
@@ -90,10 +79,5 @@ function geoJsonFeature(value: unknown, where: string): FeatureRecord {
  * means unnamed), `coordinates` as [longitude, latitude] in degrees, rounded to E7.
  */
 export function readGeoJsonFeatures(file: string): FeatureFile {
-  const { elements, bytesRead, close } = streamElements(file, 'features');
-  return {
-    features: guarded(file, elements, ({ key, value }) => geoJsonFeature(value, `${file}: features[${key}]`)),
-    bytesRead,
-    close,
-  };
+  return streamFeatures(file, { kind: 'member', key: 'features' }, (entry) => `features[${entry}]`, geoJsonFeature);
 }

@@ -67,6 +67,57 @@ export async function* validated<T>(call: ReadableCall, { signal }: CallSignal, 
   }
 }
 
+/** The most messages `validatedBatches` hands over at once (grpc-js buffers 16 before it stops reading). */
+export const MAX_BATCH = 256;
+
+/**
+ * Yields the requests of a client stream in batches, each validated: every message already
+ * buffered is read synchronously (`read()` in paused mode), so a long stream costs one promise
+ * hop per batch rather than several per message. The first bad message throws, naming its
+ * position. Reading stops while a batch is being handled, so memory stays flat however long the
+ * stream is.
+ */
+export async function* validatedBatches<T>(call: ReadableCall, { signal }: CallSignal, schema: z.ZodType<T>, field: string): AsyncGenerator<T[]> {
+  // One set of listeners for the whole stream: a client that sends slowly wakes this once per message.
+  let wake: (() => void) | undefined;
+  const woken = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  call.on('readable', woken);
+  call.on('end', woken);
+  call.on('close', woken);
+  signal.addEventListener('abort', woken);
+  try {
+    let position = 0;
+    for (;;) {
+      if (signal.aborted) throw new CallAborted();
+      const batch: T[] = [];
+      let message: unknown;
+      while (batch.length < MAX_BATCH && (message = call.read()) !== null) {
+        batch.push(validate(schema, message, `${field}[${position++}]`));
+      }
+      if (batch.length > 0) {
+        yield batch;
+        continue;
+      }
+      if (call.readableEnded) return;
+      // grpc-js destroys the request stream on cancel; that is an end, not a failure.
+      if (call.destroyed) {
+        if (signal.aborted || (call as { cancelled?: boolean }).cancelled) throw new CallAborted();
+        throw call.errored ?? new CallAborted();
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    call.off('readable', woken);
+    call.off('end', woken);
+    call.off('close', woken);
+    signal.removeEventListener('abort', woken);
+  }
+}
+
 /**
  * Runs a streaming handler's work with its call registered in `openCalls` (so shutdown can end it),
  * and settles the call from the outcome in one place: OK, the mapped error status, or nothing if

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { createCallSignal } from './call-signal.js';
-import { endWithStatus, runStream, send, validated, writeAll } from './call-streaming.js';
+import { endWithStatus, runStream, send, validated, validatedBatches, writeAll } from './call-streaming.js';
 import type { OpenCalls } from './open-calls.js';
 import { toGrpcStatus } from './status.js';
 
@@ -41,7 +41,7 @@ export function createGrpcHandlers(guide: RouteGuide, log: Logger, openCalls: Op
         callSignal,
         (status) => callback(status),
         (summary) => callback(null, summary),
-        () => guide.recordRoute(validated(call, callSignal, pointSchema, 'point'), callSignal),
+        () => guide.recordRoute(validatedBatches(call, callSignal, pointSchema, 'point'), callSignal),
       );
     },
 

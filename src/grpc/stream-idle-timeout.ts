@@ -1,4 +1,5 @@
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { passThrough } from './pass-through.js';
 
 /**
  * A server interceptor that ends a streaming call which made no progress for `idleMs`: no
@@ -11,7 +12,7 @@ import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from
 export function streamIdleTimeout(idleMs: number, applies: (path: string) => boolean): ServerInterceptor {
   return (descriptor, call) => {
     const streaming = descriptor.requestStream || descriptor.responseStream;
-    if (!streaming || !applies(descriptor.path)) return new ServerInterceptingCall(call);
+    if (!streaming || !applies(descriptor.path)) return passThrough(call);
     let lastProgress = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const progress = (): void => {

@@ -74,6 +74,14 @@ export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, sc
   for await (const message of requests) yield validate(schema, message, `${field}[${position++}]`);
 }
 
+/**
+ * The validated requests as RecordRoute's logic takes them, in batches: each batch holds what had
+ * arrived (connect-node hands requests over one at a time, so a batch holds one).
+ */
+export async function* validatedBatches<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<readonly T[]> {
+  for await (const request of validatedRequests(requests, schema, field)) yield [request];
+}
+
 /** Client and bidi streams need HTTP/2; over HTTP/1.1 they answer UNIMPLEMENTED, naming the gRPC port. */
 export function unimplementedOverHttp1(method: string, grpcPort: number): ConnectError {
   return connectError(

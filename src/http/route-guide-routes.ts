@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { httpCallFacts } from './call-context.js';
-import { abortError, pushedMessages, streamCall, unimplementedOverHttp1, validatedRequests } from './call-streaming.js';
+import { abortError, pushedMessages, streamCall, unimplementedOverHttp1, validatedBatches, validatedRequests } from './call-streaming.js';
 import type { OpenStreams } from './open-streams.js';
 import { toConnectError } from './status.js';
 
@@ -43,7 +43,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
       if (!overHttp2(context)) throw unimplementedOverHttp1('RecordRoute', grpcPort);
       const done = streams.add();
       try {
-        return await guide.recordRoute(validatedRequests(requests, pointSchema, 'point'), { signal: context.signal });
+        return await guide.recordRoute(validatedBatches(requests, pointSchema, 'point'), { signal: context.signal });
       } catch (error) {
         // Cancelled, past its deadline, or ended by shutdown: the signal's reason says which.
         if (context.signal.aborted) throw abortError(context.signal);

@@ -33,7 +33,8 @@ export interface RouteGuide {
   getFeature(point: ValidPoint): Feature;
   /** Lazily, so that a transport streams any number of hits holding one at a time. */
   listFeatures(rectangle: ValidRectangle): Iterable<Feature>;
-  recordRoute(points: AsyncIterable<ValidPoint>, context: CallContext): Promise<RouteSummary>;
+  /** `points` in batches, as they arrived: a long route then costs one await per batch, not per point. */
+  recordRoute(points: AsyncIterable<readonly ValidPoint[]>, context: CallContext): Promise<RouteSummary>;
   /**
    * For each note: store it, then `send` the notes stored earlier at its location, oldest first.
    * Notes are stored through one group commit shared by every stream (group-commit.ts): a stream
@@ -77,12 +78,14 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       let featureCount = 0;
       let distance = 0;
       let previous: PointE7 | undefined;
-      for await (const point of points) {
+      for await (const batch of points) {
         throwIfAborted(signal);
-        pointCount++;
-        if (index.has(point.latitude, point.longitude)) featureCount++;
-        if (previous) distance += haversineMetres(previous, point);
-        previous = point;
+        for (const point of batch) {
+          pointCount++;
+          if (index.has(point.latitude, point.longitude)) featureCount++;
+          if (previous) distance += haversineMetres(previous, point);
+          previous = point;
+        }
       }
       throwIfAborted(signal);
       return {
