@@ -9,8 +9,9 @@
 //    longest wait for its first message, between messages or for its end) in each window (quiet,
 //    seeding, intake), and the time from the seed's end (its commit) to the first GetFeature that
 //    finds one of the new features.
-// Usage: node bench/live-load.js [--database PATH] [--base N] [--add N] [--random-seed S]
-// Without --database, it seeds a temporary one with BASE features first. Needs `npm run build` first.
+// Usage: node bench/live-load.js [--database PATH | --postgres] [--base N] [--add N] [--random-seed S]
+// Without --database, it seeds a temporary one with BASE features first; with --postgres, that one is
+// a throwaway PostgreSQL cluster with PostgreSQL's default settings. Needs `npm run build` first.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,12 +23,14 @@ import { credentials } from '@grpc/grpc-js';
 import { syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
 import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { FeatureIndex } from '../dist/index/feature-index.js';
+import { findPostgresBinaries, INSTALL_HINT, startCluster } from '../scripts/postgres-cluster.js';
 import { percentile } from './percentile.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
   options: {
     database: { type: 'string' },
+    postgres: { type: 'boolean', default: false },
     base: { type: 'string', default: '1000000' },
     add: { type: 'string', default: '1000000' },
     'random-seed': { type: 'string', default: '1' },
@@ -139,8 +142,8 @@ function listPause(client, rectangle) {
   });
 }
 
-async function endToEnd(database) {
-  const server = spawn(process.execPath, ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--log-format', 'json'], {
+async function endToEnd(storage) {
+  const server = spawn(process.execPath, ['bin/routeguide.js', 'serve', '--storage', storage, '--port', '0', '--log-format', 'json'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -212,7 +215,7 @@ async function endToEnd(database) {
     const quietFrom = performance.now();
     await sleep(3000);
     const seedStarted = performance.now();
-    await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(add), '--random-seed', String(addSeed)]);
+    await run(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(add), '--random-seed', String(addSeed)]);
     seedDone = performance.now();
     while (visibleAt === undefined && performance.now() - seedDone < 60_000) await sleep(20);
     // A second more of calls after the index took the import in.
@@ -244,20 +247,29 @@ async function endToEnd(database) {
 }
 
 let work;
+let cluster;
 try {
-  let database = values.database;
-  if (database === undefined) {
+  let storage = values.database === undefined ? undefined : `sqlite:${values.database}`;
+  if (values.postgres) {
+    const binaries = findPostgresBinaries();
+    if (binaries === undefined) throw new Error(`--postgres: no initdb found; ${INSTALL_HINT}`);
+    cluster = await startCluster(binaries);
+    storage = cluster.url('postgres');
+  } else if (storage === undefined) {
     work = mkdtempSync(join(tmpdir(), 'routeguide-live-load-'));
-    database = join(work, 'routeguide.db');
+    storage = `sqlite:${join(work, 'routeguide.db')}`;
+  }
+  if (values.postgres || values.database === undefined) {
     log(`seeding ${base} features`);
-    await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(base), '--random-seed', String(seed)]);
+    await run(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(base), '--random-seed', String(seed)]);
   }
   // End to end first: the in-process part leaves a large heap whose collection would pause this client.
-  log(`end to end: routeguide seed --synthetic ${add} beside a serving server`);
-  const served = await endToEnd(database);
+  log(`end to end: routeguide seed --synthetic ${add} beside a serving server on ${storage.split(':')[0]}`);
+  const served = await endToEnd(storage);
   log(`in process: taking in ${add} features beside ${base}`);
   const index = await inProcess();
   process.stdout.write(JSON.stringify({ index, served }) + '\n');
 } finally {
   if (work) rmSync(work, { recursive: true, force: true });
+  cluster?.stop();
 }

@@ -6,7 +6,7 @@
 //   import routeguide's insertFeatures: COPY into a staging table, then one INSERT ... SELECT ...
 //          ON CONFLICT DO NOTHING, all in one transaction, with the import's bookkeeping.
 // Both encode the rows with the same code, inside the timing; generating them is not timed.
-// Then addNote: notes/s from 1 writer and from 16 at once (each note its own commit).
+// Then addNotes of one note: notes/s from 1 writer and from 16 at once (each note its own commit).
 // Prints a table and writes bench/results/postgres-<time>.json. Needs `npm run build` first.
 // Options: --n N (default 1000000), --rounds R (default 2), --notes N (default 2000), --random-seed S.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -99,7 +99,7 @@ async function notesPerSecond(writers) {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async (_, writer) => {
-      for (let i = 0; i < each; i++) await storage.addNote({ latitude: writer, longitude: i, message: `note ${i}` });
+      for (let i = 0; i < each; i++) await storage.addNotes([{ latitude: writer, longitude: i, message: `note ${i}` }]);
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -126,8 +126,8 @@ try {
     ['raw COPY into features', best(results.raw).toFixed(2), Math.round(unique.length / best(results.raw))],
     ['routeguide import', best(results.import).toFixed(2), Math.round(unique.length / best(results.import))],
     ['import / raw COPY (rows/s)', `${ratio.toFixed(2)}x`, 'target >= 0.70x'],
-    ['addNote, 1 writer', notes.oneWriter.seconds.toFixed(2), Math.round(notes.oneWriter.perSecond)],
-    ['addNote, 16 writers', notes.sixteenWriters.seconds.toFixed(2), Math.round(notes.sixteenWriters.perSecond)],
+    ['1-note addNotes, 1 writer', notes.oneWriter.seconds.toFixed(2), Math.round(notes.oneWriter.perSecond)],
+    ['1-note addNotes, 16 writers', notes.sixteenWriters.seconds.toFixed(2), Math.round(notes.sixteenWriters.perSecond)],
   ];
   for (const row of table) console.log(row.map((cell, i) => String(cell).padEnd(i === 0 ? 30 : 16)).join(''));
   const directory = join(root, 'bench/results');

@@ -40,7 +40,7 @@ describe.skipIf(!HAVE_POSTGRES)('copying between storages', () => {
   it('copies SQLite into PostgreSQL and PostgreSQL into memory: every feature, and the notes in their order', async () => {
     const sqlite = await open(`sqlite:${join(directory.path, 'from.db')}`);
     await sqlite.insertFeatures(FEATURES);
-    for (const note of NOTES) await sqlite.addNote(note);
+    await sqlite.addNotes(NOTES);
     const postgres = await open(await createTestDatabase('copy'));
     const notesSeen: number[] = [];
     expect(await copyStorage(sqlite, postgres, { onNotes: (copied) => notesSeen.push(copied) })).toEqual({
@@ -61,7 +61,7 @@ describe.skipIf(!HAVE_POSTGRES)('copying between storages', () => {
   it('refuses a destination that holds notes, before writing anything, and keeps the features a destination holds', async () => {
     const from = await open('memory:');
     await from.insertFeatures([{ name: 'from', latitude: 1, longitude: 1 }, { name: 'new', latitude: 2, longitude: 2 }]);
-    await from.addNote({ latitude: 1, longitude: 1, message: 'copied' });
+    await from.addNotes([{ latitude: 1, longitude: 1, message: 'copied' }]);
     const to = await open(await createTestDatabase('copyinto'));
     await to.insertFeatures([{ name: 'kept', latitude: 1, longitude: 1 }]);
     expect(await copyStorage(from, to)).toEqual({ features: { inserted: 1, duplicates: 1 }, notes: 1 });
@@ -74,7 +74,7 @@ describe.skipIf(!HAVE_POSTGRES)('copying between storages', () => {
   it('routeguide copy moves a SQLite database to PostgreSQL and back, printing one line with the password redacted', async () => {
     const sqlite = await open(`sqlite:${join(directory.path, 'start.db')}`);
     await sqlite.insertFeatures(FEATURES.slice(0, 100));
-    for (const note of NOTES) await sqlite.addNote(note);
+    await sqlite.addNotes(NOTES);
     await sqlite.close();
     const postgresUrl = await createTestDatabase('cli');
     const password = new URL(postgresUrl).password;

@@ -35,7 +35,7 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL import', () => {
     }
     const importing = importer.insertFeatures(input());
     await middle;
-    await server.addNote({ latitude: 1, longitude: 1, message: 'written during the import' });
+    await server.addNotes([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
     expect(await server.countFeatures()).toBe(1);
     carryOn();
     expect(await importing).toEqual({ inserted: 20_000, duplicates: 0 });

@@ -26,7 +26,7 @@ async function* allFeatures(from: Storage) {
 /**
  * Copies every feature and note of `from` into `to`. The features go in one import, all or nothing
  * (a point `to` already holds keeps its feature, counted as a duplicate). Then the notes, in the
- * order they were stored, each stored as `addNote` stores it (so their age for --notes-max-age starts
+ * order they were stored, one page per `addNotes` transaction (so their age for --notes-max-age starts
  * at the copy). A destination that holds notes already is refused before anything is written.
  */
 export async function copyStorage(from: Storage, to: Storage, options: CopyOptions = {}): Promise<CopySummary> {
@@ -39,10 +39,8 @@ export async function copyStorage(from: Storage, to: Storage, options: CopyOptio
   for (;;) {
     const page = await from.notesAfter(position, NOTES_PER_PAGE);
     if (page.length === 0) break;
-    for (const note of page) {
-      await to.addNote({ latitude: note.latitude, longitude: note.longitude, message: note.message });
-      notes++;
-    }
+    await to.addNotes(page.map((note) => ({ latitude: note.latitude, longitude: note.longitude, message: note.message })));
+    notes += page.length;
     position = page[page.length - 1]!.position;
     options.onNotes?.(notes);
   }

@@ -200,6 +200,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       },
       onAbandonedImport: (removed) => log.warn({ import: removed }, 'removed the features of an unfinished import'),
       onChangePollError: (error) => log.error({ err: error }, 'cannot poll the database for changes by other processes'),
+      onChangeListenError: (error) =>
+        log.warn({ storage: shownUrl, reason: error.message }, 'cannot listen for changes by other servers; retrying'),
     });
     const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;

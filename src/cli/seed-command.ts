@@ -74,7 +74,8 @@ const USAGE =
 const SUMMARY = `Imports features, streaming the file; a feature at a point that already holds one is skipped.
 All or nothing: at the first bad record nothing is written, and the error names the entry.
 A server already running on the same database keeps its note writes working during the import,
-and sees the new features after it restarts. Imports into one database run one at a time.`;
+and sees the new features within seconds of its commit, without a restart. Imports into one
+database run one at a time.`;
 
 /** Passes features through while reporting progress; stays synchronous for a synchronous source. */
 function* countedSync(features: Iterable<FeatureRecord>, progress: Progress, counter: { count: number }) {

@@ -76,27 +76,41 @@ function sslFor(target: PostgresTarget): pg.PoolConfig['ssl'] {
   }
 }
 
-/** A pool for the target; nothing connects until the first query. */
-export function createPool(options: PostgresStorageOptions): pg.Pool {
+/** How to reach the target, for the pool and for the change listener's own client. */
+function clientConfig(options: PostgresStorageOptions): pg.ClientConfig {
   const { target } = options;
-  const password = target.password ?? options.password;
-  const pool = new pg.Pool({
+  return {
     host: target.host,
     port: target.port,
     database: target.database,
     user: target.user,
     // undefined lets node-postgres fall back to its own sources (PGPASSWORD, ~/.pgpass).
-    password,
+    password: target.password ?? options.password,
     ssl: sslFor(target),
     application_name: target.applicationName ?? 'routeguide',
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS,
+  };
+}
+
+/** A pool for the target; nothing connects until the first query. */
+export function createPool(options: PostgresStorageOptions): pg.Pool {
+  const pool = new pg.Pool({
+    ...clientConfig(options),
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
     Client: HandshakeClosingClient,
     // The import stages its rows in a temporary table: local buffers for it (default 8MB), taken
     // only by a connection that uses one.
     options: '-c temp_buffers=128MB',
   });
   return pool;
+}
+
+/**
+ * A client of its own, outside the pool (LISTEN needs a session that lives as long as it listens).
+ * Keep-alive, so that a connection cut without a word is noticed.
+ */
+export function createClient(options: PostgresStorageOptions): pg.Client {
+  return new HandshakeClosingClient({ ...clientConfig(options), keepAlive: true });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

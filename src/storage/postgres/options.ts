@@ -54,6 +54,11 @@ export interface PostgresStorageOptions {
    * this is given): `false` with the reason, then `true` when it is back. For health and metrics.
    */
   readonly onAvailability?: (available: boolean, reason?: string) => void;
+  /**
+   * Told when the connection that listens for changes (Storage.onChange) fails or is lost, once per
+   * outage (one line, password redacted); it reconnects by itself. Default: a process warning.
+   */
+  readonly onChangeListenError?: (error: Error) => void;
   /** Called with the names of the migrations this open applied. */
   readonly onMigrated?: (names: string[]) => void;
 }

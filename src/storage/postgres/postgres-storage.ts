@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { createSerialQueue } from '../serial-queue.js';
-import type { FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
 import { StorageUnavailableError } from '../storage-unavailable-error.js';
-import { createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
-import { ADD_NOTE_SQL, LAST_POSITION_SQL } from './feed-positions.js';
+import { createPostgresChanges } from './changes.js';
+import { createClient, createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
+import { ADD_NOTES_SQL, LAST_POSITION_SQL } from './feed-positions.js';
 import { importFeatures } from './import.js';
 import { watchAvailability, type Availability } from './availability.js';
 import { applyMigrations } from './migrations.js';
+import { notesAtEach } from './notes-at-each.js';
 import type { PostgresStorageOptions } from './options.js';
 
 const PRUNES_PER_BATCH = 5_000;
@@ -27,7 +29,7 @@ interface NoteRow {
 /**
  * Opens a PostgreSQL storage over a pool of `poolSize` connections: connects (retrying while the
  * server cannot be reached, up to `connectTimeoutMs`) and migrates in the background; every call
- * waits for that. Durability is PostgreSQL's: a note is committed before addNote resolves, which
+ * waits for that. Durability is PostgreSQL's: notes are committed before addNotes resolves, which
  * survives a crash of the server under its defaults (synchronous_commit=on, fsync=on).
  */
 export function openPostgresStorage(options: PostgresStorageOptions): PostgresStorage {
@@ -52,12 +54,24 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   })();
   // Callers see a failure through `ready` or through any call; this only keeps it from going unhandled first.
   ready.catch(() => undefined);
+  const changes = createPostgresChanges({
+    createClient: () => createClient(options),
+    ready,
+    onError: (error) => {
+      const reason = describeFailure(error, target, target.password ?? options.password);
+      (options.onChangeListenError ?? ((failure: Error) => process.emitWarning(failure)))(new Error(reason, { cause: error }));
+    },
+  });
   const inserts = createSerialQueue();
   /** Connections held by scans in progress: close() ends them, so that a scan left unfinished never holds it up. */
   const scans = new Set<{ letGo(destroy: boolean): void }>();
 
-  async function assertOpen(): Promise<void> {
+  function assertNotClosed(): void {
     if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
+  }
+
+  async function assertOpen(): Promise<void> {
+    assertNotClosed();
     await ready;
     if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
   }
@@ -113,8 +127,45 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
     }
   }
 
+  /**
+   * Rows of `select` (latitude, longitude, name) in batches, from a cursor in one REPEATABLE READ
+   * transaction on a held connection: an import that commits meanwhile is seen whole or not at all.
+   */
+  async function* scanCursor(select: string, batchSize: number): AsyncGenerator<readonly FeatureRecord[]> {
+    await assertOpen();
+    const held = await holdConnection();
+    const { client } = held;
+    scans.add(held);
+    let committed = false;
+    try {
+      await reach(() => client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
+      await reach(() => client.query(`DECLARE scan NO SCROLL CURSOR FOR ${select}`));
+      for (;;) {
+        // The scan pauses at each batch: once closed, it stops there.
+        await assertOpen();
+        const { rows } = await reach(() =>
+          client.query<[number, number, string]>({ text: `FETCH ${Math.max(1, batchSize)} FROM scan`, rowMode: 'array' }),
+        );
+        if (rows.length === 0) break;
+        yield rows.map(([latitude, longitude, name]) => ({ latitude, longitude, name }));
+      }
+      await client.query('COMMIT');
+      committed = true;
+    } catch (error) {
+      if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`, { cause: error });
+      throw error;
+    } finally {
+      // close() may have dropped the connection already.
+      if (scans.delete(held)) {
+        // A scan abandoned or failed part way leaves its transaction open: drop that connection.
+        held.letGo(!committed);
+      }
+    }
+  }
+
   async function closeNow(): Promise<void> {
     availability?.stop();
+    changes.close();
     await inserts.idle();
     for (const scan of scans) scan.letGo(true);
     scans.clear();
@@ -138,42 +189,58 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
       return inserts.run(() => insertNow(input));
     },
 
-    async *scanFeatures(batchSize = 10_000) {
-      await assertOpen();
-      // One snapshot for the whole scan: an import that commits meanwhile is seen whole or not at all.
-      const held = await holdConnection();
-      const { client } = held;
-      scans.add(held);
-      let committed = false;
-      try {
-        await reach(() => client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
-        await reach(() => client.query('DECLARE scan NO SCROLL CURSOR FOR SELECT latitude, longitude, name FROM features'));
-        for (;;) {
-          // The scan pauses at each batch: once closed, it stops there.
-          await assertOpen();
-          const { rows } = await reach(() =>
-            client.query<[number, number, string]>({ text: `FETCH ${Math.max(1, batchSize)} FROM scan`, rowMode: 'array' }),
-          );
-          if (rows.length === 0) break;
-          yield rows.map(([latitude, longitude, name]) => ({ latitude, longitude, name }));
-        }
-        await client.query('COMMIT');
-        committed = true;
-      } catch (error) {
-        if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`, { cause: error });
-        throw error;
-      } finally {
-        // close() may have dropped the connection already.
-        if (scans.delete(held)) {
-          // A scan abandoned or failed part way leaves its transaction open: drop that connection.
-          held.letGo(!committed);
-        }
-      }
+    scanFeatures(batchSize = 10_000) {
+      return scanCursor('SELECT latitude, longitude, name FROM features', batchSize);
     },
 
-    async addNote(note: StoredNote) {
+    async addNotes(notes) {
       await assertOpen();
-      await reach(() => pool.query(ADD_NOTE_SQL, [note.latitude, note.longitude, note.message, Date.now()]));
+      if (notes.length === 0) return;
+      // Read every note before the statement: a note that throws stores nothing.
+      const latitudes: number[] = [];
+      const longitudes: number[] = [];
+      const messages: string[] = [];
+      for (const note of notes) {
+        latitudes.push(note.latitude);
+        longitudes.push(note.longitude);
+        messages.push(note.message);
+      }
+      await reach(() => pool.query(ADD_NOTES_SQL, [latitudes, longitudes, messages, Date.now()]));
+    },
+
+    async notesAtEach(points, limit) {
+      await assertOpen();
+      if (limit <= 0 || points.length === 0) return points.map(() => []);
+      return notesAtEach((sql, values) => reach(() => pool.query(sql, values)), points, limit);
+    },
+
+    async lastImportPosition() {
+      await assertOpen();
+      const { rows } = await reach(() => pool.query<{ last_position: string }>(LAST_POSITION_SQL, ['imports']));
+      return Number(rows[0]!.last_position);
+    },
+
+    async importsAfter(position, limit) {
+      await assertOpen();
+      if (limit <= 0) return [];
+      const { rows } = await reach(() =>
+        pool.query<{ position: string }>('SELECT position FROM imports WHERE position > $1 ORDER BY position LIMIT $2', [position, limit]),
+      );
+      return rows.map((row): CommittedImport => ({ position: Number(row.position) }));
+    },
+
+    async *scanImport(position, batchSize = 10_000) {
+      await assertOpen();
+      const { rows } = await reach(() => pool.query<{ id: string }>('SELECT id FROM imports WHERE position = $1', [position]));
+      if (rows.length === 0) return;
+      // The import's rows were appended together: features_by_import (BRIN) finds their pages.
+      // The id is the database's own bigint, so it goes into the cursor's text as a number.
+      yield* scanCursor(`SELECT latitude, longitude, name FROM features WHERE import_id = ${BigInt(rows[0]!.id)}`, batchSize);
+    },
+
+    onChange(listener) {
+      assertNotClosed();
+      return changes.onChange(listener);
     },
 
     async lastNotePosition() {
