@@ -58,6 +58,21 @@ describe.skipIf(!HAVE_POSTGRES)('copying between storages', () => {
     expect(await feedMessages(memory)).toEqual(['first', 'second', 'third', 'fourth', 'fifth']);
   }, 30_000);
 
+  it('copies more notes than one page into PostgreSQL in their order, one commit per page', async () => {
+    const from = await open('memory:');
+    const many = Array.from({ length: 2_345 }, (_, i) => ({ latitude: i % 3, longitude: 7, message: `note ${i}` }));
+    await from.addNotes(many);
+    const to = await open(await createTestDatabase('copypages'));
+    const notesSeen: number[] = [];
+    expect(await copyStorage(from, to, { onNotes: (copied) => notesSeen.push(copied) })).toEqual({
+      features: { inserted: 0, duplicates: 0 },
+      notes: 2_345,
+    });
+    expect(notesSeen).toEqual([1_000, 2_000, 2_345]);
+    expect((await to.notesAfter(0, 3_000)).map((note) => note.message)).toEqual(many.map((note) => note.message));
+    expect((await to.notesAt(1, 7, 2)).map((note) => note.message)).toEqual(['note 2341', 'note 2344']);
+  }, 30_000);
+
   it('refuses a destination that holds notes, before writing anything, and keeps the features a destination holds', async () => {
     const from = await open('memory:');
     await from.insertFeatures([{ name: 'from', latitude: 1, longitude: 1 }, { name: 'new', latitude: 2, longitude: 2 }]);
