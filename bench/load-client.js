@@ -175,7 +175,7 @@ const phases = {
       return 1;
     });
     latencies.sort((a, b) => a - b);
-    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    return { calls, callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   },
   async connectGetFeature() {
     const latencies = [];
