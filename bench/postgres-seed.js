@@ -4,7 +4,7 @@
 //   raw    one `COPY features (latitude, longitude, name) FROM STDIN` of the rows, straight into the
 //          table (the same rows with duplicate points removed first, since COPY cannot skip them);
 //   import routeguide's insertFeatures: COPY into a staging table, then one INSERT ... SELECT ...
-//          ON CONFLICT DO NOTHING, all in one transaction, with the import's bookkeeping.
+//          WHERE NOT EXISTS under a lock that other writers wait for (readers do not), all in one transaction, with the import's bookkeeping.
 // Both encode the rows with the same code, inside the timing; generating them is not timed.
 // Then addNotes of one note: notes/s from 1 writer and from 16 at once (each note its own commit).
 // Prints a table and writes bench/results/postgres-<time>.json. Needs `npm run build` first.
