@@ -5,7 +5,7 @@ import { helpText, parseCommandLine, type Environment } from '../common/settings
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
 import { createLogger } from '../observability/logger.js';
 import { serveWorkers } from './serve-workers.js';
-import { onStopRequests } from './stop-requests.js';
+import { stopOnRequests } from './stop-requests.js';
 import { redactStorageUrl } from '../storage/open-storage.js';
 
 export { serveSettings };
@@ -34,28 +34,9 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
-  const stopped = new Promise<number>((resolve) => {
-    onStopRequests(
-      env.npm_lifecycle_event !== undefined,
-      (cause) => {
-        log.info({ ...cause, graceMs: settings['shutdown-grace'] }, 'shutting down');
-        running.stop(settings['shutdown-grace']).then(
-          () => {
-            log.info('stopped');
-            resolve(0);
-          },
-          (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      },
-      (signal) => {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      },
-      (signal) => log.debug({ signal }, "repeat of the first signal taken as npm's forwarded copy"),
-    );
+  const { stopped } = stopOnRequests(env.npm_lifecycle_event !== undefined, log, settings['shutdown-grace'], async () => {
+    await running.stop(settings['shutdown-grace']);
+    return 0;
   });
   log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
   if (running.http) process.stdout.write(`http listening on ${formatHostPort(running.http.host, running.http.port)}\n`);

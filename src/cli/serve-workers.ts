@@ -7,7 +7,7 @@ import { formatHostPort } from '../common/host-port.js';
 import type { Environment } from '../common/settings.js';
 import type { Logger } from '../observability/logger.js';
 import { redactStorageUrl } from '../storage/open-storage.js';
-import { onStopRequests, type StopCause } from './stop-requests.js';
+import { stopOnRequests, type StopCause } from './stop-requests.js';
 
 /**
  * `routeguide serve --workers N` (N > 1): in the primary, starts the cluster, prints `listening on`
@@ -68,37 +68,4 @@ export async function serveWorkers(
   // Only now: once the primary hears from every worker, it prints `listening on`.
   worker.announceReady();
   return stopping.stopped;
-}
-
-/**
- * Runs `stop` on the first stop request, logging `shutting down` and then `stopped` (or the failure,
- * with exit code 1); a second signal exits at once with 1.
- */
-function stopOnRequests(underNpm: boolean, log: Logger, graceMs: number, stop: () => Promise<number>) {
-  let requestStop!: (cause: StopCause) => void;
-  const stopped = new Promise<number>((resolve) => {
-    requestStop = onStopRequests(
-      underNpm,
-      (cause) => {
-        log.info({ ...cause, graceMs }, 'shutting down');
-        stop().then(
-          (code) => {
-            if (code === 0) log.info('stopped');
-            else log.error({ code }, 'stopped, but a worker did not shut down cleanly');
-            resolve(code);
-          },
-          (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      },
-      (signal) => {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      },
-      (signal) => log.debug({ signal }, "a copy of the signal that started the stop (npm's, or the process group's): not a second signal"),
-    );
-  });
-  return { stopped, requestStop };
 }

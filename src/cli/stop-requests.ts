@@ -1,3 +1,4 @@
+import type { Logger } from '../observability/logger.js';
 /**
  * The signals that stop `serve` gracefully. SIGHUP is one of them: a closed terminal or a supervisor
  * sends it, and Node's default for it is to die without closing anything.
@@ -68,4 +69,37 @@ export function onStopRequests(
     signalExpected = true;
     begin(cause);
   };
+}
+
+/**
+ * Runs `stop` on the first stop request, logging `shutting down` and then `stopped` (or the failure,
+ * with exit code 1); a second signal exits at once with 1.
+ */
+export function stopOnRequests(underNpm: boolean, log: Logger, graceMs: number, stop: () => Promise<number>) {
+  let requestStop!: (cause: StopCause) => void;
+  const stopped = new Promise<number>((resolve) => {
+    requestStop = onStopRequests(
+      underNpm,
+      (cause) => {
+        log.info({ ...cause, graceMs }, 'shutting down');
+        stop().then(
+          (code) => {
+            if (code === 0) log.info('stopped');
+            else log.error({ code }, 'stopped, but a worker did not shut down cleanly');
+            resolve(code);
+          },
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+      },
+      (signal) => {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      },
+      (signal) => log.debug({ signal }, "a copy of the signal that started the stop (npm's, or the process group's): not a second signal"),
+    );
+  });
+  return { stopped, requestStop };
 }
