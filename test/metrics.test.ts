@@ -90,3 +90,30 @@ describe('the metrics server after it is listening', () => {
     }
   });
 });
+
+describe('the call metrics as scraped', () => {
+  it('counts a latency on a bucket bound into that bucket, cumulatively, with sum and count, as prom-client does', async () => {
+    const { createServiceMetrics } = await import('../src/observability/metrics.js');
+    const metrics = createServiceMetrics();
+    const start = { path: '/routeguide.RouteGuide/GetFeature', service: 'routeguide.RouteGuide', method: 'GetFeature', type: 'unary', protocol: 'grpc', peer: '' } as const;
+    for (const [durationMs, code] of [[0.5, 0], [0.6, 0], [70_000, 3]] as const) {
+      const hooks = metrics.observer(start)!;
+      hooks.received?.();
+      hooks.end(start, { code, details: '', durationMs, received: 1, sent: 0 });
+    }
+    const text = await metrics.registry.metrics();
+    const labels = { grpc_method: 'GetFeature', protocol: 'grpc' };
+    expect(sample(text, 'grpc_server_handling_seconds_bucket', { ...labels, le: '0.0005' })).toBe(1);
+    expect(sample(text, 'grpc_server_handling_seconds_bucket', { ...labels, le: '0.001' })).toBe(2);
+    expect(sample(text, 'grpc_server_handling_seconds_bucket', { ...labels, le: '60' })).toBe(2);
+    expect(sample(text, 'grpc_server_handling_seconds_bucket', { ...labels, le: '+Inf' })).toBe(3);
+    expect(sample(text, 'grpc_server_handling_seconds_sum', labels)).toBeCloseTo(70.0011, 6);
+    expect(sample(text, 'grpc_server_handling_seconds_count', labels)).toBe(3);
+    expect(sample(text, 'grpc_server_started_total', labels)).toBe(3);
+    expect(sample(text, 'grpc_server_msg_received_total', labels)).toBe(3);
+    expect(sample(text, 'grpc_server_msg_sent_total', labels)).toBe(0);
+    expect(sample(text, 'grpc_server_handled_total', { ...labels, grpc_code: 'OK' })).toBe(2);
+    expect(sample(text, 'grpc_server_handled_total', { ...labels, grpc_code: 'INVALID_ARGUMENT' })).toBe(1);
+    expect(text).toContain('# TYPE grpc_server_handling_seconds histogram');
+  });
+});

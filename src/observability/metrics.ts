@@ -1,5 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Code } from '../service/errors.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client';
+import { CallCounts, type CallSeries } from './call-counts.js';
 import type { CallObserver } from './call-observer.js';
 
 /** Live values the metrics read at scrape time. */
@@ -35,22 +35,43 @@ export function createServiceMetrics(): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const callLabels = ['grpc_type', 'grpc_service', 'grpc_method', 'protocol'] as const;
-  const started = new Counter({ name: 'grpc_server_started_total', help: 'RPCs started on the server.', labelNames: callLabels, registers: [registry] });
-  const handled = new Counter({
+  // Calls are counted in plain numbers (call-counts.ts); the metrics read them when scraped.
+  const counts = new CallCounts(LATENCY_BUCKETS);
+  const countedCalls = (name: string, help: string, count: (series: CallSeries) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: callLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const series of counts.all()) this.inc(series.labels, count(series));
+      },
+    });
+  countedCalls('grpc_server_started_total', 'RPCs started on the server.', (series) => series.started);
+  countedCalls('grpc_server_msg_received_total', 'Stream messages received from clients.', (series) => series.received);
+  countedCalls('grpc_server_msg_sent_total', 'Stream messages sent to clients.', (series) => series.sent);
+  new Counter({
     name: 'grpc_server_handled_total',
     help: 'RPCs completed on the server, by status code.',
     labelNames: [...callLabels, 'grpc_code'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const series of counts.all()) {
+        series.handled.forEach((handled, code) => this.inc({ ...series.labels, grpc_code: CallCounts.codeName(code) }, handled));
+      }
+    },
   });
-  const latency = new Histogram({
-    name: 'grpc_server_handling_seconds',
-    help: 'Time from the start of an RPC to its status, in seconds.',
-    labelNames: callLabels,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const received = new Counter({ name: 'grpc_server_msg_received_total', help: 'Stream messages received from clients.', labelNames: callLabels, registers: [registry] });
-  const sent = new Counter({ name: 'grpc_server_msg_sent_total', help: 'Stream messages sent to clients.', labelNames: callLabels, registers: [registry] });
+  registry.registerMetric(
+    new CountedHistogram(counts, {
+      name: 'grpc_server_handling_seconds',
+      help: 'Time from the start of an RPC to its status, in seconds.',
+      labelNames: callLabels,
+      buckets: LATENCY_BUCKETS,
+      registers: [],
+    }),
+  );
   const notesStored = new Counter({ name: 'routeguide_notes_stored_total', help: 'RouteChat notes stored since start.', registers: [registry] });
   const notesPruned = new Counter({ name: 'routeguide_notes_pruned_total', help: 'Notes deleted by retention (--notes-max-age) since start.', registers: [registry] });
   let sources: MetricSources | undefined;
@@ -85,17 +106,13 @@ export function createServiceMetrics(): ServiceMetrics {
   });
 
   const observer: CallObserver = (start) => {
-    const labels = { grpc_type: start.type, grpc_service: start.service, grpc_method: start.method, protocol: start.protocol };
-    started.inc(labels);
-    // Children resolved once per call, so each streamed message costs one increment.
-    const receivedChild = received.labels(labels);
-    const sentChild = sent.labels(labels);
+    const series = counts.of(start);
+    series.started++;
     return {
-      received: () => receivedChild.inc(),
-      sent: () => sentChild.inc(),
+      received: () => series.received++,
+      sent: () => series.sent++,
       end(_start, end) {
-        handled.inc({ ...labels, grpc_code: Code[end.code] });
-        latency.observe(labels, end.durationMs / 1000);
+        series.finished(end.code, end.durationMs / 1000);
       },
     };
   };
@@ -109,4 +126,44 @@ export function createServiceMetrics(): ServiceMetrics {
       sources = next;
     },
   };
+}
+
+/**
+ * prom-client's histogram, showing the latencies counted in CallCounts instead of its own: the
+ * same exposition (buckets, `+Inf`, sum and count per label set), and the same sum across cluster
+ * workers, without prom-client's per-observation label hashing.
+ */
+class CountedHistogram<T extends string> extends Histogram<T> {
+  constructor(
+    private readonly counts: CallCounts,
+    private readonly configuration: ConstructorParameters<typeof Histogram<T>>[0],
+  ) {
+    super(configuration);
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<T>>> {
+    const { name, help } = this.configuration;
+    const values: MetricValueWithName<T>[] = [];
+    for (const series of this.counts.all()) {
+      const labels = series.labels as Partial<Record<T, string>>;
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((bound, bucket) => {
+        cumulative += series.bucketCounts[bucket]!;
+        values.push({ labels: { ...labels, le: bound }, value: cumulative, metricName: `${name}_bucket` });
+      });
+      values.push(
+        { labels: { ...labels, le: '+Inf' }, value: series.latencyCount, metricName: `${name}_bucket` },
+        { labels, value: series.latencySum, metricName: `${name}_sum` },
+        { labels, value: series.latencyCount, metricName: `${name}_count` },
+      );
+    }
+    // prom-client's declarations say `type` is an enum number and ask for `collect`; at run time it
+    // is the string its own histograms give, which the registry prints after `# TYPE`.
+    return { name, help, type: 'histogram', values, aggregator: 'sum' } as unknown as MetricObjectWithValues<MetricValueWithName<T>>;
+  }
+
+  /** The registry formats what this returns; here it is the same as get(). */
+  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<T>>> {
+    return this.get();
+  }
 }
