@@ -41,31 +41,36 @@ function callStart(facts: MethodFacts, call: ServerInterceptingCallInterface): C
 
 type Listener = Parameters<ServerInterceptingCallInterface['start']>[0];
 
-/** What one call's observation does as the call goes. */
-interface Observation {
-  received(): void;
-  sent(): void;
-  /** The status the server sends. */
-  finish(code: status, details: string): void;
-  /** The call ended without a status from the server (grpc-js also reports this after a normal end). */
-  cancelled(): void;
-}
-
 /**
- * One call as the observers see it: a thin layer over the next call that counts messages and sees
- * the status go out. It implements grpc-js's intercepting-call interface directly, because
- * grpc-js's general ServerInterceptingCall (responders, listener builders, pending-message
- * bookkeeping for asynchronous interceptors) cost every call about a fifth of the server's
- * instructions (callgrind, GetFeature). Everything here is synchronous, so the order of events
- * is the next call's own.
+ * One call as the observers see it: a thin layer over the next call that counts messages, sees the
+ * status go out and reports each to the call's hooks. It implements grpc-js's intercepting-call
+ * interface directly, because grpc-js's general ServerInterceptingCall (responders, listener
+ * builders, pending-message bookkeeping for asynchronous interceptors) cost every call about a
+ * fifth of the server's instructions (callgrind, GetFeature). Everything here is synchronous, so
+ * the order of events is the next call's own; the call's state lives in its fields, so observing
+ * a call allocates this object and its CallEnd, and no closures.
  */
 class ObservedCall implements ServerInterceptingCallInterface, Listener {
   private listener: Listener | undefined;
+  private readonly startedAt = performance.now();
+  private received = 0;
+  private sent = 0;
+  private ended = false;
 
   constructor(
     private readonly next: ServerInterceptingCallInterface,
-    private readonly observation: Observation,
+    private readonly callStart: CallStart,
+    private readonly hooks: readonly CallHooks[],
   ) {}
+
+  /** Reports the status the server sends, or the one the call ended with, once. */
+  private finish(code: status, details: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    // The service's codes are gRPC's numbers.
+    const end: CallEnd = { code: code as number as Code, details, durationMs: performance.now() - this.startedAt, received: this.received, sent: this.sent };
+    for (const hooks of this.hooks) hooks.end(this.callStart, end);
+  }
 
   start(listener: Listener): void {
     this.listener = listener;
@@ -75,25 +80,32 @@ class ObservedCall implements ServerInterceptingCallInterface, Listener {
     this.listener!.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {
-    this.observation.received();
+    this.received++;
+    for (const hooks of this.hooks) hooks.received?.();
     this.listener!.onReceiveMessage(message);
   }
   onReceiveHalfClose(): void {
     this.listener!.onReceiveHalfClose();
   }
+  /** The call ended without a status from the server (grpc-js also reports this after a normal end). */
   onCancel(): void {
-    this.observation.cancelled();
+    if (!this.ended) {
+      const deadline = this.next.getDeadline();
+      const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
+      this.finish(expired ? status.DEADLINE_EXCEEDED : status.CANCELLED, expired ? 'Deadline exceeded' : 'Cancelled');
+    }
     this.listener!.onCancel();
   }
   sendMetadata(metadata: Metadata): void {
     this.next.sendMetadata(metadata);
   }
   sendMessage(message: unknown, callback: () => void): void {
-    this.observation.sent();
+    this.sent++;
+    for (const hooks of this.hooks) hooks.sent?.();
     this.next.sendMessage(message, callback);
   }
   sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
-    this.observation.finish(outgoing.code, outgoing.details ?? '');
+    this.finish(outgoing.code, outgoing.details ?? '');
     this.next.sendStatus(outgoing);
   }
   startRead(): void {
@@ -134,36 +146,6 @@ export function observeCalls(observers: readonly CallObserver[]): ServerIntercep
       const h = observe(start);
       if (h !== undefined) hooks.push(h);
     }
-    if (hooks.length === 0) return passThrough(call);
-    const startedAt = performance.now();
-    let received = 0;
-    let sent = 0;
-    let ended = false;
-    const finish = (code: status, details: string): void => {
-      if (ended) return;
-      ended = true;
-      // The service's codes are gRPC's numbers.
-      const end: CallEnd = { code: code as number as Code, details, durationMs: performance.now() - startedAt, received, sent };
-      for (const h of hooks) h.end(start, end);
-    };
-    return passThrough(
-      new ObservedCall(call, {
-        received() {
-          received++;
-          for (const h of hooks) h.received?.();
-        },
-        sent() {
-          sent++;
-          for (const h of hooks) h.sent?.();
-        },
-        finish,
-        cancelled() {
-          if (ended) return;
-          const deadline = call.getDeadline();
-          const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
-          finish(expired ? status.DEADLINE_EXCEEDED : status.CANCELLED, expired ? 'Deadline exceeded' : 'Cancelled');
-        },
-      }),
-    );
+    return passThrough(hooks.length === 0 ? call : new ObservedCall(call, start, hooks));
   };
 }

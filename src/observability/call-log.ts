@@ -1,5 +1,5 @@
 import { Code } from '../service/errors.js';
-import type { CallObserver } from './call-observer.js';
+import type { CallHooks, CallObserver } from './call-observer.js';
 import type { Logger } from './logger.js';
 
 /** Codes that mean the server failed, rather than the client asking for something it cannot have. */
@@ -13,8 +13,9 @@ const QUIET_SERVICES = new Set(['grpc.health.v1.Health', 'grpc.reflection.v1.Ser
  * messages streamed each way.
  */
 export function logCalls(log: Logger): CallObserver {
-  return (start) => ({
-    end(_start, end) {
+  // One set of hooks for every call: the start comes with the end.
+  const hooks: CallHooks = {
+    end(start, end) {
       const level = SERVER_FAULTS.has(end.code) ? 'warn' : QUIET_SERVICES.has(start.service) ? 'debug' : 'info';
       if (!log.isLevelEnabled(level)) return;
       log[level](
@@ -31,5 +32,6 @@ export function logCalls(log: Logger): CallObserver {
         'call',
       );
     },
-  });
+  };
+  return () => hooks;
 }

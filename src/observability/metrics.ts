@@ -49,8 +49,8 @@ export function createServiceMetrics(): ServiceMetrics {
       },
     });
   countedCalls('grpc_server_started_total', 'RPCs started on the server.', (series) => series.started);
-  countedCalls('grpc_server_msg_received_total', 'Stream messages received from clients.', (series) => series.received);
-  countedCalls('grpc_server_msg_sent_total', 'Stream messages sent to clients.', (series) => series.sent);
+  countedCalls('grpc_server_msg_received_total', 'Stream messages received from clients.', (series) => series.messagesReceived);
+  countedCalls('grpc_server_msg_sent_total', 'Stream messages sent to clients.', (series) => series.messagesSent);
   new Counter({
     name: 'grpc_server_handled_total',
     help: 'RPCs completed on the server, by status code.',
@@ -108,13 +108,7 @@ export function createServiceMetrics(): ServiceMetrics {
   const observer: CallObserver = (start) => {
     const series = counts.of(start);
     series.started++;
-    return {
-      received: () => series.received++,
-      sent: () => series.sent++,
-      end(_start, end) {
-        series.finished(end.code, end.durationMs / 1000);
-      },
-    };
+    return series;
   };
 
   return {
