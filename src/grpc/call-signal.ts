@@ -18,9 +18,16 @@ export interface CallSignal {
   abort(): void;
 }
 
+/**
+ * The reason every gRPC call's signal is aborted with: the logic reads only `aborted`. Without
+ * one, abort() builds a DOMException, stack trace and all, for every streaming call, since
+ * grpc-js reports even a normal end as 'cancelled' (a profile of ListFeatures showed it).
+ */
+const CALL_OVER = new Error('the call is over');
+
 export function createCallSignal(call: ServerSurfaceCall): CallSignal {
   const controller = new AbortController();
-  const abort = (): void => controller.abort();
+  const abort = (): void => controller.abort(CALL_OVER);
   if (call.cancelled) abort();
   // grpc-js also emits 'cancelled' after a normal end; by then the handler is done, so it is harmless.
   else call.once('cancelled', abort);
