@@ -1,10 +1,10 @@
 import { Code as ConnectCode, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { z } from 'zod';
 import { nextTurn } from '../common/event-loop.js';
+import type { InFlight } from '../common/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
 import { validate } from '../service/validation.js';
-import type { OpenStreams } from './open-streams.js';
 import { connectError, toConnectError } from './status.js';
 
 /*
@@ -32,15 +32,17 @@ function isAsync<T>(items: Iterable<T> | AsyncIterable<T>): items is AsyncIterab
  * the last one is written. `work` gets the signal the logic should honour.
  */
 export async function* streamCall<T>(
-  streams: OpenStreams,
+  streams: InFlight,
   log: Logger,
   method: string,
   context: HandlerContext,
   work: (signal: AbortSignal) => Iterable<T> | AsyncIterable<T>,
   { watch = false }: { readonly watch?: boolean } = {},
 ): AsyncGenerator<T> {
-  const registration = watch ? streams.addWatch() : { signal: undefined, done: streams.add() };
-  const signal = registration.signal ? AbortSignal.any([context.signal, registration.signal]) : context.signal;
+  // Shutdown ends a watch at once (`streams.endAll()`); other streams get the grace period.
+  const ended = watch ? new AbortController() : undefined;
+  const done = streams.add(ended && (() => ended.abort()));
+  const signal = ended ? AbortSignal.any([context.signal, ended.signal]) : context.signal;
   try {
     const items = work(signal);
     let sinceYield = 0;
@@ -61,10 +63,10 @@ export async function* streamCall<T>(
     }
   } catch (error) {
     if (context.signal.aborted) throw abortError(context.signal);
-    if (registration.signal?.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
+    if (ended?.signal.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
     throw toConnectError(error, log, method);
   } finally {
-    registration.done();
+    done();
   }
 }
 

@@ -1,16 +1,17 @@
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import type { InFlight } from '../common/in-flight.js';
 import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';
 import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { httpCallFacts } from './call-context.js';
 import { abortError, pushedMessages, streamCall, unimplementedOverHttp1, validatedBatches, validatedRequests } from './call-streaming.js';
-import type { OpenStreams } from './open-streams.js';
 import { toConnectError } from './status.js';
 
 export interface RouteDependencies {
   readonly log: Logger;
-  readonly streams: OpenStreams;
+  /** The streams in flight on the HTTP port; a watch registers how shutdown ends it. */
+  readonly streams: InFlight;
   /** Named in the UNIMPLEMENTED answer to a client or bidi stream over HTTP/1.1. */
   readonly grpcPort: number;
 }
