@@ -202,6 +202,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       onChangePollError: (error) => log.error({ err: error }, 'cannot poll the database for changes by other processes'),
       onChangeListenError: (error) =>
         log.warn({ storage: shownUrl, reason: error.message }, 'cannot listen for changes by other servers; retrying'),
+      onChangeListenRestored: (afterMs) =>
+        log.info({ storage: shownUrl, afterMs }, 'listening for changes by other servers again; catching up'),
     });
     const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;
