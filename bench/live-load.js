@@ -12,21 +12,18 @@
 // Usage: node bench/live-load.js [--database PATH | --postgres] [--base N] [--add N] [--random-seed S]
 // Without --database, it seeds a temporary one with BASE features first; with --postgres, that one is
 // a throwaway PostgreSQL cluster with PostgreSQL's default settings. Needs `npm run build` first.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
 import { RouteGuideClient } from '../dist/gen/grpc-js/route_guide.js';
 import { FeatureIndex } from '../dist/index/feature-index.js';
 import { findPostgresBinaries, INSTALL_HINT, startCluster } from '../scripts/postgres-cluster.js';
+import { runNode, startServer, stopServer } from './child-processes.js';
 import { percentile } from './percentile.js';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
   options: {
     database: { type: 'string' },
@@ -106,15 +103,6 @@ async function inProcess() {
   return { base, added, intakeSeconds, intakeCpuSeconds, longestTurnMs, idleLongestTurnMs, bulkLoadSeconds };
 }
 
-async function run(args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
-  return out;
-}
-
 function call(method, request) {
   return new Promise((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
 }
@@ -143,11 +131,11 @@ function listPause(client, rectangle) {
 }
 
 async function endToEnd(storage) {
-  const server = spawn(process.execPath, ['bin/routeguide.js', 'serve', '--storage', storage, '--port', '0', '--log-format', 'json'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child: server, target } = await startServer(['bin/routeguide.js', 'serve', '--storage', storage, '--port', '0', '--log-format', 'json'], {
+    stderr: 'pipe',
   });
-  // The server's own account of each intake: its log line 'index took in new imports'.
+  // The server's own account of each intake: its log line 'index took in new imports' (the lines
+  // of its start-up waited in the pipe, and are read now).
   const intakes = [];
   let logged = '';
   server.stderr.on('data', (chunk) => {
@@ -161,15 +149,6 @@ async function endToEnd(storage) {
     }
   });
   try {
-    const target = await new Promise((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (chunk) => {
-        out += chunk;
-        const match = /listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)));
-    });
     const client = new RouteGuideClient(target, credentials.createInsecure());
     // Synthetic features depend on the count asked for: take the first ones of the very sets seeded.
     const existing = [];
@@ -215,7 +194,7 @@ async function endToEnd(storage) {
     const quietFrom = performance.now();
     await sleep(3000);
     const seedStarted = performance.now();
-    await run(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(add), '--random-seed', String(addSeed)]);
+    await runNode(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(add), '--random-seed', String(addSeed)]);
     seedDone = performance.now();
     while (visibleAt === undefined && performance.now() - seedDone < 60_000) await sleep(20);
     // A second more of calls after the index took the import in.
@@ -241,8 +220,7 @@ async function endToEnd(storage) {
         .map(([at, ms, kind]) => ({ kind, ms: Math.round(ms), startedAfterSeedEndMs: Math.round(at - seedDone) })),
     };
   } finally {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
+    await stopServer(server);
   }
 }
 
@@ -261,7 +239,7 @@ try {
   }
   if (values.postgres || values.database === undefined) {
     log(`seeding ${base} features`);
-    await run(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(base), '--random-seed', String(seed)]);
+    await runNode(['bin/routeguide.js', 'seed', '--storage', storage, '--synthetic', String(base), '--random-seed', String(seed)]);
   }
   // End to end first: the in-process part leaves a large heap whose collection would pause this client.
   log(`end to end: routeguide seed --synthetic ${add} beside a serving server on ${storage.split(':')[0]}`);

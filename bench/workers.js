@@ -4,15 +4,12 @@
 // workers: node:cluster hands each connection to one worker). Needs `npm run build` first.
 // Options: --n N features (default 1000000), --seconds S per round (default 5), --rounds R
 // (default 3), --concurrency C calls in flight (default 64), --channels K (default 4), --random-seed S.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { root, runNode, startServer, stopServer } from './child-processes.js';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '1000000' },
@@ -40,31 +37,10 @@ const { makeWorkload } = await import('./workload.js');
 const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-workers-'));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
-/** Runs a node script to completion; resolves with its stdout. */
-async function run(args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
-  return out;
-}
-
 /** Starts `routeguide serve --workers W` and resolves once it prints `listening on HOST:PORT`. */
-async function startServer(database, workers) {
-  const started = performance.now();
+async function startWorkers(database, workers) {
   const args = ['bin/routeguide.js', 'serve', '--storage', `sqlite:${database}`, '--port', '0', '--workers', String(workers), '--log-level', 'warn', '--shutdown-grace', '1'];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const target = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`)));
-  });
-  return { child, target, workers, startupSeconds: (performance.now() - started) / 1000 };
+  return { ...(await startServer(args)), workers };
 }
 
 try {
@@ -73,11 +49,11 @@ try {
   writeFileSync(workloadFile, JSON.stringify(makeWorkload(n, seed)));
   const database = join(work, 'routeguide.db');
   log('seeding with routeguide seed --synthetic');
-  await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(n), '--random-seed', String(seed)]);
+  await runNode(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, '--synthetic', String(n), '--random-seed', String(seed)]);
 
   const servers = [];
   for (const workers of [1, 2]) {
-    servers.push(await startServer(database, workers));
+    servers.push(await startWorkers(database, workers));
     log(`--workers ${workers} listening after ${servers.at(-1).startupSeconds.toFixed(2)} s`);
   }
   const best = {};
@@ -89,7 +65,7 @@ try {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const server of order) {
         const figures = JSON.parse(
-          await run(['bench/load-client.js', server.target, workloadFile, 'getFeature', values.seconds, values.concurrency, String(channels)]),
+          await runNode(['bench/load-client.js', server.target, workloadFile, 'getFeature', values.seconds, values.concurrency, String(channels)]),
         );
         all[server.workers].push(Math.round(figures.callsPerSecond));
         if (!best[server.workers] || figures.callsPerSecond > best[server.workers].callsPerSecond) best[server.workers] = figures;
@@ -97,10 +73,7 @@ try {
       log(`round ${round + 1}: 1 worker ${all[1].at(-1)} calls/s, 2 workers ${all[2].at(-1)} calls/s`);
     }
   } finally {
-    await Promise.all(servers.map(async ({ child }) => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }));
+    await Promise.all(servers.map(({ child }) => stopServer(child)));
   }
 
   const ratio = best[2].callsPerSecond / best[1].callsPerSecond;

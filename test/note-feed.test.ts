@@ -8,15 +8,17 @@ const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { lati
 const notes = (count: number, prefix: string): StoredNote[] =>
   Array.from({ length: count }, (_, i) => ({ latitude: i % 90, longitude: 0, message: `${prefix} ${i}` }));
 
-/** A memory storage that counts feed reads and can hold lastNotePosition back. */
+/** A memory storage that counts feed reads, can fail them, and can hold lastNotePosition back. */
 function instrumented() {
   const inner = createMemoryStorage();
   let feedReads = 0;
+  let failReads: Error | undefined;
   let gate: Promise<void> = Promise.resolve();
   const storage: Storage = {
     ...inner,
     async notesAfter(position, limit) {
       feedReads++;
+      if (failReads) throw failReads;
       return inner.notesAfter(position, limit);
     },
     async lastNotePosition() {
@@ -27,13 +29,21 @@ function instrumented() {
   };
   return {
     storage,
+    inner,
     feedReads: () => feedReads,
+    failReads(error: Error | undefined): void {
+      failReads = error;
+    },
     holdStart(): () => void {
       let release!: () => void;
       gate = new Promise<void>((resolve) => (release = resolve));
       return release;
     },
   };
+}
+
+function unexpectedReadError(error: unknown): never {
+  throw new Error(`the note feed reported a read error: ${String(error)}`);
 }
 
 /** Reads a watch in the background, collecting messages and how it ended. */
@@ -53,7 +63,7 @@ function collect(watch: AsyncIterable<{ message: string }>) {
 describe('the note feed (in process)', () => {
   it('reads nothing back from storage while nobody watches, and a watch that starts later still gets every later note', async () => {
     const { storage, feedReads } = instrumented();
-    const feed = createNoteFeed({ storage, watchBuffer: 50 });
+    const feed = createNoteFeed({ storage, watchBuffer: 50, onReadError: unexpectedReadError });
     await feed.storage.addNotes(notes(500, 'unwatched'));
     expect(feedReads()).toBe(0);
     const call = new AbortController();
@@ -67,7 +77,7 @@ describe('the note feed (in process)', () => {
 
   it('hands a watch none of the notes stored unwatched before it began, even when notes are stored while its start is read', async () => {
     const { storage, holdStart } = instrumented();
-    const feed = createNoteFeed({ storage, watchBuffer: 50 });
+    const feed = createNoteFeed({ storage, watchBuffer: 50, onReadError: unexpectedReadError });
     // A first watch, so that the feed reads and its head is current; then it ends.
     const first = new AbortController();
     const firstWatch = collect(feed.watch(WORLD, { signal: first.signal }));
@@ -87,6 +97,56 @@ describe('the note feed (in process)', () => {
     await waitFor(() => watch.received.length === 3 || watch.ended() !== undefined, 5000, 'three notes or an end');
     expect(watch.ended()).toBeUndefined();
     expect(watch.received).toEqual(['during the start 0', 'during the start 1', 'after 0']);
+    call.abort();
+  });
+
+  it('reports a failed read of the feed with its position, and delivers the notes it missed at the next change', async () => {
+    const { storage, inner, failReads } = instrumented();
+    const reported: { error: unknown; after: number }[] = [];
+    const feed = createNoteFeed({ storage, watchBuffer: 50, onReadError: (error, after) => reported.push({ error, after }) });
+    const call = new AbortController();
+    const watch = collect(feed.watch(WORLD, { signal: call.signal }));
+    await feed.storage.addNotes(notes(1, 'before'));
+    await waitFor(() => watch.received.length === 1, 5000, 'the first note');
+    const outage = new Error('database is locked');
+    failReads(outage);
+    await feed.storage.addNotes(notes(2, 'during the failure'));
+    await waitFor(() => reported.length > 0, 5000, 'the read error to be reported');
+    expect(reported[0]).toEqual({ error: outage, after: 1 });
+    expect(watch.received).toEqual(['before 0']);
+    failReads(undefined);
+    // Another server's note: the storage signals a change, and the feed reads again from where it failed.
+    await inner.addNotes(notes(1, 'from elsewhere'));
+    await waitFor(() => watch.received.length === 4, 5000, 'the missed notes and the new one');
+    expect(watch.received).toEqual(['before 0', 'during the failure 0', 'during the failure 1', 'from elsewhere 0']);
+    expect(watch.ended()).toBeUndefined();
+    call.abort();
+    await feed.close();
+  });
+
+  it('close() waits for a read of the feed in flight, so storage is never closed under it', async () => {
+    const { storage } = instrumented();
+    let releaseRead!: () => void;
+    let readStarted = false;
+    const slowStorage: Storage = {
+      ...storage,
+      async notesAfter(position, limit) {
+        readStarted = true;
+        await new Promise<void>((resolve) => (releaseRead = resolve));
+        return storage.notesAfter(position, limit);
+      },
+    };
+    const feed = createNoteFeed({ storage: slowStorage, watchBuffer: 50, onReadError: unexpectedReadError });
+    const call = new AbortController();
+    collect(feed.watch(WORLD, { signal: call.signal }));
+    await feed.storage.addNotes(notes(1, 'note'));
+    await waitFor(() => readStarted, 5000, 'the feed to start reading');
+    let closed = false;
+    const closing = feed.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    releaseRead();
+    await closing;
     call.abort();
   });
 });

@@ -52,9 +52,13 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL change signal (LISTEN/NOTIFY)', () =
     expect(signals.count).toBe(before + 1);
   }, 20_000);
 
-  it('reports a cut listening connection once, listens again by itself and signals then, and hears later commits', async () => {
+  it('reports a cut listening connection once, listens again by itself, reports that and signals then, and hears later commits', async () => {
     const errors: string[] = [];
-    const { database, listening, writer } = await openTwo({ onChangeListenError: (error) => errors.push(error.message) });
+    const restored: number[] = [];
+    const { database, listening, writer } = await openTwo({
+      onChangeListenError: (error) => errors.push(error.message),
+      onChangeListenRestored: (afterMs) => restored.push(afterMs),
+    });
     const signals = watchSignals(listening);
     await signals.next();
     const relistened = signals.next();
@@ -66,6 +70,8 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL change signal (LISTEN/NOTIFY)', () =
     await relistened;
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/terminat/i);
+    expect(restored).toHaveLength(1);
+    expect(restored[0]).toBeGreaterThanOrEqual(0);
     const notified = signals.next();
     await writer.insertFeatures([{ latitude: 2, longitude: 2, name: 'after the cut' }]);
     await notified;

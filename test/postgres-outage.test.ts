@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgresBinaries, startCluster, type Cluster } from '../scripts/postgres-cluster.js';
+import { captureLog } from './support/captured-log.js';
 import { collect, startTestServer, type TestServer } from './support/servers.js';
 import { createHealthClient } from './support/grpc-tools.js';
 import { HAVE_POSTGRES } from './support/postgres.js';
@@ -27,9 +28,10 @@ const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
 describe.skipIf(!HAVE_POSTGRES)('PostgreSQL stopped and started under a running server', () => {
   let cluster: Cluster;
   let server: TestServer;
+  const captured = captureLog('info');
   beforeAll(async () => {
     cluster = await startCluster(findPostgresBinaries()!, { settings: { fsync: 'off' } });
-    server = await startTestServer({ storageUrl: cluster.url('postgres'), metricsPort: 0 });
+    server = await startTestServer({ storageUrl: cluster.url('postgres'), metricsPort: 0, log: captured.log });
   }, 30_000);
   afterAll(async () => {
     await server?.stop();
@@ -67,5 +69,13 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL stopped and started under a running 
     expect(await storageUp(metricsPort)).toBe('1');
     const reply = await client.postNote({ location: { latitude: 1, longitude: 1 }, message: 'after' });
     expect(reply.earlierNotes.map((note) => note.message)).toEqual(['before']);
+    // The connection listening for changes: one line when it was lost, one when it listens again.
+    await captured.waitFor((line) => line.msg === 'listening for changes by other servers again; catching up');
+    const listenLines = captured.lines.filter((line) => String(line.msg).includes('for changes by other servers'));
+    expect(listenLines.map(({ level, msg }) => [level, msg])).toEqual([
+      [40, 'cannot listen for changes by other servers; retrying'],
+      [30, 'listening for changes by other servers again; catching up'],
+    ]);
+    expect(listenLines[1]).toMatchObject({ afterMs: expect.any(Number) });
   }, 30_000);
 });

@@ -202,6 +202,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       onChangePollError: (error) => log.error({ err: error }, 'cannot poll the database for changes by other processes'),
       onChangeListenError: (error) =>
         log.warn({ storage: shownUrl, reason: error.message }, 'cannot listen for changes by other servers; retrying'),
+      onChangeListenRestored: (afterMs) =>
+        log.info({ storage: shownUrl, afterMs }, 'listening for changes by other servers again; catching up'),
     });
     const open = metrics ? countNoteWrites(opened, metrics.notesStored) : opened;
     storage = open;
@@ -219,7 +221,12 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     follower = followImports({ storage: open, index, from: importsBefore, overlapThrough: await open.lastImportPosition(), log });
     const following = follower;
     // Notes are stored through the feed, so that every note stored wakes the watches.
-    const feed = createNoteFeed({ storage: open, watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER });
+    const feed = createNoteFeed({
+      storage: open,
+      watchBuffer: options.watchBuffer ?? DEFAULT_WATCH_BUFFER,
+      onReadError: (error, after) =>
+        log.error({ err: error, after }, 'cannot read the note feed for WatchNotes; reading it again at the next note or change'),
+    });
     const guide = createRouteGuide({ index, storage: feed.storage, replayLimit: options.replayLimit });
     const extensions = createRouteGuideExtensions({
       guide,
@@ -253,7 +260,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       async stop(graceMs) {
         await Promise.all([listening.shutdown(graceMs), listeningHttp?.shutdown(graceMs)]);
         await following.stop();
-        feed.close();
+        await feed.close();
         await retention?.stop();
         await open.close();
         log.info('storage closed');

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
 import { formatHostPort } from '../common/host-port.js';
+import { InFlight } from '../common/in-flight.js';
 import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,7 +10,7 @@ import { createExtensionHandlers, type ExtensionHandlerOptions } from './extensi
 import { extensionsServiceDefinition } from './extensions-definition.js';
 import { createGrpcHandlers } from './handlers.js';
 import { addHealth, type Health } from './health.js';
-import { OpenCalls } from './open-calls.js';
+import { SHUTTING_DOWN, type OpenCalls } from './open-calls.js';
 import { addReflection } from './reflection.js';
 import { routeGuideServiceDefinition } from './service-definition.js';
 
@@ -74,10 +75,10 @@ function bind(server: Server, address: string, credentials: ServerCredentials): 
 export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningServer> {
   const { log } = options;
   const server = new Server({ ...options.channelOptions, interceptors: [...(options.interceptors ?? [])] });
-  const openCalls = new OpenCalls();
+  const openCalls: OpenCalls = new InFlight();
   server.addService(routeGuideServiceDefinition, createGrpcHandlers(options.guide, log, openCalls));
   // Watches never finish by themselves: shutdown ends them at once, apart from the other streams.
-  const watches = new OpenCalls();
+  const watches: OpenCalls = new InFlight();
   if (options.extensions) {
     const { logic, options: handlerOptions } = options.extensions;
     server.addService(extensionsServiceDefinition, createExtensionHandlers(logic, log, openCalls, handlerOptions, watches));
@@ -91,10 +92,10 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
     stopping ??= new Promise<void>((resolve) => {
       health.stopServing();
       log.info('health NOT_SERVING; no longer accepting calls');
-      watches.endAll();
+      watches.endAll(SHUTTING_DOWN);
       const timer = setTimeout(() => {
         if (openCalls.size > 0) log.warn({ open: openCalls.size }, 'grace period over; ending open streams with UNAVAILABLE');
-        openCalls.endAll();
+        openCalls.endAll(SHUTTING_DOWN);
         void openCalls.whenEmpty(HANDLER_SETTLE_MS).then(() => {
           setTimeout(() => server.forceShutdown(), STATUS_FLUSH_MS).unref();
         });

@@ -1,10 +1,11 @@
 import { Code as ConnectCode, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { z } from 'zod';
 import { nextTurn } from '../common/event-loop.js';
+import type { InFlight } from '../common/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
+import { malformedMessage } from '../service/malformed-request.js';
 import { validate } from '../service/validation.js';
-import type { OpenStreams } from './open-streams.js';
 import { connectError, toConnectError } from './status.js';
 
 /*
@@ -32,15 +33,17 @@ function isAsync<T>(items: Iterable<T> | AsyncIterable<T>): items is AsyncIterab
  * the last one is written. `work` gets the signal the logic should honour.
  */
 export async function* streamCall<T>(
-  streams: OpenStreams,
+  streams: InFlight,
   log: Logger,
   method: string,
   context: HandlerContext,
   work: (signal: AbortSignal) => Iterable<T> | AsyncIterable<T>,
   { watch = false }: { readonly watch?: boolean } = {},
 ): AsyncGenerator<T> {
-  const registration = watch ? streams.addWatch() : { signal: undefined, done: streams.add() };
-  const signal = registration.signal ? AbortSignal.any([context.signal, registration.signal]) : context.signal;
+  // Shutdown ends a watch at once (`streams.endAll()`); other streams get the grace period.
+  const ended = watch ? new AbortController() : undefined;
+  const done = streams.add(ended && (() => ended.abort()));
+  const signal = ended ? AbortSignal.any([context.signal, ended.signal]) : context.signal;
   try {
     const items = work(signal);
     let sinceYield = 0;
@@ -61,25 +64,54 @@ export async function* streamCall<T>(
     }
   } catch (error) {
     if (context.signal.aborted) throw abortError(context.signal);
-    if (registration.signal?.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
+    if (ended?.signal.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
     throw toConnectError(error, log, method);
   } finally {
-    registration.done();
+    done();
   }
 }
 
-/** Each request of a client stream after validating it, as `field[i]`; the first bad one throws. */
-export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<T> {
-  let position = 0;
-  for await (const message of requests) yield validate(schema, message, `${field}[${position++}]`);
+/**
+ * Each request of a client stream after validating it, as `field[i]`; the first bad one throws. A
+ * request connect-es cannot parse (it fails the read with INTERNAL, "parse binary: ...") is
+ * INVALID_ARGUMENT naming `typeName`, the message type, as over gRPC.
+ */
+export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string, typeName: string): AsyncGenerator<T> {
+  const iterator = requests[Symbol.asyncIterator]();
+  // As for await does: a stream left early (a bad request, the reader gone) is told to stop.
+  let over = false;
+  try {
+    for (let position = 0; ; position++) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        over = true;
+        if (!(error instanceof ConnectError) || error.code !== ConnectCode.Internal) throw error;
+        next = { done: false, value: malformedMessage(typeName) };
+      }
+      if (next.done === true) {
+        over = true;
+        return;
+      }
+      yield validate(schema, next.value, `${field}[${position}]`);
+    }
+  } finally {
+    if (!over) await iterator.return?.();
+  }
 }
 
 /**
  * The validated requests as RecordRoute's logic takes them, in batches: each batch holds what had
  * arrived (connect-node hands requests over one at a time, so a batch holds one).
  */
-export async function* validatedBatches<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<readonly T[]> {
-  for await (const request of validatedRequests(requests, schema, field)) yield [request];
+export async function* validatedBatches<T>(
+  requests: AsyncIterable<unknown>,
+  schema: z.ZodType<T>,
+  field: string,
+  typeName: string,
+): AsyncGenerator<readonly T[]> {
+  for await (const request of validatedRequests(requests, schema, field, typeName)) yield [request];
 }
 
 /** Client and bidi streams need HTTP/2; over HTTP/1.1 they answer UNIMPLEMENTED, naming the gRPC port. */

@@ -1,16 +1,17 @@
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import type { InFlight } from '../common/in-flight.js';
 import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';
 import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { httpCallFacts } from './call-context.js';
 import { abortError, pushedMessages, streamCall, unimplementedOverHttp1, validatedBatches, validatedRequests } from './call-streaming.js';
-import type { OpenStreams } from './open-streams.js';
 import { toConnectError } from './status.js';
 
 export interface RouteDependencies {
   readonly log: Logger;
-  readonly streams: OpenStreams;
+  /** The streams in flight on the HTTP port; a watch registers how shutdown ends it. */
+  readonly streams: InFlight;
   /** Named in the UNIMPLEMENTED answer to a client or bidi stream over HTTP/1.1. */
   readonly grpcPort: number;
 }
@@ -43,7 +44,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
       if (!overHttp2(context)) throw unimplementedOverHttp1('RecordRoute', grpcPort);
       const done = streams.add();
       try {
-        return await guide.recordRoute(validatedBatches(requests, pointSchema, 'point'), { signal: context.signal });
+        return await guide.recordRoute(validatedBatches(requests, pointSchema, 'point', RouteGuideService.method.recordRoute.input.typeName), { signal: context.signal });
       } catch (error) {
         // Cancelled, past its deadline, or ended by shutdown: the signal's reason says which.
         if (context.signal.aborted) throw abortError(context.signal);
@@ -56,7 +57,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
     routeChat(requests, context) {
       // Over HTTP/1.1 connect-node refuses a bidi stream before it gets here; the server answers it.
       return streamCall(streams, log, 'RouteChat', context, (signal) =>
-        pushedMessages((send) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note'), send, { signal })),
+        pushedMessages((send) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note', RouteGuideService.method.routeChat.input.typeName), send, { signal })),
       );
     },
   };

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort } from '../common/host-port.js';
+import { InFlight } from '../common/in-flight.js';
 import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';
@@ -13,12 +14,12 @@ import { Code } from '../service/errors.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
+import { checkBinaryRequests, refuseMalformedRequests } from './binary-requests.js';
 import { unimplementedOverHttp1 } from './call-streaming.js';
 import { createCors, type CorsOrigins } from './cors.js';
 import { answerError, type NodeRequest, type NodeResponse } from './early-answers.js';
 import { createExtensionRoutes, type ExportBatching } from './extension-routes.js';
 import { observeConnectCalls, observeEarlyAnswer } from './observe-calls.js';
-import { OpenStreams } from './open-streams.js';
 import { createRouteGuideRoutes } from './route-guide-routes.js';
 import { connectError } from './status.js';
 import { createStaticFiles, DEFAULT_WEB_ROOT, type RequestListener } from './static-files.js';
@@ -91,17 +92,19 @@ function createNodeServer(tls: ServerTls | undefined, maxConcurrentStreams: numb
 /** Creates the HTTP server (Connect, gRPC-Web, /healthz and the map's files) over the same logic, and binds it. */
 export async function listenHttp(options: HttpServerOptions): Promise<ListeningHttpServer> {
   const { log } = options;
-  const streams = new OpenStreams();
+  const streams = new InFlight();
   // Every request in flight, unary calls and files too: shutdown waits for them within the grace.
-  const requests = new OpenStreams();
+  const requests = new InFlight();
   const shutdownController = new AbortController();
   const dependencies = { log, streams, grpcPort: options.grpcPort };
   const connect = connectNodeAdapter({
     routes: (router) => {
       router.service(RouteGuideService, createRouteGuideRoutes(options.guide, dependencies));
       router.service(ExtensionsService, createExtensionRoutes(options.extensions, dependencies, options.batching));
+      checkBinaryRequests(router.handlers, options.maxMessageBytes);
     },
-    interceptors: [observeConnectCalls(options.observers)],
+    // Outermost first: a refused request is observed (logged and counted) like any call.
+    interceptors: [observeConnectCalls(options.observers), refuseMalformedRequests()],
     readMaxBytes: options.maxMessageBytes,
     writeMaxBytes: options.maxMessageBytes,
     shutdownSignal: shutdownController.signal,
@@ -177,7 +180,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
       stopping ??= (async () => {
         serving = false;
         draining = true;
-        streams.endWatches();
+        streams.endAll();
         // Still listening through the grace period, so that a load balancer's probe reads 503 and a
         // new call UNAVAILABLE instead of a refused connection; idle connections close now.
         if ('closeIdleConnections' in server) server.closeIdleConnections();

@@ -11,6 +11,11 @@ export interface NoteFeedOptions {
   readonly storage: Storage;
   /** Notes a watcher may fall behind before its watch ends with RESOURCE_EXHAUSTED. */
   readonly watchBuffer: number;
+  /**
+   * Told when a read of the feed fails (`after`: the position it read from). The watches keep
+   * waiting, and the next store or change signal reads again from that position, so no note is lost.
+   */
+  readonly onReadError: (error: unknown, after: number) => void;
 }
 
 /** The notes of one watch, and how it fails while its reader is busy elsewhere. */
@@ -33,8 +38,8 @@ export interface NoteFeed {
   readonly storage: Storage;
   /** The notes stored from now on inside the rectangle, in storage order, each once. */
   watch(rectangle: ValidRectangle, context: CallContext): NoteWatch;
-  /** Stops listening for notes stored by other processes. */
-  close(): void;
+  /** Stops listening for notes stored by other processes, and waits for a read in flight. */
+  close(): Promise<void>;
 }
 
 interface Watcher {
@@ -63,7 +68,7 @@ function holds(watcher: Watcher, note: FeedNote): boolean {
 }
 
 export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
-  const { storage, watchBuffer } = options;
+  const { storage, watchBuffer, onReadError } = options;
   const overflowError = (): RouteGuideError =>
     new RouteGuideError(
       Code.RESOURCE_EXHAUSTED,
@@ -130,8 +135,9 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
         }
       } while (again);
     })()
-      .catch(() => {
-        // Storage closed or failed: the next store or change signal reads again; watches keep waiting.
+      .catch((error: unknown) => {
+        // The watches keep waiting; the next store or change signal reads again from `head`.
+        onReadError(error, head);
       })
       .finally(() => {
         reading = undefined;
@@ -166,7 +172,10 @@ export function createNoteFeed(options: NoteFeedOptions): NoteFeed {
 
   return {
     storage: wrapped,
-    close: unsubscribe,
+    async close() {
+      unsubscribe();
+      await reading;
+    },
 
     watch({ lo, hi }, { signal }) {
       let fail!: (error: RouteGuideError) => void;

@@ -22,6 +22,8 @@ export interface PostgresChangesOptions {
   readonly ready: Promise<void>;
   /** Told when listening fails or its connection is lost (once per outage); it is retried meanwhile. */
   readonly onError: (error: Error) => void;
+  /** Told when listening again after `onError`, with how long it was not listening. */
+  readonly onRestored: (afterMs: number) => void;
 }
 
 /**
@@ -35,7 +37,8 @@ export function createPostgresChanges(options: PostgresChangesOptions): Postgres
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let delay = FIRST_RETRY_MS;
-  let failing = false;
+  /** When the current outage began; undefined while listening (or not yet failed). */
+  let failingSince: number | undefined;
   let closed = false;
 
   function announce(): void {
@@ -47,8 +50,10 @@ export function createPostgresChanges(options: PostgresChangesOptions): Postgres
     if (client !== which) return;
     client = undefined;
     which.end().catch(() => undefined);
-    if (!failing) options.onError(error);
-    failing = true;
+    if (failingSince === undefined) {
+      failingSince = Date.now();
+      options.onError(error);
+    }
     retry = setTimeout(() => {
       retry = undefined;
       if (!closed && listeners.size > 0) listen();
@@ -70,7 +75,8 @@ export function createPostgresChanges(options: PostgresChangesOptions): Postgres
         () => {
           if (client !== next) return;
           delay = FIRST_RETRY_MS;
-          failing = false;
+          if (failingSince !== undefined) options.onRestored(Date.now() - failingSince);
+          failingSince = undefined;
           announce();
         },
         (error: unknown) => lost(next, error instanceof Error ? error : new Error(String(error))),

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PointE7 } from '../../geo/feature.js';
-import { pointKey } from '../../geo/point-key.js';
+import { distinctPoints, notesForEachPoint } from '../notes-at-each.js';
 import type { StoredNote } from '../storage.js';
 
 /**
@@ -22,19 +22,11 @@ export async function notesAtEach(
   points: readonly PointE7[],
   limit: number,
 ): Promise<StoredNote[][]> {
-  const found = new Map<string, StoredNote[]>();
-  const distinct: PointE7[] = [];
-  for (const point of points) {
-    const key = pointKey(point.latitude, point.longitude);
-    if (found.has(key)) continue;
-    found.set(key, []);
-    distinct.push(point);
-  }
+  const distinct = distinctPoints(points);
   const { rows } = await query(NOTES_AT_EACH_SQL, [distinct.map((point) => point.latitude), distinct.map((point) => point.longitude), limit]);
-  for (const row of rows) {
+  const found = rows.map((row): StoredNote => {
     const { latitude, longitude } = distinct[Number(row.ordinal) - 1]!;
-    found.get(pointKey(latitude, longitude))!.push({ latitude, longitude, message: row.message });
-  }
-  // A new array for every point asked, repeats included.
-  return points.map(({ latitude, longitude }) => [...found.get(pointKey(latitude, longitude))!]);
+    return { latitude, longitude, message: row.message };
+  });
+  return notesForEachPoint(points, found);
 }

@@ -59,6 +59,8 @@ export interface PostgresStorageOptions {
    * outage (one line, password redacted); it reconnects by itself. Default: a process warning.
    */
   readonly onChangeListenError?: (error: Error) => void;
+  /** Told when listening for changes again after `onChangeListenError`, with how long it was not listening. */
+  readonly onChangeListenRestored?: (afterMs: number) => void;
   /** Called with the names of the migrations this open applied. */
   readonly onMigrated?: (names: string[]) => void;
 }

@@ -61,6 +61,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
       const reason = describeFailure(error, target, target.password ?? options.password);
       (options.onChangeListenError ?? ((failure: Error) => process.emitWarning(failure)))(new Error(reason, { cause: error }));
     },
+    onRestored: (afterMs) => options.onChangeListenRestored?.(afterMs),
   });
   const inserts = createSerialQueue();
   /** Connections held by scans in progress: close() ends them, so that a scan left unfinished never holds it up. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PointE7 } from '../../geo/feature.js';
-import { pointKey } from '../../geo/point-key.js';
+import { distinctPoints, notesForEachPoint } from '../notes-at-each.js';
 import type { StoredNote } from '../storage.js';
 
 /** The most points one statement asks for: 2 parameters each, far under SQLite's 32766. */
@@ -36,14 +36,8 @@ export function createNotesAtEach(db: Database.Database): (points: readonly Poin
   }
 
   return db.transaction((points: readonly PointE7[], limit: number): StoredNote[][] => {
-    const found = new Map<string, StoredNote[]>();
-    const distinct: PointE7[] = [];
-    for (const point of points) {
-      const key = pointKey(point.latitude, point.longitude);
-      if (found.has(key)) continue;
-      found.set(key, []);
-      distinct.push(point);
-    }
+    const distinct = distinctPoints(points);
+    const found: StoredNote[] = [];
     for (let start = 0; start < distinct.length; start += MOST_POINTS_PER_STATEMENT) {
       const chunk = distinct.slice(start, start + MOST_POINTS_PER_STATEMENT);
       let size = 1;
@@ -54,10 +48,9 @@ export function createNotesAtEach(db: Database.Database): (points: readonly Poin
         parameters.push(point?.latitude ?? null, point?.longitude ?? null);
       }
       for (const [latitude, longitude, message] of statementFor(size).all(...parameters, limit) as [number, number, string][]) {
-        found.get(pointKey(latitude, longitude))!.push({ latitude, longitude, message });
+        found.push({ latitude, longitude, message });
       }
     }
-    // A new array for every point asked, repeats included.
-    return points.map(({ latitude, longitude }) => [...found.get(pointKey(latitude, longitude))!]);
+    return notesForEachPoint(points, found);
   });
 }
