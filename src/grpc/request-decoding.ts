@@ -1,6 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Point, Rectangle, RouteNote } from '../gen/messages/route_guide.js';
-import { MalformedRequest, malformedMessage } from '../service/malformed-request.js';
+import { MalformedRequest } from '../service/malformed-request.js';
 
 /*
  * Request decoding that never throws: grpc-js answers a throwing deserializer with INTERNAL, so a
@@ -22,7 +22,7 @@ export function tolerant<T>(type: string, decode: (bytes: Buffer) => T): (bytes:
       return decode(bytes);
     } catch (error) {
       if (error instanceof InvalidUtf8) return new MalformedRequest(error.field, 'is not valid UTF-8');
-      return malformedMessage(type);
+      return new MalformedRequest('', `is not a valid ${type} message (malformed protobuf)`);
     }
   };
 }

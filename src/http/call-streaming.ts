@@ -4,7 +4,6 @@ import { nextTurn } from '../common/event-loop.js';
 import type { InFlight } from '../common/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
-import { malformedMessage } from '../service/malformed-request.js';
 import { validate } from '../service/validation.js';
 import { connectError, toConnectError } from './status.js';
 
@@ -71,47 +70,18 @@ export async function* streamCall<T>(
   }
 }
 
-/**
- * Each request of a client stream after validating it, as `field[i]`; the first bad one throws. A
- * request connect-es cannot parse (it fails the read with INTERNAL, "parse binary: ...") is
- * INVALID_ARGUMENT naming `typeName`, the message type, as over gRPC.
- */
-export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string, typeName: string): AsyncGenerator<T> {
-  const iterator = requests[Symbol.asyncIterator]();
-  // As for await does: a stream left early (a bad request, the reader gone) is told to stop.
-  let over = false;
-  try {
-    for (let position = 0; ; position++) {
-      let next: IteratorResult<unknown>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        over = true;
-        if (!(error instanceof ConnectError) || error.code !== ConnectCode.Internal) throw error;
-        next = { done: false, value: malformedMessage(typeName) };
-      }
-      if (next.done === true) {
-        over = true;
-        return;
-      }
-      yield validate(schema, next.value, `${field}[${position}]`);
-    }
-  } finally {
-    if (!over) await iterator.return?.();
-  }
+/** Each request of a client stream after validating it, as `field[i]`; the first bad one throws. */
+export async function* validatedRequests<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<T> {
+  let position = 0;
+  for await (const message of requests) yield validate(schema, message, `${field}[${position++}]`);
 }
 
 /**
  * The validated requests as RecordRoute's logic takes them, in batches: each batch holds what had
  * arrived (connect-node hands requests over one at a time, so a batch holds one).
  */
-export async function* validatedBatches<T>(
-  requests: AsyncIterable<unknown>,
-  schema: z.ZodType<T>,
-  field: string,
-  typeName: string,
-): AsyncGenerator<readonly T[]> {
-  for await (const request of validatedRequests(requests, schema, field, typeName)) yield [request];
+export async function* validatedBatches<T>(requests: AsyncIterable<unknown>, schema: z.ZodType<T>, field: string): AsyncGenerator<readonly T[]> {
+  for await (const request of validatedRequests(requests, schema, field)) yield [request];
 }
 
 /** Client and bidi streams need HTTP/2; over HTTP/1.1 they answer UNIMPLEMENTED, naming the gRPC port. */

@@ -44,7 +44,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
       if (!overHttp2(context)) throw unimplementedOverHttp1('RecordRoute', grpcPort);
       const done = streams.add();
       try {
-        return await guide.recordRoute(validatedBatches(requests, pointSchema, 'point', RouteGuideService.method.recordRoute.input.typeName), { signal: context.signal });
+        return await guide.recordRoute(validatedBatches(requests, pointSchema, 'point'), { signal: context.signal });
       } catch (error) {
         // Cancelled, past its deadline, or ended by shutdown: the signal's reason says which.
         if (context.signal.aborted) throw abortError(context.signal);
@@ -57,7 +57,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
     routeChat(requests, context) {
       // Over HTTP/1.1 connect-node refuses a bidi stream before it gets here; the server answers it.
       return streamCall(streams, log, 'RouteChat', context, (signal) =>
-        pushedMessages((send) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note', RouteGuideService.method.routeChat.input.typeName), send, { signal })),
+        pushedMessages((send) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note'), send, { signal })),
       );
     },
   };

@@ -14,7 +14,6 @@ import { Code } from '../service/errors.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
-import { checkBinaryRequests, refuseMalformedRequests } from './binary-requests.js';
 import { unimplementedOverHttp1 } from './call-streaming.js';
 import { createCors, type CorsOrigins } from './cors.js';
 import { answerError, type NodeRequest, type NodeResponse } from './early-answers.js';
@@ -101,10 +100,8 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
     routes: (router) => {
       router.service(RouteGuideService, createRouteGuideRoutes(options.guide, dependencies));
       router.service(ExtensionsService, createExtensionRoutes(options.extensions, dependencies, options.batching));
-      checkBinaryRequests(router.handlers, options.maxMessageBytes);
     },
-    // Outermost first: a refused request is observed (logged and counted) like any call.
-    interceptors: [observeConnectCalls(options.observers), refuseMalformedRequests()],
+    interceptors: [observeConnectCalls(options.observers)],
     readMaxBytes: options.maxMessageBytes,
     writeMaxBytes: options.maxMessageBytes,
     shutdownSignal: shutdownController.signal,

@@ -10,8 +10,3 @@ export class MalformedRequest {
     readonly problem: string,
   ) {}
 }
-
-/** A request whose bytes are not a message of the type `typeName` (its full name), in the words both transports use. */
-export function malformedMessage(typeName: string): MalformedRequest {
-  return new MalformedRequest('', `is not a valid ${typeName} message (malformed protobuf)`);
-}
