@@ -3,8 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * How far V8 lets the old generation grow past the live heap before its next full collection, in
  * percent, for `routeguide serve`. V8's own factor is up to 4x on a machine with this much memory:
- * at 1M features (about 45-60 MiB live) the server's heap grew to 160 MiB of mostly garbage under
- * the bench's load, RSS 305-342 MiB. At 50% it stayed at 67-80 MiB, RSS 185-210 MiB, for a few more
+ * at 1M features (about 45-60 MiB live) the server's heap grew to 134-173 MiB, mostly garbage, under
+ * the bench's load, RSS 270-342 MiB. At 50% it stayed at 67-81 MiB, RSS 185-210 MiB, for a few more
  * full collections (2-6 per 8 s of load instead of 0-2). See docs/performance.md.
  */
 export const HEAP_GROWING_PERCENT = 50;
