@@ -4,6 +4,7 @@ import { formatHostPort } from '../common/host-port.js';
 import { helpText, parseCommandLine, type Environment } from '../common/settings.js';
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
 import { createLogger } from '../observability/logger.js';
+import { capHeapGrowth } from './heap-growth.js';
 import { serveWorkers } from './serve-workers.js';
 import { stopOnRequests } from './stop-requests.js';
 import { redactStorageUrl } from '../storage/open-storage.js';
@@ -30,6 +31,9 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
   const options = { ...startOptionsFrom(COMMAND, settings, log), storagePassword: env.PGPASSWORD };
   routeGrpcJsLogs(log);
+  // Before anything loads: the heap the index grows into is sized under the same rule. Workers
+  // (node:cluster) run this command too, so each caps its own heap.
+  capHeapGrowth();
   if (settings.workers > 1) return serveWorkers(COMMAND, argv, settings, options, env);
   const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createMemoryStorage } from './memory.js';
 import { DEFAULT_PORT, SSL_MODES, type PostgresStorageOptions, type PostgresTarget, type SslMode } from './postgres/options.js';
-import { openPostgresStorage } from './postgres/postgres-storage.js';
 import type { SqliteStorageOptions } from './sqlite/options.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
@@ -121,6 +120,8 @@ export async function openStorage(url: string, options: OpenStorageOptions = {})
   if (location.scheme === 'memory') return createMemoryStorage();
   if (location.scheme === 'postgres') {
     const { scheme: _scheme, ...target } = location;
+    // Loaded only for a PostgreSQL URL: pg's modules cost about 65 ms of CPU at every start otherwise.
+    const { openPostgresStorage } = await import('./postgres/postgres-storage.js');
     const storage = openPostgresStorage({ ...options, target });
     try {
       await storage.ready;

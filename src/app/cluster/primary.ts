@@ -3,7 +3,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import { formatHostPort } from '../../common/host-port.js';
 import { ListenError } from '../../common/listen-error.js';
 import { SettingsError } from '../../common/settings-error.js';
-import { createClusterMetrics } from '../../observability/cluster-metrics.js';
 import type { Logger } from '../../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../../observability/metrics-server.js';
 import { parseStorageUrl } from '../../storage/open-storage.js';
@@ -81,6 +80,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const serving = (): Worker[] => slots.filter((slot) => slot.ready && slot.worker.isConnected()).map((slot) => slot.worker);
   let metricsServer: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
+    // prom-client is loaded only when metrics are served (see startApp).
+    const { createClusterMetrics } = await import('../../observability/cluster-metrics.js');
     const source = createClusterMetrics(serving, (worker, reason) => log.warn({ worker, reason }, 'a worker was left out of a metrics scrape'));
     metricsServer = await listenMetrics(source, options.metricsHost ?? options.host, options.metricsPort, (error) =>
       log.error({ err: error }, 'metrics server error'),

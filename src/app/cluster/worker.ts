@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { answerMetricsRequests } from '../../observability/cluster-metrics.js';
 import type { Logger } from '../../observability/logger.js';
 import { startApp, type RunningApp, type StartOptions } from '../start-app.js';
 import { isStopWorker, type WorkerReady } from './messages.js';
@@ -33,6 +32,8 @@ export async function startClusterWorker(options: StartOptions & { readonly coll
     if (running === undefined) process.exit(0);
     onStop();
   });
+  // prom-client is loaded only when metrics are collected (see startApp).
+  const clusterMetrics = options.collectMetrics ? await import('../../observability/cluster-metrics.js') : undefined;
   try {
     running = await startApp({
       ...options,
@@ -40,8 +41,8 @@ export async function startClusterWorker(options: StartOptions & { readonly coll
       seedFile: undefined,
       empty: true,
       metricsPort: undefined,
-      exportMetrics: options.collectMetrics
-        ? (registry) => answerMetricsRequests(registry, (error) => log.error({ err: error }, 'cannot answer the metrics scrape'))
+      exportMetrics: clusterMetrics
+        ? (registry) => clusterMetrics.answerMetricsRequests(registry, (error) => log.error({ err: error }, 'cannot answer the metrics scrape'))
         : undefined,
     });
   } catch (error) {
