@@ -42,6 +42,20 @@ describe('validatedBatches (gRPC client streams)', () => {
     expect((await batches.next()).done).toBe(true);
   });
 
+  it('hands over in one batch the messages that arrive one per tick within a turn, as grpc-js delivers them', async () => {
+    const call = fakeCall();
+    const batches = validatedBatches(asCall(call), signalOf(), pointSchema, 'point');
+    const first = batches.next();
+    let i = 0;
+    // grpc-js pushes each message from a promise continuation, and asks for the next on a later tick.
+    const pushOne = (): void => {
+      call.push(point(i++));
+      if (i < 10) process.nextTick(() => queueMicrotask(pushOne));
+    };
+    pushOne();
+    expect((await first).value).toEqual(Array.from({ length: 10 }, (_, j) => point(j)));
+  });
+
   it('hands over the points before a bad one, then fails naming its position', async () => {
     const call = fakeCall();
     const batches = validatedBatches(asCall(call), signalOf(), pointSchema, 'point');

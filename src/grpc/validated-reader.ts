@@ -18,6 +18,10 @@ export const MAX_QUEUED_MESSAGES = 16;
  * events or the stream's async iterator, and queues what the consumer has not taken yet; past
  * `maxQueued` it pauses the call, so memory stays flat however fast the client sends.
  *
+ * The consumer is woken for messages after the event loop's current turn (setImmediate), not at
+ * each one: grpc-js hands over one message per tick, so a consumer woken at once would take them
+ * one at a time, while every message of a network read arrives within one turn.
+ *
  * The first bad message stops the reading: the messages before it are handed over first, then the
  * consumer gets the INVALID_ARGUMENT error, naming the message's position (`field[i]`).
  */
@@ -28,6 +32,7 @@ class ValidatedReader<T> {
   private failure: { readonly error: unknown } | undefined;
   private wake: (() => void) | undefined;
   private paused = false;
+  private wakeScheduled = false;
 
   constructor(
     private readonly call: ReadableCall,
@@ -48,6 +53,18 @@ class ValidatedReader<T> {
     resolve?.();
   };
 
+  /** Wakes the consumer after this turn, once, so that it takes everything this turn brings. */
+  private readonly wakeSoon = (): void => {
+    if (this.wake === undefined || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(this.wakeNow);
+  };
+
+  private readonly wakeNow = (): void => {
+    this.wakeScheduled = false;
+    this.woken();
+  };
+
   private readonly onData = (message: unknown): void => {
     if (this.failure !== undefined) return;
     try {
@@ -60,7 +77,7 @@ class ValidatedReader<T> {
       this.paused = true;
       this.call.pause();
     }
-    this.woken();
+    this.wakeSoon();
   };
 
   private readonly onEnd = (): void => {
