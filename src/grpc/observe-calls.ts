@@ -1,5 +1,4 @@
-import { status, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
-import { ForwardingCall } from './forwarding-call.js';
+import { status, type Deadline, type Metadata, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
 import { passThrough } from './pass-through.js';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
 import type { Code } from '../service/errors.js';
@@ -40,6 +39,8 @@ function callStart(facts: MethodFacts, call: ServerInterceptingCallInterface): C
   };
 }
 
+type Listener = Parameters<ServerInterceptingCallInterface['start']>[0];
+
 /** What one call's observation does as the call goes. */
 interface Observation {
   received(): void;
@@ -51,32 +52,70 @@ interface Observation {
 }
 
 /**
- * One call as the observers see it: a thin layer over the next call (forwarding-call.ts) that
- * counts messages and sees the status go out.
+ * One call as the observers see it: a thin layer over the next call that counts messages and sees
+ * the status go out. It implements grpc-js's intercepting-call interface directly, because
+ * grpc-js's general ServerInterceptingCall (responders, listener builders, pending-message
+ * bookkeeping for asynchronous interceptors) cost every call about a fifth of the server's
+ * instructions (callgrind, GetFeature). Everything here is synchronous, so the order of events
+ * is the next call's own.
  */
-class ObservedCall extends ForwardingCall {
-  constructor(
-    next: ServerInterceptingCallInterface,
-    private readonly observation: Observation,
-  ) {
-    super(next);
-  }
+class ObservedCall implements ServerInterceptingCallInterface, Listener {
+  private listener: Listener | undefined;
 
-  override onReceiveMessage(message: unknown): void {
+  constructor(
+    private readonly next: ServerInterceptingCallInterface,
+    private readonly observation: Observation,
+  ) {}
+
+  start(listener: Listener): void {
+    this.listener = listener;
+    this.next.start(this);
+  }
+  onReceiveMetadata(metadata: Metadata): void {
+    this.listener!.onReceiveMetadata(metadata);
+  }
+  onReceiveMessage(message: unknown): void {
     this.observation.received();
-    super.onReceiveMessage(message);
+    this.listener!.onReceiveMessage(message);
   }
-  override onCancel(): void {
+  onReceiveHalfClose(): void {
+    this.listener!.onReceiveHalfClose();
+  }
+  onCancel(): void {
     this.observation.cancelled();
-    super.onCancel();
+    this.listener!.onCancel();
   }
-  override sendMessage(message: unknown, callback: () => void): void {
+  sendMetadata(metadata: Metadata): void {
+    this.next.sendMetadata(metadata);
+  }
+  sendMessage(message: unknown, callback: () => void): void {
     this.observation.sent();
-    super.sendMessage(message, callback);
+    this.next.sendMessage(message, callback);
   }
-  override sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
+  sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
     this.observation.finish(outgoing.code, outgoing.details ?? '');
-    super.sendStatus(outgoing);
+    this.next.sendStatus(outgoing);
+  }
+  startRead(): void {
+    this.next.startRead();
+  }
+  getPeer(): string {
+    return this.next.getPeer();
+  }
+  getDeadline(): Deadline {
+    return this.next.getDeadline();
+  }
+  getHost(): string {
+    return this.next.getHost();
+  }
+  getAuthContext(): ReturnType<ServerInterceptingCallInterface['getAuthContext']> {
+    return this.next.getAuthContext();
+  }
+  getConnectionInfo(): ReturnType<ServerInterceptingCallInterface['getConnectionInfo']> {
+    return this.next.getConnectionInfo();
+  }
+  getMetricsRecorder(): ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']> {
+    return this.next.getMetricsRecorder();
   }
 }
 
