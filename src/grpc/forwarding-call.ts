@@ -5,8 +5,9 @@ export type CallListener = Parameters<ServerInterceptingCallInterface['start']>[
 
 /**
  * A server interceptor's call layer that forwards everything unchanged: events from the call below
- * to the listener above, and sends from above to the call below. Interceptors extend it and
- * override only the events they watch, calling `super` to pass them on.
+ * to the listener above, and sends from above to the call below. An interceptor extends it and
+ * overrides only the events it watches, calling `super` to pass them on (the stream idle timeout
+ * does; the call observer, observe-calls.ts, is a layer of the same shape written out in full).
  *
  * It implements grpc-js's intercepting-call interface directly, because grpc-js's general
  * ServerInterceptingCall (responders, listener builders, pending-message bookkeeping for
