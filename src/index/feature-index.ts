@@ -100,11 +100,6 @@ export class FeatureIndex {
     return this.columns.byteLength;
   }
 
-  /** Bytes held by the exact-point lookup's table. */
-  get pointLookupBytes(): number {
-    return this.points.byteLength;
-  }
-
   /**
    * Bulk-loads features whose points are distinct from each other, as storage guarantees (it keys
    * features by point). Into an empty index this builds the tree in one pass; otherwise the features
