@@ -31,6 +31,41 @@ describe('group commit (in process, memory storage)', () => {
     expect(observed.commits.map(messages)).toEqual([['old'], ['a', 'b', 'c']]);
   });
 
+  it('places the notes of one turn in one batch: one commit promise for all, each note answered at its index', async () => {
+    const observed = observeCommits(createMemoryStorage());
+    await observed.storage.addNotes([stored(1, 'old')]);
+    const commits = createGroupCommit({ storage: observed.storage, replayLimit: 10 });
+    const placements = [stored(1, 'a'), stored(2, 'b'), stored(1, 'c')].map((note) => commits.place(note));
+    expect(new Set(placements.map((placement) => placement.committed)).size).toBe(1);
+    expect(placements.map((placement) => placement.index)).toEqual([0, 1, 2]);
+    const replays = await placements[0]!.committed;
+    expect(placements.map(({ index }) => messages(replays[index]!))).toEqual([['old'], [], ['old', 'a']]);
+    // The next turn's notes go into a batch of their own.
+    const next = commits.place(stored(1, 'd'));
+    expect(next.committed).not.toBe(placements[0]!.committed);
+    expect(next.index).toBe(0);
+    expect(messages((await next.committed)[0]!)).toEqual(['old', 'a', 'c']);
+  });
+
+  it('never reports a failed batch as an unhandled rejection, though nobody awaits its notes', async () => {
+    const observed = observeCommits(createMemoryStorage());
+    const commits = createGroupCommit({ storage: observed.storage, replayLimit: 10 });
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      observed.failNext(new Error('disk full'));
+      const placement = commits.place(stored(6, 'lost'));
+      await waitFor(() => observed.attempts() === 1, 5000, 'the commit to be tried');
+      await nextTurn();
+      await nextTurn();
+      expect(unhandled).toEqual([]);
+      await expect(placement.committed).rejects.toThrow('disk full');
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
   it('puts every note handed in while a commit is in flight into the next single commit', async () => {
     const observed = observeCommits(createMemoryStorage());
     const commits = createGroupCommit({ storage: observed.storage, replayLimit: 10 });

@@ -1,16 +1,14 @@
 import type { ServerDuplexStream, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
-import type { z } from 'zod';
 import { nextTurn } from '../common/event-loop.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted } from '../service/errors.js';
-import { validate } from '../service/validation.js';
 import { deadlineOf, type CallSignal } from './call-signal.js';
 import type { OpenCalls } from './open-calls.js';
 import { toGrpcStatus, type GrpcStatus } from './status.js';
 
 /*
- * What every streaming handler shares: backpressure, validated client streams, and one path that
- * settles a call from its outcome.
+ * What every streaming handler shares: backpressure and one path that settles a call from its
+ * outcome (validated client streams are in validated-reader.ts).
  */
 
 /** Writes between event-loop yields, so one huge stream never starves other calls. */
@@ -48,74 +46,6 @@ export async function send<T>(call: WritableCall<T>, callSignal: CallSignal, mes
   if (call.write(message)) return;
   await drainedOrAborted(call, callSignal);
   if (callSignal.signal.aborted) throw new CallAborted();
-}
-
-/** Yields each request of a client stream after validating it; the first bad one throws. */
-export async function* validated<T>(call: ReadableCall, { signal }: CallSignal, schema: z.ZodType<T>, field: string): AsyncGenerator<T> {
-  let position = 0;
-  try {
-    // destroyOnReturn: false, because the default destroys the whole duplex when reading ends,
-    // dropping the replies still queued and the final status.
-    for await (const message of call.iterator({ destroyOnReturn: false })) {
-      if (signal.aborted) throw new CallAborted();
-      yield validate(schema, message, `${field}[${position++}]`);
-    }
-  } catch (error) {
-    // grpc-js destroys the request stream on cancel; that is an end, not a failure.
-    if (signal.aborted) throw new CallAborted();
-    throw error;
-  }
-}
-
-/** The most messages `validatedBatches` hands over at once (grpc-js buffers 16 before it stops reading). */
-export const MAX_BATCH = 256;
-
-/**
- * Yields the requests of a client stream in batches, each validated: every message already
- * buffered is read synchronously (`read()` in paused mode), so a long stream costs one promise
- * hop per batch rather than several per message. The first bad message throws, naming its
- * position. Reading stops while a batch is being handled, so memory stays flat however long the
- * stream is.
- */
-export async function* validatedBatches<T>(call: ReadableCall, { signal }: CallSignal, schema: z.ZodType<T>, field: string): AsyncGenerator<T[]> {
-  // One set of listeners for the whole stream: a client that sends slowly wakes this once per message.
-  let wake: (() => void) | undefined;
-  const woken = (): void => {
-    const resolve = wake;
-    wake = undefined;
-    resolve?.();
-  };
-  call.on('readable', woken);
-  call.on('end', woken);
-  call.on('close', woken);
-  signal.addEventListener('abort', woken);
-  try {
-    let position = 0;
-    for (;;) {
-      if (signal.aborted) throw new CallAborted();
-      const batch: T[] = [];
-      let message: unknown;
-      while (batch.length < MAX_BATCH && (message = call.read()) !== null) {
-        batch.push(validate(schema, message, `${field}[${position++}]`));
-      }
-      if (batch.length > 0) {
-        yield batch;
-        continue;
-      }
-      if (call.readableEnded) return;
-      // grpc-js destroys the request stream on cancel; that is an end, not a failure.
-      if (call.destroyed) {
-        if (signal.aborted || (call as { cancelled?: boolean }).cancelled) throw new CallAborted();
-        throw call.errored ?? new CallAborted();
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    call.off('readable', woken);
-    call.off('end', woken);
-    call.off('close', woken);
-    signal.removeEventListener('abort', woken);
-  }
 }
 
 /**

@@ -5,8 +5,9 @@ import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { createCallSignal } from './call-signal.js';
-import { endWithStatus, runStream, send, validated, validatedBatches, writeAll } from './call-streaming.js';
+import { endWithStatus, runStream, send, writeAll } from './call-streaming.js';
 import type { OpenCalls } from './open-calls.js';
+import { validated, validatedBatches } from './validated-reader.js';
 import { toGrpcStatus } from './status.js';
 
 /**

@@ -1,4 +1,4 @@
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { Point, Rectangle, RouteNote } from '../gen/messages/route_guide.js';
 import { MalformedRequest } from '../service/malformed-request.js';
 
@@ -27,25 +27,27 @@ export function tolerant<T>(type: string, decode: (bytes: Buffer) => T): (bytes:
   };
 }
 
+/** UTF-8 to text for the reader, throwing instead of substituting U+FFFD for bytes that are not UTF-8. */
+function decodeStrictUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new InvalidUtf8('message');
+  }
+}
+
 /**
  * Decodes a RouteNote, rejecting a message that is not valid UTF-8. proto3 strings must be UTF-8,
- * and the generated decoder would silently substitute U+FFFD, storing an altered note.
+ * and the generated decoder would silently substitute U+FFFD, storing an altered note. One pass:
+ * the generated decoder reads through a reader whose string decoding is strict (RouteNote's one
+ * string field is its message).
  */
 function decodeRouteNoteStrictly(bytes: Buffer): RouteNote {
-  const reader = new BinaryReader(bytes);
-  while (reader.pos < reader.len) {
-    const [fieldNo, wireType] = reader.tag();
-    if (fieldNo === 2 && wireType === WireType.LengthDelimited) {
-      try {
-        strictUtf8.decode(reader.bytes());
-      } catch {
-        throw new InvalidUtf8('message');
-      }
-    } else {
-      reader.skip(wireType, fieldNo);
-    }
-  }
-  return RouteNote.decode(bytes);
+  const reader = new BinaryReader(bytes, decodeStrictUtf8);
+  const note = RouteNote.decode(reader);
+  // The generated decoder stops at a zero tag or an end-group tag; what follows one means the bytes are not a RouteNote.
+  if (reader.pos < reader.len) throw new Error('illegal tag');
+  return note;
 }
 
 /** Deserializers for RouteGuide's requests that return a MalformedRequest instead of throwing. */

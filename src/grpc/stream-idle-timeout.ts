@@ -1,5 +1,65 @@
-import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { Metadata, status, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import { ForwardingCall } from './forwarding-call.js';
 import { passThrough } from './pass-through.js';
+
+/**
+ * One streaming call under the idle timer: a layer over the next call (forwarding-call.ts) that
+ * notes each step of progress and stops the timer when the call ends.
+ */
+class IdleTimedCall extends ForwardingCall {
+  private lastProgress = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    next: ServerInterceptingCallInterface,
+    private readonly idleMs: number,
+  ) {
+    super(next);
+    this.timer = setTimeout(this.check, idleMs);
+  }
+
+  private readonly check = (): void => {
+    const idle = Date.now() - this.lastProgress;
+    if (idle < this.idleMs) {
+      this.timer = setTimeout(this.check, this.idleMs - idle);
+      return;
+    }
+    this.timer = undefined;
+    // Straight to the call below, as the end of a call this layer did not send.
+    this.next.sendStatus({
+      code: status.DEADLINE_EXCEEDED,
+      details: `stream made no progress for ${this.idleMs / 1000} s; the server ends idle streams`,
+      metadata: new Metadata(),
+    });
+  };
+
+  private stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  override onReceiveMessage(message: unknown): void {
+    this.lastProgress = Date.now();
+    super.onReceiveMessage(message);
+  }
+  override onReceiveHalfClose(): void {
+    this.lastProgress = Date.now();
+    super.onReceiveHalfClose();
+  }
+  override onCancel(): void {
+    this.stop();
+    super.onCancel();
+  }
+  override sendMessage(message: unknown, callback: () => void): void {
+    // Handed over, not yet written; a client that stops reading stops this through backpressure.
+    this.lastProgress = Date.now();
+    super.sendMessage(message, callback);
+  }
+  override sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
+    this.stop();
+    super.sendStatus(outgoing);
+  }
+}
 
 /**
  * A server interceptor that ends a streaming call which made no progress for `idleMs`: no
@@ -13,52 +73,6 @@ export function streamIdleTimeout(idleMs: number, applies: (path: string) => boo
   return (descriptor, call) => {
     const streaming = descriptor.requestStream || descriptor.responseStream;
     if (!streaming || !applies(descriptor.path)) return passThrough(call);
-    let lastProgress = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const progress = (): void => {
-      lastProgress = Date.now();
-    };
-    const check = (): void => {
-      const idle = Date.now() - lastProgress;
-      if (idle < idleMs) {
-        timer = setTimeout(check, idleMs - idle);
-        return;
-      }
-      timer = undefined;
-      call.sendStatus({
-        code: status.DEADLINE_EXCEEDED,
-        details: `stream made no progress for ${idleMs / 1000} s; the server ends idle streams`,
-        metadata: new Metadata(),
-      });
-    };
-    const stop = (): void => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    };
-    timer = setTimeout(check, idleMs);
-    return new ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMessage(message, nextMessage) {
-            progress();
-            nextMessage(message);
-          },
-          onReceiveHalfClose(nextHalfClose) {
-            progress();
-            nextHalfClose();
-          },
-          onCancel: stop,
-        });
-      },
-      sendMessage(message, next) {
-        // Handed over, not yet written; a client that stops reading stops this through backpressure.
-        progress();
-        next(message);
-      },
-      sendStatus(outgoing, next) {
-        stop();
-        next(outgoing);
-      },
-    });
+    return passThrough(new IdleTimedCall(call, idleMs));
   };
 }

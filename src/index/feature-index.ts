@@ -5,6 +5,7 @@ import { FeatureColumns } from './feature-columns.js';
 import { findNearest, type NearestOptions } from './nearest.js';
 import { emptyView, growView, singleTreeView, type IndexView } from './index-view.js';
 import { runToEnd, type TreeNode } from './packed-tree.js';
+import { PointHash } from './point-hash.js';
 
 /** An inclusive box in E7 units, already normalised (min <= max on each axis). */
 export interface Box {
@@ -18,6 +19,12 @@ export interface Box {
 const NODE_SIZE = 16;
 /** The longest a live intake's build keeps the event loop before other calls get a turn. */
 const INTAKE_SLICE_MS = 10;
+/** How an index is made. */
+export interface FeatureIndexOptions {
+  /** The longest a live intake keeps the event loop between turns (default INTAKE_SLICE_MS; 0 gives a turn at every pause). */
+  readonly intakeSliceMs?: number;
+}
+
 /** What an intake is told besides its features. */
 export interface IntakeOptions {
   /** Skip features whose point the index already holds (for imports that may overlap the initial load). */
@@ -62,15 +69,26 @@ export type FeatureVisitor = (names: Uint8Array, nameStart: number, nameEnd: num
 /** A walk bound to its features (a box, say) that hands each to `visit`, pausing where it asks. */
 export type FeatureWalk = (visit: FeatureVisitor) => Iterable<void>;
 
-/** The in-memory spatial index: rectangle queries and exact-point lookups over every feature. */
+/**
+ * The in-memory spatial index: rectangle and nearest queries over an R-tree, and exact-point
+ * lookups through a hash of points (point-hash.ts), over every feature.
+ */
 export class FeatureIndex {
   private readonly columns = new FeatureColumns();
   private view: IndexView = emptyView();
+  /**
+   * Point -> id for exact lookups (GetFeature, RecordRoute). It may hold ids beyond the view's
+   * count (an intake adds them before publishing), which lookups treat as absent.
+   */
+  private points = new PointHash(this.columns);
   /** Live intakes, one after another, so that each publishes whole imports and only its own. */
   private intakes: Promise<unknown> = Promise.resolve();
   private intaking = false;
-  /** findId's traversal stack, reused: lookups are synchronous, so one is never interrupted by another. */
-  private readonly lookupStack: TreeNode[] = [];
+  private readonly intakeSliceMs: number;
+
+  constructor({ intakeSliceMs = INTAKE_SLICE_MS }: FeatureIndexOptions = {}) {
+    this.intakeSliceMs = intakeSliceMs;
+  }
 
   /** The features searches see (those of an intake in progress are not counted until it is published). */
   get size(): number {
@@ -90,9 +108,11 @@ export class FeatureIndex {
   load(features: readonly FeatureRecord[]): void {
     this.assertNoIntake();
     if (this.size > 0) {
+      const before = this.columns.length;
       for (const feature of features) {
         if (!this.has(feature.latitude, feature.longitude)) this.columns.push(feature.name, feature.latitude, feature.longitude);
       }
+      this.points = runToEnd(this.points.including(before + 1, this.columns.length));
       this.view = runToEnd(growView(this.view, this.columns, NODE_SIZE));
       return;
     }
@@ -122,6 +142,7 @@ export class FeatureIndex {
     const tree = createIdTree(this.columns);
     tree.load(ids);
     const root = tree.toJSON() as TreeNode;
+    this.points = runToEnd(this.points.including(FeatureColumns.FIRST_ID, ids.length));
     this.view = singleTreeView(root, ids.length);
   }
 
@@ -153,7 +174,7 @@ export class FeatureIndex {
           }
           // Batches that are ready at once (a synchronous database's pages) would never give a turn.
           if ((i & 1023) === 1023 || i === batch.length - 1) {
-            if (performance.now() - turnStarted >= INTAKE_SLICE_MS) {
+            if (performance.now() - turnStarted >= this.intakeSliceMs) {
               await nextTurn();
               turnStarted = performance.now();
             }
@@ -161,8 +182,13 @@ export class FeatureIndex {
         }
       }
       if (this.columns.length === before) return 0;
-      this.view = await runInSlices(growView(this.view, this.columns, NODE_SIZE), INTAKE_SLICE_MS);
-      return this.view.count - before;
+      const view = await runInSlices(growView(this.view, this.columns, NODE_SIZE), this.intakeSliceMs);
+      // The new ids go into the lookup unseen (past the published count), or into a grown table
+      // built beside the one in use; either way they become visible with the view, in one step.
+      const points = await runInSlices(this.points.including(before + 1, view.count), this.intakeSliceMs);
+      this.points = points;
+      this.view = view;
+      return view.count - before;
     } catch (error) {
       this.columns.truncate(before);
       throw error;
@@ -182,7 +208,8 @@ export class FeatureIndex {
   insert(feature: FeatureRecord): boolean {
     this.assertNoIntake();
     if (this.findId(feature.latitude, feature.longitude) !== -1) return false;
-    this.columns.push(feature.name, feature.latitude, feature.longitude);
+    const id = this.columns.push(feature.name, feature.latitude, feature.longitude);
+    this.points = runToEnd(this.points.including(id, id));
     this.view = runToEnd(growView(this.view, this.columns, NODE_SIZE));
     return true;
   }
@@ -192,7 +219,7 @@ export class FeatureIndex {
     return this.findId(latitude, longitude) !== -1;
   }
 
-  /** The feature at exactly this point, in O(log n). */
+  /** The feature at exactly this point, in O(1). */
   at(latitude: number, longitude: number): FeatureRecord | undefined {
     const id = this.findId(latitude, longitude);
     return id === -1 ? undefined : this.feature(id);
@@ -297,34 +324,8 @@ export class FeatureIndex {
     return { name: this.columns.name(id), latitude: this.columns.latitude(id), longitude: this.columns.longitude(id) };
   }
 
-  /**
-   * The id of the feature at exactly this point, or -1. GetFeature's and RecordRoute's hot path: a
-   * plain loop over a reused stack, descending only into nodes whose box holds the point.
-   */
+  /** The id of the published feature at exactly this point, or -1: GetFeature's and RecordRoute's hot path. */
   private findId(latitude: number, longitude: number): number {
-    const columns = this.columns;
-    const stack = this.lookupStack;
-    let top = 0;
-    const root = this.view.root;
-    if (root.minX > longitude || root.maxX < longitude || root.minY > latitude || root.maxY < latitude) return -1;
-    stack[top++] = root;
-    while (top > 0) {
-      const node = stack[--top]!;
-      const children = node.children;
-      if (node.leaf) {
-        for (let i = 0; i < children.length; i++) {
-          const id = children[i] as number;
-          if (columns.latitude(id) === latitude && columns.longitude(id) === longitude) return id;
-        }
-      } else {
-        for (let i = 0; i < children.length; i++) {
-          const child = children[i] as TreeNode;
-          if (child.minX <= longitude && child.maxX >= longitude && child.minY <= latitude && child.maxY >= latitude) {
-            stack[top++] = child;
-          }
-        }
-      }
-    }
-    return -1;
+    return this.points.find(latitude, longitude, this.view.count);
   }
 }

@@ -1,7 +1,6 @@
 import type { RouteNote } from '../gen/messages/route_guide.js';
-import type { StoredNote } from '../storage/storage.js';
 import { throwIfAborted } from './errors.js';
-import type { GroupCommit } from './group-commit.js';
+import type { GroupCommit, Placement } from './group-commit.js';
 import type { CallContext } from './route-guide.js';
 import type { ValidRouteNote } from './validation.js';
 
@@ -32,9 +31,12 @@ export async function chatOverGroupCommit(
   commits: GroupCommit,
 ): Promise<void> {
   /** Handed to the group commit, not yet answered, in the stream's order. */
-  const unanswered: Promise<StoredNote[]>[] = [];
-  /** Handed to the group commit, not yet settled. */
-  const unsettled = new Set<Promise<unknown>>();
+  const unanswered: Placement[] = [];
+  /**
+   * The commit of the last note handed in: batches settle in order, so once it has, every note this
+   * stream handed in has.
+   */
+  let lastCommit: Promise<unknown> | undefined;
   let reading: { done: false } | { done: true; error?: { readonly cause: unknown } } = { done: false };
   let stopped = false;
   let wakeAnswerer: (() => void) | undefined;
@@ -50,15 +52,11 @@ export async function chatOverGroupCommit(
       }
       if (stopped) return;
       const { latitude, longitude } = note.location;
-      const committed = commits.store({ latitude, longitude, message: note.message });
-      unsettled.add(committed);
-      // Settling is tracked here; a failure itself reaches the answerer, or (when the chat has
-      // already ended with an earlier error) belongs to a batch that error already reported.
-      committed.then(
-        () => unsettled.delete(committed),
-        () => unsettled.delete(committed),
-      );
-      unanswered.push(committed);
+      // A failure reaches the answerer, or (when the chat has already ended with an earlier error)
+      // belongs to a batch that error already reported.
+      const placement = commits.place({ latitude, longitude, message: note.message });
+      lastCommit = placement.committed;
+      unanswered.push(placement);
       wake(wakeAnswerer);
     }
   }
@@ -76,7 +74,7 @@ export async function chatOverGroupCommit(
         continue;
       }
       wake(wakeReader);
-      const earlierNotes = await next;
+      const earlierNotes = (await next.committed)[next.index]!;
       for (const earlier of earlierNotes) {
         throwIfAborted(signal);
         await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
@@ -102,6 +100,6 @@ export async function chatOverGroupCommit(
   } finally {
     stopped = true;
     wake(wakeReader);
-    await Promise.allSettled([...unsettled]);
+    await lastCommit?.catch(() => {});
   }
 }
