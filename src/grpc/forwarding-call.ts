@@ -7,7 +7,7 @@ export type CallListener = Parameters<ServerInterceptingCallInterface['start']>[
  * A server interceptor's call layer that forwards everything unchanged: events from the call below
  * to the listener above, and sends from above to the call below. An interceptor extends it and
  * overrides only the events it watches, calling `super` to pass them on (the stream idle timeout
- * does; the call observer, observe-calls.ts, is a layer of the same shape written out in full).
+ * and the call observer, observe-calls.ts, do).
  *
  * It implements grpc-js's intercepting-call interface directly, because grpc-js's general
  * ServerInterceptingCall (responders, listener builders, pending-message bookkeeping for

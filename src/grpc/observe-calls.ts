@@ -1,4 +1,5 @@
-import { status, type Deadline, type Metadata, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import { status, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import { ForwardingCall } from './forwarding-call.js';
 import { passThrough } from './pass-through.js';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
 import type { Code } from '../service/errors.js';
@@ -39,29 +40,24 @@ function callStart(facts: MethodFacts, call: ServerInterceptingCallInterface): C
   };
 }
 
-type Listener = Parameters<ServerInterceptingCallInterface['start']>[0];
-
 /**
- * One call as the observers see it: a thin layer over the next call that counts messages, sees the
- * status go out and reports each to the call's hooks. It implements grpc-js's intercepting-call
- * interface directly, because grpc-js's general ServerInterceptingCall (responders, listener
- * builders, pending-message bookkeeping for asynchronous interceptors) cost every call about a
- * fifth of the server's instructions (callgrind, GetFeature). Everything here is synchronous, so
- * the order of events is the next call's own; the call's state lives in its fields, so observing
- * a call allocates this object and its CallEnd, and no closures.
+ * One call as the observers see it: a layer over the next call (forwarding-call.ts) that counts
+ * messages, sees the status go out and reports each to the call's hooks. The call's state lives in
+ * its fields, so observing a call allocates this object and its CallEnd, and no closures.
  */
-class ObservedCall implements ServerInterceptingCallInterface, Listener {
-  private listener: Listener | undefined;
+class ObservedCall extends ForwardingCall {
   private readonly startedAt = performance.now();
   private received = 0;
   private sent = 0;
   private ended = false;
 
   constructor(
-    private readonly next: ServerInterceptingCallInterface,
+    next: ServerInterceptingCallInterface,
     private readonly callStart: CallStart,
     private readonly hooks: readonly CallHooks[],
-  ) {}
+  ) {
+    super(next);
+  }
 
   /** Reports the status the server sends, or the one the call ended with, once. */
   private finish(code: status, details: string): void {
@@ -72,62 +68,28 @@ class ObservedCall implements ServerInterceptingCallInterface, Listener {
     for (const hooks of this.hooks) hooks.end(this.callStart, end);
   }
 
-  start(listener: Listener): void {
-    this.listener = listener;
-    this.next.start(this);
-  }
-  onReceiveMetadata(metadata: Metadata): void {
-    this.listener!.onReceiveMetadata(metadata);
-  }
-  onReceiveMessage(message: unknown): void {
+  override onReceiveMessage(message: unknown): void {
     this.received++;
     for (const hooks of this.hooks) hooks.received?.();
-    this.listener!.onReceiveMessage(message);
-  }
-  onReceiveHalfClose(): void {
-    this.listener!.onReceiveHalfClose();
+    super.onReceiveMessage(message);
   }
   /** The call ended without a status from the server (grpc-js also reports this after a normal end). */
-  onCancel(): void {
+  override onCancel(): void {
     if (!this.ended) {
       const deadline = this.next.getDeadline();
       const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
       this.finish(expired ? status.DEADLINE_EXCEEDED : status.CANCELLED, expired ? 'Deadline exceeded' : 'Cancelled');
     }
-    this.listener!.onCancel();
+    super.onCancel();
   }
-  sendMetadata(metadata: Metadata): void {
-    this.next.sendMetadata(metadata);
-  }
-  sendMessage(message: unknown, callback: () => void): void {
+  override sendMessage(message: unknown, callback: () => void): void {
     this.sent++;
     for (const hooks of this.hooks) hooks.sent?.();
-    this.next.sendMessage(message, callback);
+    super.sendMessage(message, callback);
   }
-  sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
+  override sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
     this.finish(outgoing.code, outgoing.details ?? '');
-    this.next.sendStatus(outgoing);
-  }
-  startRead(): void {
-    this.next.startRead();
-  }
-  getPeer(): string {
-    return this.next.getPeer();
-  }
-  getDeadline(): Deadline {
-    return this.next.getDeadline();
-  }
-  getHost(): string {
-    return this.next.getHost();
-  }
-  getAuthContext(): ReturnType<ServerInterceptingCallInterface['getAuthContext']> {
-    return this.next.getAuthContext();
-  }
-  getConnectionInfo(): ReturnType<ServerInterceptingCallInterface['getConnectionInfo']> {
-    return this.next.getConnectionInfo();
-  }
-  getMetricsRecorder(): ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']> {
-    return this.next.getMetricsRecorder();
+    super.sendStatus(outgoing);
   }
 }
 
