@@ -81,6 +81,26 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     if (closing !== undefined) throw new Error(`SQLite storage ${options.path} is closed`);
   }
 
+  /**
+   * Pages of features in (latitude, longitude) order, each read by `page` after the last point of
+   * the one before; the paging crosses awaits, so it stops at a page, not on a closed connection.
+   */
+  function* keysetPages(batchSize: number, page: (latitude: number, longitude: number) => FeatureRecord[]): Generator<FeatureRecord[]> {
+    let latitude = -Infinity;
+    let longitude = -Infinity;
+    for (;;) {
+      assertOpen();
+      const rows = page(latitude, longitude);
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      latitude = last.latitude;
+      longitude = last.longitude;
+      yield rows;
+      if (rows.length < batchSize) return;
+    }
+  }
+
+
   async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
     // Queued imports that had not started when close() began are refused here.
     assertOpen();
@@ -137,19 +157,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         `SELECT latitude, longitude, name FROM features
          WHERE (latitude, longitude) > (?, ?) AND ${visible.sql} ORDER BY latitude, longitude LIMIT ?`,
       );
-      let latitude = -Infinity;
-      let longitude = -Infinity;
-      for (;;) {
-        // The scan pages across awaits: stop at a page, not on a closed connection.
-        assertOpen();
-        const rows = scanStatement.all(latitude, longitude, ...visible.params, batchSize) as FeatureRecord[];
-        if (rows.length === 0) return;
-        const last = rows[rows.length - 1]!;
-        latitude = last.latitude;
-        longitude = last.longitude;
-        yield rows;
-        if (rows.length < batchSize) return;
-      }
+      yield* keysetPages(batchSize, (latitude, longitude) => scanStatement.all(latitude, longitude, ...visible.params, batchSize) as FeatureRecord[]);
     },
 
     async addNotes(notes) {
@@ -175,18 +183,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       const importId = importIdStatement.get(position) as number | undefined;
       if (importId === undefined) return;
       // Keyset paging, as in scanFeatures; a committed import's rows never change.
-      let latitude = -Infinity;
-      let longitude = -Infinity;
-      for (;;) {
-        assertOpen();
-        const rows = importPageStatement.all(importId, latitude, longitude, batchSize) as FeatureRecord[];
-        if (rows.length === 0) return;
-        const last = rows[rows.length - 1]!;
-        latitude = last.latitude;
-        longitude = last.longitude;
-        yield rows;
-        if (rows.length < batchSize) return;
-      }
+      yield* keysetPages(batchSize, (latitude, longitude) => importPageStatement.all(importId, latitude, longitude, batchSize) as FeatureRecord[]);
     },
 
     onChange(listener) {
