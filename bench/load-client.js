@@ -165,40 +165,23 @@ function routeChat() {
   });
 }
 
+/** Unary calls from `concurrency` loops, the i-th made by `call(i)`: calls, calls/s and latency percentiles. */
+async function timedCalls(call) {
+  const latencies = [];
+  const { calls, seconds: took } = await drive(concurrency, async (i) => {
+    const started = performance.now();
+    await call(i);
+    latencies.push(performance.now() - started);
+    return 1;
+  });
+  latencies.sort((a, b) => a - b);
+  return { calls, callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
 const phases = {
-  async getFeature() {
-    const latencies = [];
-    const { calls, seconds: took } = await drive(concurrency, async (i) => {
-      const started = performance.now();
-      await getFeature(workload.points[i % workload.points.length], i);
-      latencies.push(performance.now() - started);
-      return 1;
-    });
-    latencies.sort((a, b) => a - b);
-    return { calls, callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-  },
-  async connectGetFeature() {
-    const latencies = [];
-    const { calls, seconds: took } = await drive(concurrency, async (i) => {
-      const started = performance.now();
-      await connectGetFeature(workload.points[i % workload.points.length]);
-      latencies.push(performance.now() - started);
-      return 1;
-    });
-    latencies.sort((a, b) => a - b);
-    return { calls, callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-  },
-  async nearest() {
-    const latencies = [];
-    const { calls, seconds: took } = await drive(concurrency, async (i) => {
-      const started = performance.now();
-      await nearestFeatures(workload.nearest[i % workload.nearest.length]);
-      latencies.push(performance.now() - started);
-      return 1;
-    });
-    latencies.sort((a, b) => a - b);
-    return { callsPerSecond: calls / took, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-  },
+  getFeature: () => timedCalls((i) => getFeature(workload.points[i % workload.points.length], i)),
+  connectGetFeature: () => timedCalls((i) => connectGetFeature(workload.points[i % workload.points.length])),
+  nearest: () => timedCalls((i) => nearestFeatures(workload.nearest[i % workload.nearest.length])),
   async listSmall() {
     const { calls, units, seconds: took } = await drive(concurrency, (i) => listFeatures(workload.small[i % workload.small.length]));
     return { queriesPerSecond: calls / took, featuresPerSecond: units / took, meanHits: units / calls };
