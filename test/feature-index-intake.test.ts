@@ -38,6 +38,25 @@ function gatedBatches(first: readonly FeatureRecord[], rest: readonly FeatureRec
 const grid = (from: number, count: number, name = 'x'): FeatureRecord[] =>
   Array.from({ length: count }, (_, i) => ({ latitude: (from + i) * 1000, longitude: -(from + i) * 997, name }));
 
+/** Counts the event loop's turns (a setImmediate chain) until stop(). */
+function countTurns(): { readonly count: number; stop(): void } {
+  let count = 0;
+  let counting = true;
+  const tick = (): void => {
+    count++;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get count() {
+      return count;
+    },
+    stop() {
+      counting = false;
+    },
+  };
+}
+
 describe('runInSlices', () => {
   it('gives the event loop a turn after each slice of work and returns the result', async () => {
     function* busy(): Generator<void, string> {
@@ -48,18 +67,12 @@ describe('runInSlices', () => {
       }
       return 'built';
     }
-    let turns = 0;
-    let counting = true;
-    const tick = (): void => {
-      turns++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = countTurns();
     const result = await runInSlices(busy(), 10);
-    counting = false;
+    turns.stop();
     expect(result).toBe('built');
     // 40 ms of work in slices of 10 ms: three or four turns between them.
-    expect(turns).toBeGreaterThanOrEqual(3);
+    expect(turns.count).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -167,17 +180,11 @@ describe('FeatureIndex live intake', () => {
   it('gives other work turns while it builds a large intake', async () => {
     const index = new FeatureIndex();
     index.load([...syntheticFeatures(1000, 1)]);
-    let turns = 0;
-    let counting = true;
-    const tick = (): void => {
-      turns++;
-      if (counting) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turns = countTurns();
     const added = await index.takeIn(batchesOf([...syntheticFeatures(200_000, 2)].slice(1000), 50_000));
-    counting = false;
+    turns.stop();
     expect(added).toBeGreaterThan(190_000);
     // The batches come from an async generator, which gives no turn to setImmediate: the build does.
-    expect(turns).toBeGreaterThan(0);
+    expect(turns.count).toBeGreaterThan(0);
   }, 60_000);
 });
