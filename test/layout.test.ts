@@ -5,7 +5,7 @@ import { ROOT } from './support/build.js';
 
 /**
  * The layout's rules, checked on the source: imports run downward (cli -> app -> transports (grpc, http) ->
- * service -> index, storage -> ground floor), no two folders import each other, and the service
+ * what both transports share (transport) -> service -> index, storage -> ground floor), no two folders import each other, and the service
  * knows no transport.
  */
 
@@ -16,6 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'routeguide.ts'],
   ['app'],
   ['grpc', 'http', 'client'],
+  ['transport'],
   ['observability'],
   ['service'],
   ['index', 'storage', 'feature-files'],

@@ -1,0 +1,97 @@
+import { ConnectError } from '@connectrpc/connect';
+import type { ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, startTestServer, type TestServer } from '../support/servers.js';
+import { httpBase, httpClients, type Protocol } from '../support/http.js';
+
+/** How a call ended: its status code (gRPC's numbering, which Connect shares) and message. */
+interface Outcome {
+  readonly code: number;
+  readonly message: string;
+}
+
+async function outcome(call: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    await call();
+    return { code: 0, message: '' };
+  } catch (error) {
+    if (error instanceof ConnectError) return { code: error.code, message: error.rawMessage };
+    const grpc = error as ServiceError;
+    return { code: grpc.code, message: grpc.details };
+  }
+}
+
+const TOO_LONG = 'x'.repeat(1025);
+
+/** Inputs, each called the same way over gRPC and over HTTP, with the status both must end with. */
+const CASES = [
+  {
+    name: 'GetFeature with a latitude out of range',
+    code: 3,
+    grpc: (s: TestServer) => s.client.getFeature({ latitude: 900000001, longitude: 0 }),
+    http: (c: Clients) => c.guide.getFeature({ latitude: 900000001, longitude: 0 }),
+  },
+  {
+    name: 'ListFeatures with a rectangle missing hi',
+    code: 3,
+    grpc: (s: TestServer) => collect(s.client.listFeatures({ lo: { latitude: 0, longitude: 0 }, hi: undefined })),
+    http: (c: Clients) => collect(c.guide.listFeatures({ lo: { latitude: 0, longitude: 0 } })),
+  },
+  {
+    name: 'NearestFeatures with a limit over 1000',
+    code: 3,
+    grpc: (s: TestServer) => s.client.nearestFeatures({ point: { latitude: 0, longitude: 0 }, limit: 1001 }),
+    http: (c: Clients) => c.extensions.nearestFeatures({ point: { latitude: 0, longitude: 0 }, limit: 1001 }),
+  },
+  {
+    name: 'NearestFeatures without a point and with a negative distance',
+    code: 3,
+    grpc: (s: TestServer) => s.client.nearestFeatures({ point: undefined, maxDistanceMeters: -1 }),
+    http: (c: Clients) => c.extensions.nearestFeatures({ maxDistanceMeters: -1 }),
+  },
+  {
+    name: 'ExportFeatures with a batch size over 65536',
+    code: 3,
+    grpc: (s: TestServer) => collect(s.client.exportFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, batchSize: 70000 })),
+    http: (c: Clients) => collect(c.extensions.exportFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, batchSize: 70000 })),
+  },
+  {
+    name: 'PostNote with a message over 1024 bytes',
+    code: 3,
+    grpc: (s: TestServer) => s.client.postNote({ location: { latitude: 1, longitude: 1 }, message: TOO_LONG }),
+    http: (c: Clients) => c.extensions.postNote({ location: { latitude: 1, longitude: 1 }, message: TOO_LONG }),
+  },
+  {
+    name: 'PostNote without a location',
+    code: 3,
+    grpc: (s: TestServer) => s.client.postNote({ location: undefined, message: 'hello' }),
+    http: (c: Clients) => c.extensions.postNote({ message: 'hello' }),
+  },
+  {
+    name: 'GetFeature at a point with no feature',
+    code: 0,
+    grpc: (s: TestServer) => s.client.getFeature({ latitude: 1, longitude: 1 }),
+    http: (c: Clients) => c.guide.getFeature({ latitude: 1, longitude: 1 }),
+  },
+] as const;
+
+type Clients = ReturnType<typeof httpClients>;
+
+describe('an HTTP call and a gRPC call with the same input end the same way', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ http: { port: 0 } });
+  });
+  afterAll(() => server.stop());
+
+  for (const protocol of ['connect-json', 'connect-binary', 'grpc-web'] satisfies Protocol[]) {
+    for (const example of CASES) {
+      it(`${example.name}: the same status code and message over ${protocol} as over gRPC`, async () => {
+        const overGrpc = await outcome(() => example.grpc(server));
+        const overHttp = await outcome(() => example.http(httpClients(httpBase(server), protocol)));
+        expect(overGrpc.code).toBe(example.code);
+        expect(overHttp).toEqual(overGrpc);
+      });
+    }
+  }
+});

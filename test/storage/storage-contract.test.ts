@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { createMemoryStorage } from '../../src/storage/memory.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { describeStorageContract } from '../support/storage-contract.js';
+import { describeStorageFeedsContract } from '../support/storage-feeds-contract.js';
+import { temporaryDirectory } from '../support/servers.js';
+
+const directory = temporaryDirectory();
+afterAll(() => directory.remove());
+
+describeStorageContract('memory', () => createMemoryStorage());
+describeStorageFeedsContract('memory', () => createMemoryStorage());
+
+let databases = 0;
+let current = '';
+const openNewSqlite = () => {
+  current = join(directory.path, `contract-${databases++}.db`);
+  return openSqliteStorage({ path: current });
+};
+const openSameSqlite = () => openSqliteStorage({ path: current });
+describeStorageContract('sqlite', openNewSqlite, openSameSqlite);
+describeStorageFeedsContract('sqlite', openNewSqlite, openSameSqlite);
