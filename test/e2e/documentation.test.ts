@@ -74,12 +74,14 @@ async function runCurl(words: string[]): Promise<Ran> {
       headers[name] = value;
     } else if (word === '-d') {
       body = words[++index];
-      // curl -d without a Content-Type of one's own sends a form.
-      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     } else if (!word.startsWith('-') && url === undefined) url = word;
     else throw new Error(`curl ${word} is not an option this test knows`);
   }
-  const response = await fetch(toRun(url!), { method: body === undefined ? 'GET' : 'POST', headers, body });
+  // curl -d without a Content-Type of one's own sends a form.
+  const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (body !== undefined && !typed) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  if (url === undefined) throw new Error('curl without a URL');
+  const response = await fetch(toRun(url), { method: body === undefined ? 'GET' : 'POST', headers, body });
   return { output: toDocumented(await response.text()), status: response.status };
 }
 
