@@ -1,27 +1,24 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import type { Server } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { completeDescriptors } from './complete-descriptors.js';
+import { file_health_v1_health } from '../gen/es/health/v1/health_pb.js';
+import { file_route_guide_extensions } from '../gen/es/route_guide_extensions_pb.js';
+import { file_route_guide } from '../gen/es/route_guide_pb.js';
 
-/** The project's `proto/` folder, found from this file whether it runs from src/ or dist/. */
-const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
-/** The folder health/v1/health.proto lives under, so the file keeps its canonical name. */
-const HEALTH_PROTO_ROOT = resolve(dirname(healthProtoPath), '../..');
+/** The files reflection describes, as buf compiled them: fully qualified type names, JSON names, imports declared. */
+const DESCRIBED_FILES = [file_route_guide, file_route_guide_extensions, file_health_v1_health];
 
 /**
- * Adds server reflection (v1 and v1alpha) describing RouteGuide, its extensions and health, from the .proto files
- * themselves, so that grpcurl and friends work with no proto file at hand.
+ * Adds server reflection (v1 and v1alpha) describing RouteGuide, its extensions and health, so that
+ * grpcurl and friends work with no proto file at hand.
  */
 export function addReflection(server: Pick<Server, 'addService'>): void {
-  const definition = loadSync(['route_guide.proto', 'route_guide_extensions.proto', 'health/v1/health.proto'], {
-    includeDirs: [PROTO_DIR, HEALTH_PROTO_ROOT],
-  });
-  for (const entry of Object.values(definition)) {
-    const files = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    if (Array.isArray(files)) (entry as { fileDescriptorProtos: Buffer[] }).fileDescriptorProtos = completeDescriptors(files);
-  }
-  new ReflectionService(definition).addToServer(server);
+  // @grpc/reflection reads nothing of a proto-loader PackageDefinition but each entry's file
+  // descriptors. proto-loader itself would rebuild those through protobufjs, with relative type
+  // names and no JSON names or imports, so the compiled ones are handed over as they are.
+  const definition = Object.fromEntries(
+    DESCRIBED_FILES.map((file) => [file.proto.name, { fileDescriptorProtos: [Buffer.from(toBinary(FileDescriptorProtoSchema, file.proto))] }]),
+  );
+  new ReflectionService(definition as unknown as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
 }

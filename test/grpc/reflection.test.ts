@@ -66,6 +66,21 @@ describe('server reflection (v1, as grpcurl asks)', () => {
     expect(summary.field.map((field) => field.jsonName)).toEqual(['pointCount', 'featureCount', 'distance', 'elapsedTime']);
   });
 
+  it('describes each file as protoc compiles it: its own name, field names as declared, options', async () => {
+    const response = await reflect(reflection, { file_containing_symbol: 'routeguide.extensions.v1.RouteGuideExtensions' });
+    const files = decodeFiles(response);
+    expect(files.map((file) => file.name).sort()).toEqual(['route_guide.proto', 'route_guide_extensions.proto']);
+    const routeGuideFile = files.find((file) => file.name === 'route_guide.proto')!;
+    const summary = routeGuideFile.messageType.find((message) => message.name === 'RouteSummary')!;
+    expect(summary.field.map((field) => field.name)).toEqual(['point_count', 'feature_count', 'distance', 'elapsed_time']);
+    expect(routeGuideFile.options?.javaPackage).toBe('io.grpc.examples.routeguide');
+    const health = decodeFiles(await reflect(reflection, { file_containing_symbol: 'grpc.health.v1.Health' }));
+    expect(health.map((file) => file.name)).toEqual(['health/v1/health.proto']);
+    // A map field's entry is named as protoc names it, so that clients link the file as it is.
+    const list = health[0]!.messageType.find((message) => message.name === 'HealthListResponse')!;
+    expect(list.nestedType.map((nested) => nested.name)).toEqual(['StatusesEntry']);
+  });
+
   it('describes the health service too', async () => {
     const response = await reflect(reflection, { file_containing_symbol: 'grpc.health.v1.Health' });
     const files = decodeFiles(response);
