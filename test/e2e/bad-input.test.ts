@@ -13,7 +13,7 @@ import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/
 import { canonical } from '../support/reference.js';
 import { RawClient } from '../support/raw-client.js';
 import { openStalledCall } from '../support/stalled-client.js';
-import { waitFor, waitUntilSettled } from '../support/wait.js';
+import { eventually, waitUntilSettled } from '../support/wait.js';
 
 const PATH = '/routeguide.RouteGuide/';
 const point = (latitude: number, longitude: number) => Buffer.from(Point.encode({ latitude, longitude }).finish());
@@ -124,9 +124,9 @@ describe('bad input over real connections: the server answers correctly and keep
       const call = client.raw.routeChat();
       call.on('error', () => {});
       call.write({ location: { latitude: 6, longitude: 6 }, message: 'hello' });
-      await waitFor(() => server.openStreams() > 0, 15_000, 'the stream to open');
+      await eventually(() => server.openStreams() > 0, 15_000, 'the stream to open');
       call.cancel();
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
+      await eventually(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
       expect((await storage.notesAt(6, 6, 10)).map((n) => n.message)).toEqual(['hello']);
     });
   });
@@ -221,7 +221,7 @@ describe('bad input over real connections: the server answers correctly and keep
           // read everything the server manages to send
         }
       }).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to end the stream');
+      await eventually(() => server.openStreams() === 0, 15_000, 'the server to end the stream');
       const work = (await waitUntilSettled(produced, 30_000)) - before;
       expect(work).toBeLessThan(bigIndexSize / 2);
     });
@@ -233,7 +233,7 @@ describe('bad input over real connections: the server answers correctly and keep
         `${PATH}ListFeatures`,
         Rectangle.encode({ lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } }).finish(),
       );
-      await waitFor(() => produced() > before, 15_000, 'the stream to start');
+      await eventually(() => produced() > before, 15_000, 'the stream to start');
       const work = (await waitUntilSettled(produced, 30_000)) - before;
       // Flow control stops the server after a window's worth, far short of the 200,100 features.
       expect(work).toBeLessThan(20_000);
@@ -243,7 +243,7 @@ describe('bad input over real connections: the server answers correctly and keep
       const summary = await client.recordRoute([canonical[0]!.location, canonical[1]!.location]);
       expect(summary.featureCount).toBe(2);
       stalled.close();
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
+      await eventually(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
     });
   });
 });
@@ -293,7 +293,7 @@ describe('RecordRoute of 50,000 points', () => {
       async function* route() {
         for (let i = 0; i < POINTS; i++) {
           if (i === FIRST_READING || i === SECOND_READING) {
-            await waitFor(() => taken === i, 5000, `the server to take the first ${i} points`);
+            await eventually(() => taken === i, 5000, `the server to take the first ${i} points`);
             heapAt.set(i, settledHeap());
           }
           yield i % 10 === 0 ? canonical[i % 100]!.location : { latitude: i, longitude: -i };

@@ -17,7 +17,7 @@ import { ensureBuilt, runCli } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 import { openStalledCall } from '../support/stalled-client.js';
-import { waitFor, waitUntilSettled } from '../support/wait.js';
+import { eventually, waitUntilSettled } from '../support/wait.js';
 
 const EXPORT_PATH = '/routeguide.extensions.v1.RouteGuideExtensions/ExportFeatures';
 const WORLD: Rectangle = { lo: { latitude: -900_000_000, longitude: -1_800_000_000 }, hi: { latitude: 900_000_000, longitude: 1_800_000_000 } };
@@ -407,7 +407,7 @@ describe('ExportFeatures over a large result', () => {
     });
     const counter = counted(call);
     call.pause();
-    await waitFor(() => produced > 0, 5_000, 'the walk to start');
+    await eventually(() => produced > 0, 5_000, 'the walk to start');
     await traversalEnded;
     expect(produced).toBeLessThan(TOTAL / 10);
     expect(counter.features).toBeLessThan(TOTAL);
@@ -415,10 +415,10 @@ describe('ExportFeatures over a large result', () => {
   }, 60_000);
 
   it('a reader that stops leaves the server with bounded work: the walk waits, the stream stays open', async () => {
-    await waitFor(() => server.running.server.openStreams() === 0, 5_000, 'the earlier streams to end');
+    await eventually(() => server.running.server.openStreams() === 0, 5_000, 'the earlier streams to end');
     const stalled = openStalledCall(server.running.port, EXPORT_PATH, ExportFeaturesRequest.encode({ rectangle: WORLD, batchSize: 256 }).finish());
     try {
-      await waitFor(() => produced > 0, 5_000, 'the stream to start');
+      await eventually(() => produced > 0, 5_000, 'the stream to start');
       const work = await waitUntilSettled(() => produced);
       // grpc-js's 16 queued messages, the HTTP/2 window and socket buffers: a few thousand features.
       expect(work).toBeLessThan(20_000);
@@ -428,6 +428,6 @@ describe('ExportFeatures over a large result', () => {
     } finally {
       stalled.close();
     }
-    await waitFor(() => server.running.server.openStreams() === 0, 5_000, 'the server to drop the stream');
+    await eventually(() => server.running.server.openStreams() === 0, 5_000, 'the server to drop the stream');
   }, 60_000);
 });
