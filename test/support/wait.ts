@@ -25,18 +25,3 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     await new Promise((resolve) => setTimeout(resolve, Math.max(INTERVAL_MS, Date.now() - started)));
   }
 }
-
-/** Waits until `read()` stops changing across several polls, and returns the settled value. */
-export async function waitUntilSettled(read: () => number, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = read();
-  let stable = 0;
-  while (stable < 5) {
-    if (Date.now() > deadline) throw new Error('value never settled');
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    const now = read();
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-  return last;
-}
