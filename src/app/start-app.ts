@@ -9,7 +9,7 @@ import type { ListeningHttpServer } from '../http/server.js';
 import type { CorsOrigins } from '../http/cors.js';
 import { logCalls } from '../observability/call-log.js';
 import type { CallObserver } from '../observability/call-observer.js';
-import { countNoteWrites } from '../observability/count-note-writes.js';
+import { countNoteWrites } from '../storage/count-note-writes.js';
 import type { Logger } from '../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../observability/metrics-server.js';
 import type { ServiceMetrics } from '../observability/metrics.js';

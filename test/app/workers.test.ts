@@ -13,7 +13,7 @@ import type { RouteNote } from '../../src/gen/messages/route_guide.js';
 import { BIN } from '../support/build.js';
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../support/cli.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 /** A feature of the canonical seed. */
 const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
@@ -59,7 +59,7 @@ function postOnNewConnection(url: string, body: string): Promise<{ status: numbe
 
 /** Waits for a log line that `matches`, and returns it. */
 async function waitForLine(server: ServerProcess, what: string, matches: (line: LogLine) => boolean): Promise<LogLine> {
-  await waitFor(() => logLines(server).some(matches), 20_000, what);
+  await eventually(() => logLines(server).some(matches), 20_000, what);
   return logLines(server).find(matches)!;
 }
 
@@ -109,7 +109,7 @@ describe('serve --workers 2 on a SQLite file', () => {
       const before = getFeatureCalls(server).length;
       const client = connect(server.target);
       expect((await client.getFeature(BERKSHIRE)).name).toBe(BERKSHIRE_NAME);
-      await waitFor(() => getFeatureCalls(server).length > before, 10_000, 'the call log line');
+      await eventually(() => getFeatureCalls(server).length > before, 10_000, 'the call log line');
       connected.push({ client, worker: getFeatureCalls(server).at(-1)!.worker! });
     }
     return connected;
@@ -146,7 +146,7 @@ describe('serve --workers 2 on a SQLite file', () => {
       expect(status).toBe(200);
       expect((JSON.parse(body) as { name: string }).name).toBe(BERKSHIRE_NAME);
     }
-    await waitFor(() => connectCalls().length === 6, 10_000, 'the Connect calls\' log lines');
+    await eventually(() => connectCalls().length === 6, 10_000, 'the Connect calls\' log lines');
     expect(new Set(connectCalls().map((line) => line.worker)).size).toBe(2);
   });
 

@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../support/build.js';
 import { runCli } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 describe('routeguide client watch and post', () => {
   let server: TestServer | undefined;
@@ -22,13 +22,13 @@ describe('routeguide client watch and post', () => {
     let watched = '';
     watcher.stdout.on('data', (chunk: Buffer) => (watched += chunk.toString()));
     try {
-      await waitFor(() => server!.running.server.openStreams() === 1, 10_000, 'the watch to open');
+      await eventually(() => server!.running.server.openStreams() === 1, 10_000, 'the watch to open');
       const first = await runCli(['client', 'post', '41.5', '-74.25', 'first note', ...target]);
       expect(first).toMatchObject({ code: 0, stdout: '0 earlier notes\n', stderr: '' });
       const second = await runCli(['client', 'post', '41.5', '-74.25', 'second note', ...target]);
       expect(second.stdout).toBe('Got message "first note" at 41.5, -74.25\n1 earlier note\n');
       await runCli(['client', 'post', '10', '10', 'far away', ...target]);
-      await waitFor(() => watched.split('\n').length > 2, 10_000, 'two notes watched');
+      await eventually(() => watched.split('\n').length > 2, 10_000, 'two notes watched');
       expect(watched.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
         { location: { latitude: 415000000, longitude: -742500000 }, message: 'first note' },
         { location: { latitude: 415000000, longitude: -742500000 }, message: 'second note' },

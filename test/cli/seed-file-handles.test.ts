@@ -6,7 +6,7 @@ import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import { StorageUrlError } from '../../src/storage/open-storage.js';
 import { runCli } from '../support/cli.js';
 import { temporaryDirectory } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 /** How many of this process's file descriptors point at `path`. */
 function openHandles(path: string): number {
@@ -33,15 +33,15 @@ describe('seed files are opened when read and closed when given up', () => {
 
   it('readFeatureFile opens the file at once, and close() releases it without reading on', async () => {
     const opened = readFeatureFile(file);
-    await waitFor(() => openHandles(file) === 1, 5000, 'the file to be opened');
+    await eventually(() => openHandles(file) === 1, 5000, 'the file to be opened');
     opened.close();
-    await waitFor(() => openHandles(file) === 0, 5000, 'the file to be closed');
+    await eventually(() => openHandles(file) === 0, 5000, 'the file to be closed');
   });
 
   it('seed leaves no handle on its input when the storage fails to open', async () => {
     const missing = `sqlite:${join(directory.path, 'no-such-directory', 'rg.db')}`;
     await expect(seedCommand(['--storage', missing, file], {})).rejects.toBeInstanceOf(StorageUrlError);
-    await waitFor(() => openHandles(file) === 0, 5000, 'the seed file to be closed');
+    await eventually(() => openHandles(file) === 0, 5000, 'the seed file to be closed');
   });
 
   it('--help says which formats a seed file may have', async () => {

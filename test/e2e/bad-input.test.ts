@@ -13,7 +13,8 @@ import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/
 import { canonical } from '../support/reference.js';
 import { RawClient } from '../support/raw-client.js';
 import { openStalledCall } from '../support/stalled-client.js';
-import { waitFor, waitUntilSettled } from '../support/wait.js';
+import { spyOnTraversals, type TraversalSpy } from '../support/traversal-spy.js';
+import { eventually } from '../support/wait.js';
 
 const PATH = '/routeguide.RouteGuide/';
 const point = (latitude: number, longitude: number) => Buffer.from(Point.encode({ latitude, longitude }).finish());
@@ -29,21 +30,9 @@ function routeNoteWithRawMessage(location: Point, bytes: number[]): Buffer {
 const MALFORMED = Buffer.from([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 const TRUNCATED = Buffer.from([0x0a, 0x05, 0x08]);
 
-/** Features produced by ListFeatures so far: how much work the server did for the stream. */
-function countingGuide(inner: RouteGuide): { guide: RouteGuide; produced: () => number } {
-  let produced = 0;
-  return {
-    produced: () => produced,
-    guide: {
-      ...inner,
-      *listFeatures(rect) {
-        for (const feature of inner.listFeatures(rect)) {
-          produced++;
-          yield feature;
-        }
-      },
-    },
-  };
+/** The guide with its ListFeatures walks spied on: what they produce is the server's work for a stream. */
+function spiedGuide(inner: RouteGuide, walks: TraversalSpy): RouteGuide {
+  return { ...inner, listFeatures: (rect) => walks.track(inner.listFeatures(rect)) };
 }
 
 describe('bad input over real connections: the server answers correctly and keeps serving', { timeout: 60_000 }, () => {
@@ -51,7 +40,7 @@ describe('bad input over real connections: the server answers correctly and keep
   let storage: Storage;
   let raw: RawClient;
   let client: RouteGuideClient;
-  let produced: () => number;
+  const walks = spyOnTraversals();
   const bigIndexSize = 200_000;
 
   beforeAll(async () => {
@@ -61,9 +50,8 @@ describe('bad input over real connections: the server answers correctly and keep
     for (let i = 0; i < bigIndexSize; i++) features.push({ name: `bulk ${i}`, latitude: -800000000 + Math.floor(i / 500), longitude: 1000000000 + (i % 500) });
     const index = new FeatureIndex();
     index.load(features);
-    const counting = countingGuide(createRouteGuide({ index, storage, replayLimit: 1000 }));
-    produced = counting.produced;
-    server = await listenGrpc({ guide: counting.guide, log: createSilentLogger(), host: '127.0.0.1', port: 0 });
+    const guide = spiedGuide(createRouteGuide({ index, storage, replayLimit: 1000 }), walks);
+    server = await listenGrpc({ guide, log: createSilentLogger(), host: '127.0.0.1', port: 0 });
     raw = new RawClient(`127.0.0.1:${server.port}`);
     client = createRouteGuideClient(`127.0.0.1:${server.port}`);
     await storage.addNotes([{ latitude: 77, longitude: 77, message: 'control note' }]);
@@ -124,9 +112,9 @@ describe('bad input over real connections: the server answers correctly and keep
       const call = client.raw.routeChat();
       call.on('error', () => {});
       call.write({ location: { latitude: 6, longitude: 6 }, message: 'hello' });
-      await waitFor(() => server.openStreams() > 0, 15_000, 'the stream to open');
+      await eventually(() => server.openStreams() > 0, 15_000, 'the stream to open');
       call.cancel();
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
+      await eventually(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
       expect((await storage.notesAt(6, 6, 10)).map((n) => n.message)).toEqual(['hello']);
     });
   });
@@ -211,7 +199,7 @@ describe('bad input over real connections: the server answers correctly and keep
     });
 
     it('a 1 ms deadline on a huge ListFeatures is DEADLINE_EXCEEDED, and the server stops its work', async () => {
-      const before = produced();
+      const before = walks.produced();
       const call = client.listFeatures(
         { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } },
         { timeoutMs: 1 },
@@ -221,20 +209,23 @@ describe('bad input over real connections: the server answers correctly and keep
           // read everything the server manages to send
         }
       }).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to end the stream');
-      const work = (await waitUntilSettled(produced, 30_000)) - before;
+      // Once its walk is closed, the server does no more work for the stream.
+      await eventually(() => server.openStreams() === 0 && walks.open() === 0, 15_000, 'the server to end the stream and its walk');
+      const work = walks.produced() - before;
       expect(work).toBeLessThan(bigIndexSize / 2);
     });
 
     it('a client that never reads leaves the server holding a bounded number of messages; others are still served', async () => {
-      const before = produced();
+      const before = walks.produced();
       const stalled = openStalledCall(
         server.port,
         `${PATH}ListFeatures`,
         Rectangle.encode({ lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } }).finish(),
       );
-      await waitFor(() => produced() > before, 15_000, 'the stream to start');
-      const work = (await waitUntilSettled(produced, 30_000)) - before;
+      await eventually(() => walks.produced() > before, 15_000, 'the stream to start');
+      // It has stopped for good once it waits for 'drain' on a window the client never refills.
+      await eventually(async () => (await walks.waitingForDrain()) && stalled.windowSpent(), 30_000, "the server to wait for 'drain' on a spent window");
+      const work = walks.produced() - before;
       // Flow control stops the server after a window's worth, far short of the 200,100 features.
       expect(work).toBeLessThan(20_000);
       expect(server.openStreams()).toBe(1);
@@ -243,7 +234,7 @@ describe('bad input over real connections: the server answers correctly and keep
       const summary = await client.recordRoute([canonical[0]!.location, canonical[1]!.location]);
       expect(summary.featureCount).toBe(2);
       stalled.close();
-      await waitFor(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
+      await eventually(() => server.openStreams() === 0, 15_000, 'the server to drop the stream');
     });
   });
 });
@@ -293,7 +284,7 @@ describe('RecordRoute of 50,000 points', () => {
       async function* route() {
         for (let i = 0; i < POINTS; i++) {
           if (i === FIRST_READING || i === SECOND_READING) {
-            await waitFor(() => taken === i, 5000, `the server to take the first ${i} points`);
+            await eventually(() => taken === i, 5000, `the server to take the first ${i} points`);
             heapAt.set(i, settledHeap());
           }
           yield i % 10 === 0 ? canonical[i % 100]!.location : { latitude: i, longitude: -i };

@@ -9,7 +9,7 @@ import { BIN } from '../support/build.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { createHealthClient } from '../support/grpc-tools.js';
 import { createTestDatabase, HAVE_POSTGRES, POSTGRES_BASE_URL } from '../support/postgres.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 // The CLI runs from dist/: build it once, before the timed tests (a build takes a while on a busy machine).
 beforeAll(() => ensureBuilt(), 120_000);
@@ -156,12 +156,12 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL start-up', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await waitFor(() => (stderr.match(/storage not reachable; retrying/g) ?? []).length >= 2, 15_000, 'two retries');
+      await eventually(() => (stderr.match(/storage not reachable; retrying/g) ?? []).length >= 2, 15_000, 'two retries');
       expect(await check(`127.0.0.1:${grpcPort}`, '')).toBe('NOT_SERVING');
       expect(await check(`127.0.0.1:${grpcPort}`, 'routeguide.RouteGuide')).toBe('NOT_SERVING');
       expect(stdout).toBe('');
       await proxy.open();
-      await waitFor(() => stdout.includes('listening on'), 15_000, 'the listening line');
+      await eventually(() => stdout.includes('listening on'), 15_000, 'the listening line');
       expect(await check(`127.0.0.1:${grpcPort}`, 'routeguide.RouteGuide')).toBe('SERVING');
       expect(stderr).not.toContain(database.password);
     } finally {

@@ -7,19 +7,10 @@ import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { collect, startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
 const note = (latitude: number, longitude: number, message: string): RouteNote => ({ location: { latitude, longitude }, message });
-
-/** Polls an asynchronous condition until it holds; fails after `timeoutMs`. For waiting on state, never for timing. */
-async function eventually(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('servers sharing one SQLite database', () => {
   const directory = temporaryDirectory();
@@ -97,7 +88,7 @@ describe('servers sharing one SQLite database', () => {
       total += (await importer.insertFeatures(syntheticFeatures(size, seed))).inserted;
       whole.add(total);
     }
-    await waitFor(() => server.running.index.size === total, 30_000, `${total} features indexed`);
+    await eventually(() => server.running.index.size === total, 30_000, `${total} features indexed`);
     watching = false;
     await listing;
     observed.add(server.running.index.size);
@@ -114,10 +105,10 @@ describe('servers sharing one SQLite database', () => {
     const watching = (async () => {
       for await (const delivered of b.client.watchNotes(WORLD, { signal: controller.signal })) received.push(delivered.message);
     })().catch(() => undefined);
-    await waitFor(() => b.running.server.openStreams() === 1, 10_000, 'the watch to open');
+    await eventually(() => b.running.server.openStreams() === 1, 10_000, 'the watch to open');
     await a.client.postNote(note(7, 7, 'posted to A'));
     await collect(a.client.routeChat([note(8, 8, 'chatted to A')]));
-    await waitFor(() => received.length === 2, 20_000, 'both notes on B');
+    await eventually(() => received.length === 2, 20_000, 'both notes on B');
     expect(received).toEqual(['posted to A', 'chatted to A']);
     controller.abort();
     await watching;

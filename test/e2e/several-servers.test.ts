@@ -8,7 +8,7 @@ import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../
 import { createHealthClient } from '../support/grpc-tools.js';
 import { HAVE_POSTGRES } from '../support/postgres.js';
 import { collect } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 /**
  * The end-to-end test of issue 13: three `routeguide serve` processes (the built CLI) on one
@@ -28,15 +28,6 @@ function check(target: string, service: string): Promise<string> {
 
 const healthOf = (target: string): Promise<string[]> => Promise.all(SERVICES.map((service) => check(target, service)));
 
-/** Polls an asynchronous condition until it holds; fails after `timeoutMs`. For waiting on state, never for timing. */
-async function eventually(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 interface Server {
   readonly process: ServerProcess;
   readonly client: RouteGuideClient;
@@ -55,7 +46,7 @@ const metricValue = (text: string, pattern: RegExp): number | undefined => {
 async function startServer(url: string): Promise<Server> {
   const process = await startServerProcess(['--host', '127.0.0.1', '--storage', url, '--metrics-port', '0', '--log-format', 'json']);
   const metricsLine = /"port":(\d+)[^\n]*"msg":"metrics at \/metrics"/;
-  await waitFor(() => metricsLine.test(process.stderr()), 10_000, 'the metrics port in the log');
+  await eventually(() => metricsLine.test(process.stderr()), 10_000, 'the metrics port in the log');
   return { process, client: createRouteGuideClient(process.target), metricsPort: Number(metricsLine.exec(process.stderr())![1]) };
 }
 
@@ -178,11 +169,11 @@ describe.skipIf(!HAVE_POSTGRES)('three servers on one PostgreSQL', () => {
       }),
     );
     const before = acknowledged.length;
-    await waitFor(() => acknowledged.length >= before + 20, 20_000, '20 notes acknowledged before the kill');
+    await eventually(() => acknowledged.length >= before + 20, 20_000, '20 notes acknowledged before the kill');
     killed.process.child.kill('SIGKILL');
     await killed.process.stop();
     const atKill = acknowledged.length;
-    await waitFor(() => acknowledged.length >= atKill + 30, 20_000, '30 notes acknowledged after the kill');
+    await eventually(() => acknowledged.length >= atKill + 30, 20_000, '30 notes acknowledged after the kill');
     stop = true;
     await traffic;
     // Only calls in flight on the killed server may fail, and only as UNAVAILABLE.

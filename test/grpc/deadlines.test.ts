@@ -6,7 +6,7 @@ import { Rectangle, type RouteNote } from '../../src/gen/messages/route_guide.js
 import { captureLog } from '../support/captured-log.js';
 import { openStalledCall } from '../support/stalled-client.js';
 import { collect, startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const FEATURES = 20_000;
 const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
@@ -34,11 +34,11 @@ describe('deadlines and idle streams', () => {
     // A client that truly stops reading (a paused grpc-js client keeps draining the connection).
     const stalled = openStalledCall(server.running.port, '/routeguide.RouteGuide/ListFeatures', Rectangle.encode(WORLD).finish(), 300);
     const openStreams = server.running.server.openStreams;
-    await waitFor(() => openStreams() > 0, 5_000, 'the ListFeatures call to open');
+    await eventually(() => openStreams() > 0, 5_000, 'the ListFeatures call to open');
     // The handler stops at the 300 ms deadline while the client is still stalled, although grpc-js
     // cannot deliver the status to it. Well within the test's timeout, so a handler that waits on
     // backpressure forever fails here, by name.
-    await waitFor(() => openStreams() === 0, 5_000, 'the ListFeatures handler to stop at its deadline while its client is stalled');
+    await eventually(() => openStreams() === 0, 5_000, 'the ListFeatures handler to stop at its deadline while its client is stalled');
     // The call's log line is written when the connection finally goes.
     stalled.close();
     const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/ListFeatures');
@@ -56,7 +56,7 @@ describe('deadlines and idle streams', () => {
     expect(error.details).toContain('no progress');
     const line = await captured.waitFor((candidate) => candidate.msg === 'call' && candidate.method === '/routeguide.RouteGuide/RouteChat');
     expect(line).toMatchObject({ code: 'DEADLINE_EXCEEDED', received: 1 });
-    await waitFor(() => server!.running.server.openStreams() === 0, 5_000, 'the idle RouteChat call to be closed');
+    await eventually(() => server!.running.server.openStreams() === 0, 5_000, 'the idle RouteChat call to be closed');
   });
 
   it('the idle timeout leaves a stream alone while messages flow', { timeout: 20_000 }, async () => {

@@ -17,7 +17,8 @@ import { ensureBuilt, runCli } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 import { openStalledCall } from '../support/stalled-client.js';
-import { waitFor, waitUntilSettled } from '../support/wait.js';
+import { spyOnTraversals } from '../support/traversal-spy.js';
+import { eventually } from '../support/wait.js';
 
 const EXPORT_PATH = '/routeguide.extensions.v1.RouteGuideExtensions/ExportFeatures';
 const WORLD: Rectangle = { lo: { latitude: -900_000_000, longitude: -1_800_000_000 }, hi: { latitude: 900_000_000, longitude: 1_800_000_000 } };
@@ -323,9 +324,8 @@ describe('ExportFeatures over a large result', () => {
   const TOTAL = 200_000;
   let server: TestServer;
   let extensions: RouteGuideExtensionsClient;
-  /** Features the index has produced for the exports: the server's work. */
-  let produced = 0;
-  let traversalEnded: Promise<void>;
+  /** The index's walks for the exports: what they produce is the server's work. */
+  const walks = spyOnTraversals();
 
   beforeAll(async () => {
     server = await startTestServer({ empty: true });
@@ -334,28 +334,14 @@ describe('ExportFeatures over a large result', () => {
     type Make = (name: string, latitude: number, longitude: number) => unknown;
     const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
     const visitWithin = index.visitWithin.bind(index);
-    const tracked = function* <T>(walk: Iterable<T>): Generator<T, void, undefined> {
-      let ended!: () => void;
-      traversalEnded = new Promise((resolve) => (ended = resolve));
-      try {
-        yield* walk;
-      } finally {
-        ended();
-      }
-    };
     // Counts what either walk produces (ExportFeatures may take either), and says when it stops.
     Object.assign(index, {
-      within: (box: Box, make?: Make) =>
-        tracked(
-          (function* counted() {
-            for (const feature of within(box, make)) {
-              produced++;
-              yield feature;
-            }
-          })(),
-        ),
+      within: (box: Box, make?: Make) => walks.track(within(box, make)),
       visitWithin: (box: Box, visit: FeatureVisitor) =>
-        tracked(visitWithin(box, (names, start, end, latitude, longitude) => (produced++, visit(names, start, end, latitude, longitude)))),
+        walks.track(
+          visitWithin(box, (names, start, end, latitude, longitude) => (walks.count(), visit(names, start, end, latitude, longitude))),
+          { countYields: false },
+        ),
     });
     extensions = new RouteGuideExtensionsClient(server.target, credentials.createInsecure());
   }, 60_000);
@@ -366,7 +352,7 @@ describe('ExportFeatures over a large result', () => {
   });
 
   beforeEach(() => {
-    produced = 0;
+    walks.reset();
   });
 
   function counted(call: ClientReadableStream<FeatureBatch>): { features: number } {
@@ -381,7 +367,7 @@ describe('ExportFeatures over a large result', () => {
     const counter = counted(call);
     await new Promise((resolve) => call.on('end', resolve));
     expect(counter.features).toBe(TOTAL);
-    expect(produced).toBe(TOTAL);
+    expect(walks.produced()).toBe(TOTAL);
   }, 60_000);
 
   it('stops the server-side walk when the client cancels', async () => {
@@ -397,8 +383,8 @@ describe('ExportFeatures over a large result', () => {
       });
     });
     expect((await cancelled).code).toBe(status.CANCELLED);
-    await traversalEnded;
-    expect(produced).toBeLessThan(TOTAL / 10);
+    await walks.ended();
+    expect(walks.produced()).toBeLessThan(TOTAL / 10);
   }, 60_000);
 
   it('stops the server-side walk when the deadline passes while the reader is paused', async () => {
@@ -407,19 +393,21 @@ describe('ExportFeatures over a large result', () => {
     });
     const counter = counted(call);
     call.pause();
-    await waitFor(() => produced > 0, 5_000, 'the walk to start');
-    await traversalEnded;
-    expect(produced).toBeLessThan(TOTAL / 10);
+    await eventually(() => walks.produced() > 0, 5_000, 'the walk to start');
+    await walks.ended();
+    expect(walks.produced()).toBeLessThan(TOTAL / 10);
     expect(counter.features).toBeLessThan(TOTAL);
     call.cancel();
   }, 60_000);
 
   it('a reader that stops leaves the server with bounded work: the walk waits, the stream stays open', async () => {
-    await waitFor(() => server.running.server.openStreams() === 0, 5_000, 'the earlier streams to end');
+    await eventually(() => server.running.server.openStreams() === 0, 5_000, 'the earlier streams to end');
     const stalled = openStalledCall(server.running.port, EXPORT_PATH, ExportFeaturesRequest.encode({ rectangle: WORLD, batchSize: 256 }).finish());
     try {
-      await waitFor(() => produced > 0, 5_000, 'the stream to start');
-      const work = await waitUntilSettled(() => produced);
+      await eventually(() => walks.produced() > 0, 5_000, 'the stream to start');
+      // It has stopped for good once it waits for 'drain' on a window the client never refills.
+      await eventually(async () => (await walks.waitingForDrain()) && stalled.windowSpent(), 15_000, "the server to wait for 'drain' on a spent window");
+      const work = walks.produced();
       // grpc-js's 16 queued messages, the HTTP/2 window and socket buffers: a few thousand features.
       expect(work).toBeLessThan(20_000);
       expect(server.running.server.openStreams()).toBe(1);
@@ -428,6 +416,6 @@ describe('ExportFeatures over a large result', () => {
     } finally {
       stalled.close();
     }
-    await waitFor(() => server.running.server.openStreams() === 0, 5_000, 'the server to drop the stream');
+    await eventually(() => server.running.server.openStreams() === 0, 5_000, 'the server to drop the stream');
   }, 60_000);
 });

@@ -1,17 +1,20 @@
 import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRouteGuideClient } from '../../src/client/client.js';
 import type { Feature } from '../../src/gen/messages/route_guide.js';
 import type { Box } from '../../src/index/feature-index.js';
 import { syntheticFeatures } from '../../src/feature-files/synthetic-features.js';
+import { recordClientStreams } from '../support/http2-streams.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
+import { spyOnTraversals } from '../support/traversal-spy.js';
+import { eventually } from '../support/wait.js';
 
 const TOTAL = 200_000;
 const WORLD = { lo: { latitude: -900_000_000, longitude: -1_800_000_000 }, hi: { latitude: 900_000_000, longitude: 1_800_000_000 } };
 
 let server: TestServer;
-/** Features the index's traversal has produced for ListFeatures: the server's work. */
-let produced = 0;
-let traversalEnded: Promise<void>;
+/** The index's traversals for ListFeatures: what they produce is the server's work. */
+const walks = spyOnTraversals();
 
 beforeAll(async () => {
   server = await startTestServer({ empty: true });
@@ -19,21 +22,8 @@ beforeAll(async () => {
   index.load([...syntheticFeatures(TOTAL, 11)]);
   type Make = (name: string, latitude: number, longitude: number) => unknown;
   const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
-  // Replaces the instance's traversal with one that counts what it produces and says when it stops.
-  Object.assign(index, {
-    *within(box: Box, make?: Make): Generator<unknown, void, undefined> {
-      let ended!: () => void;
-      traversalEnded = new Promise((resolve) => (ended = resolve));
-      try {
-        for (const feature of within(box, make)) {
-          produced++;
-          yield feature;
-        }
-      } finally {
-        ended();
-      }
-    },
-  });
+  // Replaces the instance's traversal with one that the spy counts and watches.
+  Object.assign(index, { within: (box: Box, make?: Make) => walks.track(within(box, make)) });
 }, 60_000);
 
 afterAll(async () => {
@@ -41,7 +31,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  produced = 0;
+  walks.reset();
 });
 
 function received(call: ClientReadableStream<Feature>): { count: number } {
@@ -51,35 +41,40 @@ function received(call: ClientReadableStream<Feature>): { count: number } {
   return counter;
 }
 
-/** Resolves once the server's traversal has stopped advancing (it is waiting on backpressure). */
-async function whenProductionStalls(): Promise<number> {
-  let last = -1;
-  let still = 0;
-  while (still < 10) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    still = produced === last ? still + 1 : 0;
-    last = produced;
-  }
-  return produced;
-}
-
 describe('ListFeatures over a large result', () => {
   it('stops producing features while the client does not read: the buffered messages stay bounded', async () => {
-    const call = server.client.raw.listFeatures(WORLD, new Metadata());
-    const counter = received(call);
-    call.pause();
-    const stalledAt = await whenProductionStalls();
-    // What sits between the generator and the paused reader: grpc-js's 16-message buffer, the
-    // HTTP/2 flow-control window (64 KiB, about 1,300 small Features) and socket buffers.
-    expect(stalledAt - counter.count).toBeLessThan(10_000);
-    expect(stalledAt).toBeLessThan(TOTAL / 10);
+    // A client of its own, so that the call's HTTP/2 stream is the only one recorded.
+    const recorded = recordClientStreams();
+    const client = createRouteGuideClient(server.target);
+    try {
+      const call = client.raw.listFeatures(WORLD, new Metadata());
+      const counter = received(call);
+      call.pause();
+      // The server has stopped for good when it waits for 'drain' on a spent flow-control window, and
+      // the client grants no more: paused with its buffer full, it reads nothing from the stream.
+      const clientFull = (): boolean => call.readableLength >= call.readableHighWaterMark;
+      const windowSpent = (): boolean => recorded.streams[0]?.state.localWindowSize === 0;
+      await eventually(
+        async () => (await walks.waitingForDrain()) && clientFull() && windowSpent(),
+        15_000,
+        "the server to wait for 'drain' on a spent window",
+      );
+      const stalledAt = walks.produced();
+      // What sits between the generator and the paused reader: grpc-js's 16-message buffer, the
+      // HTTP/2 flow-control window (64 KiB, about 1,300 small Features) and socket buffers.
+      expect(stalledAt - counter.count).toBeLessThan(10_000);
+      expect(stalledAt).toBeLessThan(TOTAL / 10);
 
-    // Reading again resumes the stream to its end.
-    const ended = new Promise((resolve) => call.on('end', resolve));
-    call.resume();
-    await ended;
-    expect(counter.count).toBe(TOTAL);
-    expect(produced).toBe(TOTAL);
+      // Reading again resumes the stream to its end.
+      const ended = new Promise((resolve) => call.on('end', resolve));
+      call.resume();
+      await ended;
+      expect(counter.count).toBe(TOTAL);
+      expect(walks.produced()).toBe(TOTAL);
+    } finally {
+      recorded.stop();
+      client.close();
+    }
   }, 60_000);
 
   it('stops the server-side traversal when the client cancels', async () => {
@@ -93,16 +88,16 @@ describe('ListFeatures over a large result', () => {
         }
       });
     });
-    await traversalEnded;
-    expect(produced).toBeLessThan(TOTAL / 10);
+    await walks.ended();
+    expect(walks.produced()).toBeLessThan(TOTAL / 10);
   }, 60_000);
 
   it('stops the server-side traversal when the deadline passes while the reader is paused', async () => {
     const call = server.client.raw.listFeatures(WORLD, new Metadata(), { deadline: Date.now() + 300 });
     const counter = received(call);
     call.pause();
-    await traversalEnded;
-    expect(produced).toBeLessThan(TOTAL / 10);
+    await walks.ended();
+    expect(walks.produced()).toBeLessThan(TOTAL / 10);
     expect(counter.count).toBeLessThan(TOTAL);
   }, 60_000);
 

@@ -5,7 +5,7 @@ import { RouteGuideExtensionsClient } from '../../src/gen/grpc-js/route_guide_ex
 import { Rectangle, type RouteNote } from '../../src/gen/messages/route_guide.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
 import { grpcFrame } from '../support/stalled-client.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const note = (latitude: number, longitude: number, message: string): RouteNote => ({ location: { latitude, longitude }, message });
 const box = (loLat: number, loLng: number, hiLat: number, hiLng: number): Rectangle => ({
@@ -43,7 +43,7 @@ describe('WatchNotes and PostNote', () => {
 
   /** Resolves once the server holds `count` open streams (a watch is registered when its stream is open). */
   async function streamsOpen(count: number): Promise<void> {
-    await waitFor(() => server!.running.server.openStreams() === count, 5000, `${count} open streams`);
+    await eventually(() => server!.running.server.openStreams() === count, 5000, `${count} open streams`);
   }
 
   function postNote(extensions: RouteGuideExtensionsClient, posted: RouteNote) {
@@ -62,7 +62,7 @@ describe('WatchNotes and PostNote', () => {
       // Replays of earlier notes; not what this test looks at.
     }
     await postNote(extensions, note(5, 10, 'edge'));
-    await waitFor(() => watcher.received.length === 4, 5000, 'four notes delivered');
+    await eventually(() => watcher.received.length === 4, 5000, 'four notes delivered');
     expect(watcher.received).toEqual(['corner', 'other corner', 'inside', 'edge']);
     watcher.call.cancel();
   });
@@ -88,7 +88,7 @@ describe('WatchNotes and PostNote', () => {
     }));
     for (const [i, rectangle] of rectangles.entries()) {
       const expected = stored.filter((posted) => inside(rectangle, posted)).map((posted) => posted.message);
-      await waitFor(() => watchers[i]!.received.length >= expected.length, 5000, `watcher ${i}'s notes`);
+      await eventually(() => watchers[i]!.received.length >= expected.length, 5000, `watcher ${i}'s notes`);
       expect(watchers[i]!.received).toEqual(expected);
     }
     for (const watcher of watchers) watcher.call.cancel();
@@ -103,7 +103,7 @@ describe('WatchNotes and PostNote', () => {
     const chatEnded = new Promise<ServiceError>((resolve) => chat.on('error', resolve));
     expect((await chatEnded).code).toBe(status.DEADLINE_EXCEEDED);
     await postNote(extensions, note(1, 1, 'after a long quiet'));
-    await waitFor(() => watcher.received.length === 1, 5000, 'the note to arrive');
+    await eventually(() => watcher.received.length === 1, 5000, 'the note to arrive');
     expect(watcher.received).toEqual(['after a long quiet']);
     watcher.call.cancel();
   });

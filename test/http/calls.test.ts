@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog } from '../support/captured-log.js';
 import { collect, startTestServer, type TestServer } from '../support/servers.js';
 import { httpBase, httpClients } from '../support/http.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
 const NEW_JERSEY = { lo: { latitude: 400000000, longitude: -750000000 }, hi: { latitude: 420000000, longitude: -730000000 } };
@@ -65,7 +65,7 @@ describe('RouteGuide and its extensions over the HTTP port', () => {
     const controller = new AbortController();
     const watch = extensions.watchNotes({ lo: here, hi: here }, { signal: controller.signal })[Symbol.asyncIterator]();
     const first = watch.next();
-    await waitFor(() => server.running.http!.openStreams() > 0, 5000, 'the watch to open');
+    await eventually(() => server.running.http!.openStreams() > 0, 5000, 'the watch to open');
     await server.client.postNote({ location: here, message: 'over gRPC' });
     expect((await first).value?.message).toBe('over gRPC');
     controller.abort();

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app/start-app.js';
 import { createSilentLogger } from '../../src/observability/logger.js';
 import { httpClients } from '../support/http.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const WHOLE_WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
 
@@ -52,7 +52,7 @@ describe('the HTTP port through start-up and shutdown', () => {
     const held = request({ host: '127.0.0.1', port, method: 'POST', path: '/routeguide.RouteGuide/GetFeature', headers: { 'content-type': 'application/json', 'content-length': '100' } });
     held.on('error', () => {});
     held.write('{"latitude":');
-    await waitFor(() => app.http!.openRequests() === 1, 10_000, 'the server to receive the held request');
+    await eventually(() => app.http!.openRequests() === 1, 10_000, 'the server to receive the held request');
     const stopped = app.stop(1500);
     expect(await healthz(port)).toEqual({ status: 503, text: 'NOT_SERVING' });
     const { guide } = httpClients(`http://127.0.0.1:${port}`, 'connect-json');
@@ -69,7 +69,7 @@ describe('the HTTP port through start-up and shutdown', () => {
     const { extensions } = httpClients(`http://127.0.0.1:${app.http!.port}`, 'connect-json');
     const watch = extensions.watchNotes(WHOLE_WORLD)[Symbol.asyncIterator]();
     const first = watch.next();
-    await waitFor(() => app.http!.openStreams() === 1, 5000, 'the watch to open');
+    await eventually(() => app.http!.openStreams() === 1, 5000, 'the watch to open');
     // A grace far longer than the test's timeout: a watch that waited for it would fail the test.
     const stopped = app.stop(60_000);
     const error = await first.catch((caught: unknown) => caught);

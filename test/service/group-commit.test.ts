@@ -9,7 +9,7 @@ import type { ValidRouteNote } from '../../src/service/validation.js';
 import { createMemoryStorage } from '../../src/storage/memory.js';
 import type { StoredNote } from '../../src/storage/storage.js';
 import { observeCommits } from '../support/observed-storage.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 /** A call that nobody cancels. */
 const live = { signal: new AbortController().signal };
@@ -56,7 +56,7 @@ describe('group commit (in process, memory storage)', () => {
     try {
       observed.failNext(new Error('disk full'));
       const placement = commits.place(stored(6, 'lost'));
-      await waitFor(() => observed.attempts() === 1, 5000, 'the commit to be tried');
+      await eventually(() => observed.attempts() === 1, 5000, 'the commit to be tried');
       await nextTurn();
       await nextTurn();
       expect(unhandled).toEqual([]);
@@ -71,7 +71,7 @@ describe('group commit (in process, memory storage)', () => {
     const commits = createGroupCommit({ storage: observed.storage, replayLimit: 10 });
     const release = observed.hold();
     const first = commits.store(stored(1, 'first'));
-    await waitFor(() => observed.attempts() === 1, 5000, 'the first commit to start');
+    await eventually(() => observed.attempts() === 1, 5000, 'the first commit to start');
     const later: Promise<StoredNote[]>[] = [];
     for (const message of ['second', 'third', 'fourth']) {
       later.push(commits.store(stored(1, message)));
@@ -166,7 +166,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
     }
     const sent: string[] = [];
     const chat = guide.routeChat(notes(), async (note) => void sent.push(note.message), live);
-    await waitFor(() => pulled === 3, 5000, 'all three notes to be read while the first commit is held');
+    await eventually(() => pulled === 3, 5000, 'all three notes to be read while the first commit is held');
     expect(observed.commits).toEqual([]);
     release();
     await chat;
@@ -245,7 +245,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
     let release: (() => void) | undefined;
     async function* notes(): AsyncGenerator<ValidRouteNote> {
       yield chatNote(40, 'a');
-      await waitFor(() => observed.isCommitted('a'), 5000, 'a to commit');
+      await eventually(() => observed.isCommitted('a'), 5000, 'a to commit');
       // b's commit is held, so it is still in flight when a's reply fails.
       release = observed.hold();
       yield chatNote(40, 'b');
@@ -257,14 +257,14 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
       .routeChat(
         notes(),
         async () => {
-          await waitFor(() => observed.attempts() === 3, 5000, "b's commit to start");
+          await eventually(() => observed.attempts() === 3, 5000, "b's commit to start");
           call.abort();
           throw new CallAborted();
         },
         { signal: call.signal },
       )
       .finally(() => (settled = true));
-    await waitFor(() => call.signal.aborted, 5000, 'the reply to fail');
+    await eventually(() => call.signal.aborted, 5000, 'the reply to fail');
     for (let t = 0; t < 5; t++) await nextTurn();
     expect(settled).toBe(false);
     release!();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createNoteFeed } from '../../src/service/note-feed.js';
 import { createMemoryStorage } from '../../src/storage/memory.js';
 import type { Storage, StoredNote } from '../../src/storage/storage.js';
-import { waitFor } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
 const notes = (count: number, prefix: string): StoredNote[] =>
@@ -69,7 +69,7 @@ describe('the note feed (in process)', () => {
     const call = new AbortController();
     const watch = collect(feed.watch(WORLD, { signal: call.signal }));
     await feed.storage.addNotes(notes(3, 'watched'));
-    await waitFor(() => watch.received.length === 3, 5000, 'three notes');
+    await eventually(() => watch.received.length === 3, 5000, 'three notes');
     expect(watch.received).toEqual(['watched 0', 'watched 1', 'watched 2']);
     expect(watch.ended()).toBeUndefined();
     call.abort();
@@ -82,9 +82,9 @@ describe('the note feed (in process)', () => {
     const first = new AbortController();
     const firstWatch = collect(feed.watch(WORLD, { signal: first.signal }));
     await feed.storage.addNotes(notes(1, 'first'));
-    await waitFor(() => firstWatch.received.length === 1, 5000, 'the first watch to get its note');
+    await eventually(() => firstWatch.received.length === 1, 5000, 'the first watch to get its note');
     first.abort();
-    await waitFor(() => firstWatch.ended() !== undefined, 5000, 'the first watch to end');
+    await eventually(() => firstWatch.ended() !== undefined, 5000, 'the first watch to end');
     // Far more notes than the watch buffer, stored while nobody watches: the head stays behind them.
     await feed.storage.addNotes(notes(500, 'unwatched'));
     const release = holdStart();
@@ -94,7 +94,7 @@ describe('the note feed (in process)', () => {
     await feed.storage.addNotes(notes(2, 'during the start'));
     release();
     await feed.storage.addNotes(notes(1, 'after'));
-    await waitFor(() => watch.received.length === 3 || watch.ended() !== undefined, 5000, 'three notes or an end');
+    await eventually(() => watch.received.length === 3 || watch.ended() !== undefined, 5000, 'three notes or an end');
     expect(watch.ended()).toBeUndefined();
     expect(watch.received).toEqual(['during the start 0', 'during the start 1', 'after 0']);
     call.abort();
@@ -107,17 +107,17 @@ describe('the note feed (in process)', () => {
     const call = new AbortController();
     const watch = collect(feed.watch(WORLD, { signal: call.signal }));
     await feed.storage.addNotes(notes(1, 'before'));
-    await waitFor(() => watch.received.length === 1, 5000, 'the first note');
+    await eventually(() => watch.received.length === 1, 5000, 'the first note');
     const outage = new Error('database is locked');
     failReads(outage);
     await feed.storage.addNotes(notes(2, 'during the failure'));
-    await waitFor(() => reported.length > 0, 5000, 'the read error to be reported');
+    await eventually(() => reported.length > 0, 5000, 'the read error to be reported');
     expect(reported[0]).toEqual({ error: outage, after: 1 });
     expect(watch.received).toEqual(['before 0']);
     failReads(undefined);
     // Another server's note: the storage signals a change, and the feed reads again from where it failed.
     await inner.addNotes(notes(1, 'from elsewhere'));
-    await waitFor(() => watch.received.length === 4, 5000, 'the missed notes and the new one');
+    await eventually(() => watch.received.length === 4, 5000, 'the missed notes and the new one');
     expect(watch.received).toEqual(['before 0', 'during the failure 0', 'during the failure 1', 'from elsewhere 0']);
     expect(watch.ended()).toBeUndefined();
     call.abort();
@@ -140,7 +140,7 @@ describe('the note feed (in process)', () => {
     const call = new AbortController();
     collect(feed.watch(WORLD, { signal: call.signal }));
     await feed.storage.addNotes(notes(1, 'note'));
-    await waitFor(() => readStarted, 5000, 'the feed to start reading');
+    await eventually(() => readStarted, 5000, 'the feed to start reading');
     let closed = false;
     const closing = feed.close().then(() => (closed = true));
     await new Promise((resolve) => setImmediate(resolve));

@@ -8,12 +8,21 @@ export function grpcFrame(message: Uint8Array): Buffer {
   return frame;
 }
 
+export interface StalledCall {
+  /**
+   * Whether the server may send nothing more on the call: it has used up the flow-control window
+   * this client grants, and the client, never reading, grants no more.
+   */
+  windowSpent(): boolean;
+  close(): void;
+}
+
 /**
  * A client that sends one request and then never reads the response, so HTTP/2 flow control pushes
  * back on the server. (A grpc-js client that merely never reads keeps draining the connection into
  * its own memory, which hides the server's behaviour.)
  */
-export function openStalledCall(port: number, path: string, request: Uint8Array, timeoutMs?: number): { close(): void } {
+export function openStalledCall(port: number, path: string, request: Uint8Array, timeoutMs?: number): StalledCall {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
   const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
@@ -23,6 +32,7 @@ export function openStalledCall(port: number, path: string, request: Uint8Array,
   stream.end(grpcFrame(request));
   stream.pause();
   return {
+    windowSpent: () => stream.state.localWindowSize === 0,
     close() {
       stream.close(http2.constants.NGHTTP2_CANCEL);
       session.destroy();

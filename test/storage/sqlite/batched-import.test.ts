@@ -14,7 +14,7 @@ import { BIN, ensureBuilt } from '../../support/build.js';
 import { captureLog } from '../../support/captured-log.js';
 import { collect, startTestServer, temporaryDirectory } from '../../support/servers.js';
 import { deadPid, leaveUnfinishedImport } from '../../support/unfinished-import.js';
-import { waitFor } from '../../support/wait.js';
+import { eventually } from '../../support/wait.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
 let url: string;
@@ -358,7 +358,7 @@ describe('routeguide seed killed while copying', () => {
       'SELECT 1 FROM features WHERE import_id IN (SELECT id FROM imports WHERE committed_at IS NULL) LIMIT 1',
     );
     try {
-      await waitFor(() => copiedRow.get() !== undefined, 60_000, 'the seed to copy its first batch');
+      await eventually(() => copiedRow.get() !== undefined, 60_000, 'the seed to copy its first batch');
     } finally {
       watcher.close();
     }

@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from './storage.js';
 
 /** Wraps a Storage so that every commit of notes reports how many it stored, for the notes-stored metric. */
 export function countNoteWrites(storage: Storage, onStored: (count: number) => void): Storage {
