@@ -1,6 +1,8 @@
 import { ConnectError } from '@connectrpc/connect';
 import type { ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StorageUnavailableError } from '../../src/storage/storage-unavailable-error.js';
+import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { collect, startTestServer, type TestServer } from '../support/servers.js';
 import { httpBase, httpClients, type Protocol } from '../support/http.js';
 
@@ -93,5 +95,30 @@ describe('an HTTP call and a gRPC call with the same input end the same way', ()
         expect(overHttp).toEqual(overGrpc);
       });
     }
+  }
+});
+
+describe('while storage is unavailable, an HTTP call and a gRPC call end the same way', () => {
+  let server: TestServer;
+  let captured: CapturedLog;
+  beforeAll(async () => {
+    captured = captureLog();
+    server = await startTestServer({ http: { port: 0 }, log: captured.log });
+    // The database restarting: every note write fails as the PostgreSQL backend reports it.
+    vi.spyOn(server.running.storage, 'addNotes').mockRejectedValue(
+      new StorageUnavailableError('PostgreSQL at postgres://db/rg is unavailable: connection refused'),
+    );
+  });
+  afterAll(() => server.stop());
+
+  for (const protocol of ['connect-json', 'connect-binary', 'grpc-web'] satisfies Protocol[]) {
+    it(`PostNote: UNAVAILABLE, the same message, over ${protocol} as over gRPC, and not logged as a bug`, async () => {
+      const note = { location: { latitude: 1, longitude: 1 }, message: 'during the outage' };
+      const overGrpc = await outcome(() => server.client.postNote(note));
+      const overHttp = await outcome(() => httpClients(httpBase(server), protocol).extensions.postNote(note));
+      expect(overGrpc.code).toBe(14);
+      expect(overHttp).toEqual(overGrpc);
+      expect(captured.lines.filter((line) => line.msg === 'unexpected error in handler')).toEqual([]);
+    });
   }
 });
