@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { createSerialQueue } from '../serial-queue.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import { StorageClosedError } from '../storage-closed-error.js';
 import { StorageUnavailableError } from '../storage-unavailable-error.js';
 import { createPostgresChanges } from './changes.js';
 import { createClient, createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
@@ -67,14 +68,16 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
   /** Connections held by scans in progress: close() ends them, so that a scan left unfinished never holds it up. */
   const scans = new Set<{ letGo(destroy: boolean): void }>();
 
+  const closedError = (options?: ErrorOptions): StorageClosedError => new StorageClosedError(`PostgreSQL storage ${target.redacted}`, options);
+
   function assertNotClosed(): void {
-    if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
+    if (closing !== undefined) throw closedError();
   }
 
   async function assertOpen(): Promise<void> {
     assertNotClosed();
     await ready;
-    if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`);
+    assertNotClosed();
   }
 
   /**
@@ -153,7 +156,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
       await client.query('COMMIT');
       committed = true;
     } catch (error) {
-      if (closing !== undefined) throw new Error(`PostgreSQL storage ${target.redacted} is closed`, { cause: error });
+      if (closing !== undefined) throw closedError({ cause: error });
       throw error;
     } finally {
       // close() may have dropped the connection already.
@@ -186,7 +189,7 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
 
     insertFeatures(input) {
       // Queued at once, in call order; each checks that the storage is open when its turn comes.
-      if (closing !== undefined) return Promise.reject(new Error(`PostgreSQL storage ${target.redacted} is closed`));
+      if (closing !== undefined) return Promise.reject(closedError());
       return inserts.run(() => insertNow(input));
     },
 
