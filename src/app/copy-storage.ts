@@ -1,11 +1,13 @@
+import { UserError } from '../common/user-error.js';
 import type { InsertSummary, Storage } from '../storage/storage.js';
 
 /** Notes read from the source per page. */
 const NOTES_PER_PAGE = 1_000;
 
 /** The destination already holds notes: copying would store the source's after them, out of order, or twice. */
-export class CopyRefusedError extends Error {
+export class CopyRefusedError extends UserError {
   override readonly name = 'CopyRefusedError';
+  readonly exitCode = 1;
 }
 
 export interface CopySummary {

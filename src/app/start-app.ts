@@ -162,6 +162,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
         extensions: pending.extensions,
         batching: { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes },
         log,
+        health: server.health,
         host: options.http.host ?? options.host,
         port: options.http.port,
         grpcPort: server.port,
@@ -247,7 +248,6 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       storageUp: () => (storageUp ? 1 : 0),
     });
     server.health.set('SERVING');
-    http?.setServing(true);
     serving = true;
     if (!storageUp) server.health.setStorageServices('NOT_SERVING');
     return {

@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { WorkerStartError } from '../app/cluster/primary.js';
-import { ListenError } from '../common/listen-error.js';
-import { FeatureFileError } from '../feature-files/feature-file.js';
-import { ImportAbandonedError, ImportInProgressError } from '../storage/sqlite/import-ledger.js';
-import { StorageUrlError } from '../storage/open-storage.js';
-import { StorageOpenError } from '../storage/sqlite/options.js';
-import { CopyRefusedError } from '../app/copy-storage.js';
+import { UserError } from '../common/user-error.js';
 import { clientCommand } from './client-command.js';
 import { copyCommand } from './copy-command.js';
 import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
-import { CommandFailure, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { isStatusError, statusText } from './grpc-status.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
-import { ENVIRONMENT_PREFIX, SettingsError, type Environment } from '../common/settings.js';
+import { ENVIRONMENT_PREFIX, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 
@@ -29,18 +23,6 @@ commands:
 Every --flag-name of serve and seed also reads the environment variable ${ENVIRONMENT_PREFIX}FLAG_NAME,
 and of the client commands ${CLIENT_ENVIRONMENT_PREFIX}FLAG_NAME; a flag beats it.
 Exit codes: 0 done, 1 failed while running, 2 a usage mistake (arguments, flags or settings).`;
-
-/** Failures the user can act on, whose messages name what went wrong: printed after the command's name. */
-const RUN_TIME_FAILURES = [
-  StorageUrlError,
-  StorageOpenError,
-  FeatureFileError,
-  ListenError,
-  ImportInProgressError,
-  ImportAbandonedError,
-  CopyRefusedError,
-  WorkerStartError,
-];
 
 /** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
 const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
@@ -86,19 +68,11 @@ function writeLine(text: string): void {
   process.stderr.write(`${text.replace(/\r?\n/g, '\\n')}\n`);
 }
 
-/** One line for what went wrong, and the exit code: 2 for a usage mistake, 1 for anything else. */
+/** One line for what went wrong, and the exit code: the error's own for one a user should see, 1 for anything else. */
 function report(error: unknown, name: string, env: Environment): number {
-  if (error instanceof SettingsError || error instanceof UsageError) {
-    writeLine(error.message);
-    return 2;
-  }
-  if (error instanceof CommandFailure) {
-    writeLine(error.message);
-    return 1;
-  }
-  if (RUN_TIME_FAILURES.some((type) => error instanceof type)) {
-    writeLine(`${name}: ${(error as Error).message}`);
-    return 1;
+  if (error instanceof UserError) {
+    writeLine(error.namesCommand ? error.message : `${name}: ${error.message}`);
+    return error.exitCode;
   }
   if (isStatusError(error)) {
     writeLine(`${name}: ${statusText(error)}`);

@@ -1,5 +1,6 @@
 import { createReadStream, openSync, type ReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../common/user-error.js';
 import type { FeatureRecord } from '../geo/feature.js';
 
 /** The formats a feature file can have, named by its extension or by `--format`. */
@@ -10,8 +11,9 @@ export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
 export const CANONICAL_SEED_FILE = fileURLToPath(new URL('../../seed/route_guide_db.json', import.meta.url));
 
 /** A feature file that cannot be read or imported; the message names the file, the entry and the problem. */
-export class FeatureFileError extends Error {
+export class FeatureFileError extends UserError {
   override readonly name = 'FeatureFileError';
+  readonly exitCode = 1;
 }
 
 /** A feature file being read: the features, validated one by one, and how far into the file the reader is. */

@@ -1,29 +1,26 @@
 import type { Server, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
+import { createHealthState, type HealthState } from '../transport/health-state.js';
 import { EXTENSIONS_SERVICE_NAME } from './extensions-definition.js';
 import { ROUTE_GUIDE_SERVICE_NAME } from './service-definition.js';
 
 /** The service names health answers for: the whole server (''), RouteGuide and its extensions. */
 export const HEALTH_SERVICES = ['', ROUTE_GUIDE_SERVICE_NAME, EXTENSIONS_SERVICE_NAME] as const;
 
-export interface Health {
-  /** Sets every service's status, pushing it to open Watch streams. */
-  set(status: ServingStatus): void;
-  /**
-   * Sets the status of the services whose calls need storage (RouteGuide and its extensions) and
-   * leaves '' (the whole server) alone: it still answers from its index, and a readiness probe on ''
-   * must not pull every server at once while a shared database restarts.
-   */
-  setStorageServices(status: ServingStatus): void;
+/** The server's health (HTTP's /healthz reads the same state), served as `grpc.health.v1.Health`. */
+export interface Health extends HealthState {
   /** Pushes NOT_SERVING to open Watch streams, then ends them (OK), so they never hold shutdown up. */
   stopServing(): void;
 }
 
-/** `grpc.health.v1.Health` on `server`, starting NOT_SERVING until the caller says otherwise. */
+/**
+ * `grpc.health.v1.Health` on `server`, over a new health state that starts NOT_SERVING until the
+ * caller says otherwise; each status set is pushed to the Watch streams of that service.
+ */
 export function addHealth(server: Pick<Server, 'addService'>): Health {
-  const implementation = new HealthImplementation(
-    Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING' as ServingStatus])),
-  );
+  const state = createHealthState(HEALTH_SERVICES.filter((name) => name !== ''));
+  const implementation = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING' as const])));
+  state.onChange((name, status) => implementation.setStatus(name, status));
   const watches = new Set<ServerWritableStream<unknown, unknown>>();
   // grpc-health-check never ends a Watch stream; wrap its handler to keep track of them.
   implementation.addToServer({
@@ -39,23 +36,12 @@ export function addHealth(server: Pick<Server, 'addService'>): Health {
       });
     },
   });
-  let stopped = false;
-  const set = (status: ServingStatus): void => {
-    if (stopped) return;
-    for (const name of HEALTH_SERVICES) implementation.setStatus(name, status);
-  };
   return {
-    set,
-    setStorageServices(status) {
-      if (stopped) return;
-      for (const name of HEALTH_SERVICES) if (name !== '') implementation.setStatus(name, status);
-    },
+    ...state,
     stopServing() {
-      set('NOT_SERVING');
-      stopped = true;
+      state.stop();
       for (const call of watches) call.end();
       watches.clear();
     },
   };
 }
-

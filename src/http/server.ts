@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { Code } from '../service/errors.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
+import { SERVICE_UNKNOWN, type HealthView } from '../transport/health-state.js';
 import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
 import { unimplementedOverHttp1 } from './call-streaming.js';
 import { createCors, type CorsOrigins } from './cors.js';
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   readonly extensions: RouteGuideExtensions;
   readonly batching: ExportBatching;
   readonly log: Logger;
+  /** What `/healthz` answers from: the state the gRPC health service serves. */
+  readonly health: HealthView;
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
@@ -54,8 +57,6 @@ export interface ListeningHttpServer {
   readonly openStreams: () => number;
   /** Requests in flight on the HTTP port: calls of every kind, files and probes. */
   readonly openRequests: () => number;
-  /** What `GET /healthz` answers: 200 while serving, 503 otherwise (the start). */
-  setServing(serving: boolean): void;
   /**
    * Graceful stop, as the gRPC server's: /healthz answers 503 and new calls UNAVAILABLE, watches end
    * at once, calls in flight get up to `graceMs`, then the rest end with UNAVAILABLE, and the port
@@ -71,6 +72,24 @@ const ROUTE_CHAT_PATH = `/${RouteGuideService.typeName}/${RouteGuideService.meth
 const HANDLER_SETTLE_MS = 2000;
 /** Lets the last statuses reach the wire before connections are cut. */
 const STATUS_FLUSH_MS = 100;
+
+/** HTTP's answer to a health status: a probe reads the code, a person the word. */
+const HEALTHZ_CODES = { SERVING: 200, NOT_SERVING: 503, [SERVICE_UNKNOWN]: 404 } as const;
+
+/**
+ * `GET /healthz?service=NAME` answers as the gRPC health service's Check does for NAME: 200 SERVING,
+ * 503 NOT_SERVING, or 404 SERVICE_UNKNOWN where Check answers NOT_FOUND. Without `service`, it
+ * answers for '' (the whole server), which stays SERVING while storage is down: a readiness probe
+ * keeps the server in its load balancer while the database restarts.
+ */
+function answerHealth(health: HealthView, draining: boolean, url: string, response: NodeResponse): void {
+  const service = new URLSearchParams(url.split('?')[1] ?? '').get('service') ?? '';
+  const known = health.status(service);
+  const status = draining && known !== SERVICE_UNKNOWN ? 'NOT_SERVING' : known;
+  (response as ServerResponse)
+    .writeHead(HEALTHZ_CODES[status], { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+    .end(`${status}\n`);
+}
 
 function isRpcPath(path: string): boolean {
   return path.startsWith(`/${RouteGuideService.typeName}/`) || path.startsWith(`/${ExtensionsService.typeName}/`);
@@ -110,7 +129,6 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
     fallback: createStaticFiles(options.webRoot ?? DEFAULT_WEB_ROOT) as unknown as ConnectNodeAdapterOptions['fallback'],
   });
   const cors = options.corsOrigins === undefined ? undefined : createCors(options.corsOrigins);
-  let serving = false;
   let draining = false;
 
   const answerEarly = (request: NodeRequest, response: NodeResponse, path: string, code: Code.UNAVAILABLE | Code.UNIMPLEMENTED, message: string): void => {
@@ -121,8 +139,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
   const route = (request: NodeRequest, response: NodeResponse): void => {
     const path = (request.url ?? '/').split('?')[0]!;
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      const status = serving ? 'SERVING' : 'NOT_SERVING';
-      (response as ServerResponse).writeHead(serving ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${status}\n`);
+      answerHealth(options.health, draining, request.url ?? '/', response);
     } else if (draining && isRpcPath(path)) {
       answerEarly(request, response, path, Code.UNAVAILABLE, 'server is shutting down');
     } else if (path === ROUTE_CHAT_PATH && request.httpVersionMajor < 2) {
@@ -170,12 +187,8 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
     port: (server.address() as AddressInfo).port,
     openStreams: () => streams.size,
     openRequests: () => requests.size,
-    setServing(next) {
-      if (!draining) serving = next;
-    },
     shutdown(graceMs) {
       stopping ??= (async () => {
-        serving = false;
         draining = true;
         streams.endAll();
         // Still listening through the grace period, so that a load balancer's probe reads 503 and a

@@ -1,6 +1,6 @@
 /**
  * The status codes a RouteGuide call can end with, numbered as gRPC numbers them (so does Connect).
- * The service speaks in these; each transport maps them to its wire in one place.
+ * The service speaks in these; src/transport/error-status.ts maps errors to them for both transports.
  */
 export enum Code {
   OK = 0,

@@ -1,5 +1,6 @@
 import { pointKey } from '../geo/point-key.js';
 import { createSerialQueue } from './serial-queue.js';
+import { StorageClosedError } from './storage-closed-error.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
@@ -28,7 +29,7 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
   }
 
   function assertOpen(): void {
-    if (closing !== undefined) throw new Error('memory storage is closed');
+    if (closing !== undefined) throw new StorageClosedError('memory storage');
   }
 
   function notesAtNow(latitude: number, longitude: number, limit: number): StoredNote[] {

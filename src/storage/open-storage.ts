@@ -5,6 +5,9 @@ import { DEFAULT_PORT, SSL_MODES, type PostgresStorageOptions, type PostgresTarg
 import type { SqliteStorageOptions } from './sqlite/options.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
+import { StorageUrlError } from './storage-url-error.js';
+
+export { StorageUrlError };
 
 export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE'] as const;
 
@@ -70,11 +73,6 @@ function parsePostgresUrl(url: string): StorageLocation {
   const user = parsed.username === '' ? undefined : decode(parsed.username, 'user name', redacted);
   const password = parsed.password === '' ? undefined : decode(parsed.password, 'password', redacted);
   return { scheme: 'postgres', host, port, database, user, password, sslMode, applicationName, redacted };
-}
-
-/** A storage URL that names no backend, or a path that cannot be used. */
-export class StorageUrlError extends Error {
-  override readonly name = 'StorageUrlError';
 }
 
 /**

@@ -1,6 +1,8 @@
 import { ConnectError } from '@connectrpc/connect';
 import type { ServiceError } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StorageUnavailableError } from '../../src/storage/storage-unavailable-error.js';
+import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { collect, startTestServer, type TestServer } from '../support/servers.js';
 import { httpBase, httpClients, type Protocol } from '../support/http.js';
 
@@ -91,6 +93,55 @@ describe('an HTTP call and a gRPC call with the same input end the same way', ()
         const overHttp = await outcome(() => example.http(httpClients(httpBase(server), protocol)));
         expect(overGrpc.code).toBe(example.code);
         expect(overHttp).toEqual(overGrpc);
+      });
+    }
+  }
+});
+
+/** Storage failures as a note write meets them, with the status both transports must end with. */
+const STORAGE_FAILURES = [
+  {
+    name: 'storage unavailable (the database restarting)',
+    error: () => new StorageUnavailableError('PostgreSQL at postgres://db/rg is unavailable: connection refused'),
+    outcome: { code: 14, message: 'storage unavailable; try again' },
+    bug: false,
+  },
+  {
+    name: 'a bug in storage',
+    error: () => new TypeError("Cannot read properties of undefined (reading 'rows')"),
+    outcome: { code: 13, message: 'internal error' },
+    bug: true,
+  },
+] as const;
+
+describe('when storage fails, an HTTP call and a gRPC call end the same way', () => {
+  let server: TestServer;
+  let captured: CapturedLog;
+  beforeAll(async () => {
+    captured = captureLog();
+    server = await startTestServer({ http: { port: 0 }, log: captured.log });
+  });
+  afterAll(() => server.stop());
+
+  for (const protocol of ['connect-json', 'connect-binary', 'grpc-web'] satisfies Protocol[]) {
+    for (const failure of STORAGE_FAILURES) {
+      it(`PostNote with ${failure.name}: ${failure.outcome.code} over ${protocol} as over gRPC, logged as a bug only if it is one`, async () => {
+        const addNotes = vi.spyOn(server.running.storage, 'addNotes').mockRejectedValue(failure.error());
+        captured.lines.length = 0;
+        try {
+          const note = { location: { latitude: 1, longitude: 1 }, message: 'while storage fails' };
+          const overGrpc = await outcome(() => server.client.postNote(note));
+          const overHttp = await outcome(() => httpClients(httpBase(server), protocol).extensions.postNote(note));
+          expect(overGrpc).toEqual(failure.outcome);
+          expect(overHttp).toEqual(overGrpc);
+          const bugs = captured.lines.filter((line) => line.msg === 'unexpected error in handler');
+          // A bug is logged with its stack once per call; the client sees none of it.
+          expect(bugs.map((line) => (line.err as { stack?: string } | undefined)?.stack?.startsWith('TypeError: Cannot read'))).toEqual(
+            failure.bug ? [true, true] : [],
+          );
+        } finally {
+          addNotes.mockRestore();
+        }
       });
     }
   }

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Storage, FeatureRecord } from '../../src/storage/storage.js';
+import { StorageClosedError } from '../../src/storage/storage-closed-error.js';
+
+/** The closed error the contract promises after close(): a StorageClosedError saying the storage is closed. */
+export const CLOSED = expect.objectContaining({ constructor: StorageClosedError, message: expect.stringMatching(/ is closed$/) });
 
 /**
  * The storage contract, written once and run unchanged against every backend.
@@ -306,16 +310,16 @@ export function describeStorageContract(
     it('rejects every call after close() with an error saying it is closed; closing again is fine', async () => {
       await storage.insertFeatures([feature(1, 1)]);
       await storage.close();
-      await expect(storage.countFeatures()).rejects.toThrow(/ is closed/);
-      await expect(storage.insertFeatures([feature(2, 2)])).rejects.toThrow(/ is closed/);
-      await expect(all(storage)).rejects.toThrow(/ is closed/);
-      await expect(storage.addNotes([{ latitude: 1, longitude: 1, message: 'late' }])).rejects.toThrow(/ is closed/);
-      await expect(storage.addNotes([])).rejects.toThrow(/ is closed/);
-      await expect(storage.notesAt(1, 1, 10)).rejects.toThrow(/ is closed/);
-      await expect(storage.notesAtEach([{ latitude: 1, longitude: 1 }], 10)).rejects.toThrow(/ is closed/);
-      await expect(storage.pruneNotes(0)).rejects.toThrow(/ is closed/);
-      await expect(storage.lastNotePosition()).rejects.toThrow(/ is closed/);
-      await expect(storage.notesAfter(0, 10)).rejects.toThrow(/ is closed/);
+      await expect(storage.countFeatures()).rejects.toThrow(CLOSED);
+      await expect(storage.insertFeatures([feature(2, 2)])).rejects.toThrow(CLOSED);
+      await expect(all(storage)).rejects.toThrow(CLOSED);
+      await expect(storage.addNotes([{ latitude: 1, longitude: 1, message: 'late' }])).rejects.toThrow(CLOSED);
+      await expect(storage.addNotes([])).rejects.toThrow(CLOSED);
+      await expect(storage.notesAt(1, 1, 10)).rejects.toThrow(CLOSED);
+      await expect(storage.notesAtEach([{ latitude: 1, longitude: 1 }], 10)).rejects.toThrow(CLOSED);
+      await expect(storage.pruneNotes(0)).rejects.toThrow(CLOSED);
+      await expect(storage.lastNotePosition()).rejects.toThrow(CLOSED);
+      await expect(storage.notesAfter(0, 10)).rejects.toThrow(CLOSED);
       await expect(storage.close()).resolves.toBeUndefined();
     });
 
@@ -324,7 +328,7 @@ export function describeStorageContract(
       const scan = storage.scanFeatures(2)[Symbol.asyncIterator]();
       expect((await scan.next()).value).toHaveLength(2);
       await storage.close();
-      await expect(scan.next()).rejects.toThrow(/ is closed/);
+      await expect(scan.next()).rejects.toThrow(CLOSED);
     });
 
     it('waits in close() for the insert in flight, and refuses the inserts queued behind it', async () => {
@@ -335,10 +339,10 @@ export function describeStorageContract(
       const queued = storage.insertFeatures([feature(3, 3)]);
       const closing = storage.close().finally(() => settled.push('close'));
       // Calls made once close() has begun are refused at once.
-      await expect(storage.countFeatures()).rejects.toThrow(/ is closed/);
+      await expect(storage.countFeatures()).rejects.toThrow(CLOSED);
       inFlight.release();
       expect(await inserting).toEqual({ inserted: 2, duplicates: 0 });
-      await expect(queued).rejects.toThrow(/ is closed/);
+      await expect(queued).rejects.toThrow(CLOSED);
       await closing;
       expect(settled).toEqual(['insert', 'close']);
       if (reopen) {

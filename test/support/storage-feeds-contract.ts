@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FeatureRecord, Storage } from '../../src/storage/storage.js';
+import { CLOSED } from './storage-contract.js';
 
 /**
  * The storage contract's two feeds, which servers sharing one storage follow: the import feed (live
@@ -117,10 +118,10 @@ export function describeStorageFeedsContract(backend: string, open: () => Storag
 
     it('rejects the feed calls after close() with an error saying it is closed', async () => {
       await storage.close();
-      await expect(storage.lastImportPosition()).rejects.toThrow(/ is closed/);
-      await expect(storage.importsAfter(0, 10)).rejects.toThrow(/ is closed/);
-      await expect(importedAt(storage, 1)).rejects.toThrow(/ is closed/);
-      expect(() => storage.onChange(() => {})).toThrow(/ is closed/);
+      await expect(storage.lastImportPosition()).rejects.toThrow(CLOSED);
+      await expect(storage.importsAfter(0, 10)).rejects.toThrow(CLOSED);
+      await expect(importedAt(storage, 1)).rejects.toThrow(CLOSED);
+      expect(() => storage.onChange(() => {})).toThrow(CLOSED);
     });
 
     if (openSibling) {

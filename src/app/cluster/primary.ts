@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { formatHostPort } from '../../common/host-port.js';
 import { ListenError } from '../../common/listen-error.js';
 import { SettingsError } from '../../common/settings-error.js';
+import { UserError } from '../../common/user-error.js';
 import type { Logger } from '../../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../../observability/metrics-server.js';
 import { parseStorageUrl } from '../../storage/open-storage.js';
@@ -47,8 +48,9 @@ export interface RunningCluster {
 }
 
 /** A worker that exited before every worker was serving: the cluster did not start. */
-export class WorkerStartError extends Error {
+export class WorkerStartError extends UserError {
   override readonly name = 'WorkerStartError';
+  readonly exitCode = 1;
 }
 
 interface Slot {

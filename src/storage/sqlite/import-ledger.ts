@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
+import { ImportAbandonedError, ImportInProgressError } from '../import-errors.js';
 import type { AbandonedImport } from './options.js';
 
 /**
@@ -20,20 +21,12 @@ const ABANDONED_AFTER_MS = 60_000;
 /** How often a live import refreshes its row. */
 export const HEARTBEAT_MS = 5_000;
 
-/** Another process is importing into the same database; imports run one at a time. */
-export class ImportInProgressError extends Error {
-  override readonly name = 'ImportInProgressError';
-}
-
 /** This import's ledger row was removed by another process that took it for abandoned. */
-export class ImportAbandonedError extends Error {
-  override readonly name = 'ImportAbandonedError';
-  constructor(importId: number) {
-    super(
-      `import ${importId} was removed as abandoned by another process (it saw no heartbeat for ` +
-        `${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
-    );
-  }
+function abandoned(importId: number): ImportAbandonedError {
+  return new ImportAbandonedError(
+    `import ${importId} was removed as abandoned by another process (it saw no heartbeat for ` +
+      `${ABANDONED_AFTER_MS / 1000} s); nothing was imported`,
+  );
 }
 
 interface PendingRow {
@@ -238,7 +231,7 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
       const pending = connection
         .prepare('SELECT count(*) FROM main.imports WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL')
         .pluck();
-      if (pending.get(id) !== 1) throw new ImportAbandonedError(id);
+      if (pending.get(id) !== 1) throw abandoned(id);
     },
     commit() {
       const at = Date.now();
@@ -250,7 +243,7 @@ export function beginImport(db: Database.Database, batchRows: number, onAbandone
            WHERE id = ? AND committed_at IS NULL AND abandoned_at IS NULL`,
         )
         .run(at, at, id);
-      if (changes !== 1) throw new ImportAbandonedError(id);
+      if (changes !== 1) throw abandoned(id);
       runningHere.delete(id);
     },
     discard(copiedAny) {

@@ -41,7 +41,5 @@ export interface SqliteStorageOptions {
   readonly onImportBatch?: (copied: number, total: number) => void | Promise<void>;
 }
 
-export { StorageOpenError } from '../storage-open-error.js';
-
 /** Rows per import copy transaction: about 20 ms of write lock each (39 ms at most) at 10M here (see README). */
 export const DEFAULT_IMPORT_BATCH_ROWS = 50_000;

@@ -6,6 +6,7 @@ import { importFeatures } from './import.js';
 import { createNotesAtEach } from './notes-at-each.js';
 import { createSerialQueue } from '../serial-queue.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import { StorageClosedError } from '../storage-closed-error.js';
 import { createSqliteChanges, DEFAULT_CHANGE_POLL_MS } from './changes.js';
 
 const PRUNES_PER_BATCH = 5_000;
@@ -78,7 +79,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   let closing: Promise<void> | undefined;
 
   function assertOpen(): void {
-    if (closing !== undefined) throw new Error(`SQLite storage ${options.path} is closed`);
+    if (closing !== undefined) throw new StorageClosedError(`SQLite storage ${options.path}`);
   }
 
   /**
