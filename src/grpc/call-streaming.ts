@@ -40,14 +40,6 @@ export function drainedOrAborted(call: WritableCall<unknown>, { signal, abort }:
   });
 }
 
-/** Writes one message, honouring backpressure; throws CallAborted once the call is over. */
-export async function send<T>(call: WritableCall<T>, callSignal: CallSignal, message: T): Promise<void> {
-  if (callSignal.signal.aborted) throw new CallAborted();
-  if (call.write(message)) return;
-  await drainedOrAborted(call, callSignal);
-  if (callSignal.signal.aborted) throw new CallAborted();
-}
-
 /**
  * Runs a streaming handler's work with its call registered in `openCalls` (so shutdown can end it),
  * and settles the call from the outcome in one place: OK, the mapped error status, or nothing if
@@ -91,7 +83,6 @@ export function endWithStatus(call: WritableCall<unknown>): (status: GrpcStatus)
   return ({ code, details }) => call.emit('error', { code, details });
 }
 
-
 /**
  * Writes every item with backpressure, awaiting only when grpc-js's buffer is full (an await per
  * message cost a microtask turn each), yielding to the event loop every WRITES_PER_YIELD writes so
@@ -117,22 +108,28 @@ export async function writeAll<T>(call: WritableCall<T>, callSignal: CallSignal,
 const NEVER = new Promise<never>(() => {});
 
 /**
- * Writes each item of an asynchronous source with backpressure. A source that fails while an item
+ * Writes each item of an asynchronous source (RouteChat's replies, a watch's notes) with
+ * backpressure, awaiting only when grpc-js's buffer is full. A source that fails while an item
  * waits for a slow reader (a watch whose buffer overflowed) says so through `failure`, which ends
- * the call at once instead of after the reader drains.
+ * the call at once instead of after the reader drains. Throws CallAborted once the call is over.
  */
 export async function writeEach<T>(
   call: WritableCall<T>,
   callSignal: CallSignal,
   source: AsyncIterable<T>,
-  failure: Promise<never>,
+  failure?: Promise<never>,
 ): Promise<void> {
-  const failed = failure.then(
+  const { signal } = callSignal;
+  const failed = failure?.then(
     () => NEVER,
     (error: unknown) => ({ error }),
   );
   for await (const item of source) {
-    const outcome = await Promise.race([send(call, callSignal, item).then(() => undefined), failed]);
+    if (signal.aborted) throw new CallAborted();
+    if (call.write(item)) continue;
+    const drained = drainedOrAborted(call, callSignal);
+    const outcome = failed === undefined ? await drained : await Promise.race([drained, failed]);
     if (outcome !== undefined) throw outcome.error;
+    if (signal.aborted) throw new CallAborted();
   }
 }

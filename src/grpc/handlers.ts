@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { createCallSignal } from './call-signal.js';
-import { endWithStatus, runStream, send, writeAll } from './call-streaming.js';
+import { endWithStatus, runStream, writeAll, writeEach } from './call-streaming.js';
 import type { OpenCalls } from './open-calls.js';
 import { validated, validatedBatches } from './validated-reader.js';
 import { toGrpcStatus } from './status.js';
@@ -49,11 +49,7 @@ export function createGrpcHandlers(guide: RouteGuide, log: Logger, openCalls: Op
     routeChat(call: ServerDuplexStream<RouteNote, RouteNote>) {
       const callSignal = createCallSignal(call);
       void runStream(openCalls, log, 'RouteChat', callSignal, endWithStatus(call), () => call.end(), () =>
-        guide.routeChat(
-          validated(call, callSignal, routeNoteSchema, 'note'),
-          (note) => send(call, callSignal, note),
-          callSignal,
-        ),
+        writeEach(call, callSignal, guide.routeChat(validated(call, callSignal, routeNoteSchema, 'note'), callSignal)),
       );
     },
   };

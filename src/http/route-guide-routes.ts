@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { pointSchema, rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { httpCallFacts } from './call-context.js';
-import { abortError, pushedMessages, streamCall, unimplementedOverHttp1, validatedBatches, validatedRequests } from './call-streaming.js';
+import { abortError, streamCall, unimplementedOverHttp1, validatedBatches, validatedRequests } from './call-streaming.js';
 import { toConnectError } from './status.js';
 
 export interface RouteDependencies {
@@ -56,9 +56,7 @@ export function createRouteGuideRoutes(guide: RouteGuide, { log, streams, grpcPo
 
     routeChat(requests, context) {
       // Over HTTP/1.1 connect-node refuses a bidi stream before it gets here; the server answers it.
-      return streamCall(streams, log, 'RouteChat', context, (signal) =>
-        pushedMessages((send) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note'), send, { signal })),
-      );
+      return streamCall(streams, log, 'RouteChat', context, (signal) => guide.routeChat(validatedRequests(requests, routeNoteSchema, 'note'), { signal }));
     },
   };
 }

@@ -39,13 +39,7 @@ export function createRouteGuideExtensions(parts: ExtensionParts): RouteGuideExt
     async postNote(note) {
       const earlierNotes: RouteNote[] = [];
       // Exactly one RouteChat step: the same storing, replay limit and order.
-      await guide.routeChat(
-        (async function* one() {
-          yield note;
-        })(),
-        async (earlier) => void earlierNotes.push(earlier),
-        { signal: new AbortController().signal },
-      );
+      for await (const earlier of guide.routeChat([note])) earlierNotes.push(earlier);
       return { earlierNotes };
     },
   };

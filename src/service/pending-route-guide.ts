@@ -28,7 +28,9 @@ export function createPendingRouteGuide(initialStatus = 'starting'): PendingRout
       getFeature: (point) => ready().guide.getFeature(point),
       listFeatures: (rectangle) => ready().guide.listFeatures(rectangle),
       recordRoute: async (points, context) => ready().guide.recordRoute(points, context),
-      routeChat: async (notes, send, context) => ready().guide.routeChat(notes, send, context),
+      // Not wrapped: the replies come straight from the real chat (no hop per note); before it is
+      // ready, the throw reaches the transport as the call's error.
+      routeChat: (notes, context) => ready().guide.routeChat(notes, context),
     },
     extensions: {
       nearestFeatures: (request) => ready().extensions.nearestFeatures(request),

@@ -11,25 +11,26 @@ import type { ValidRouteNote } from './validation.js';
 export const NOTES_IN_FLIGHT_PER_STREAM = 64;
 
 /**
- * RouteChat over group commit. A reader hands each note to the group commit as it arrives, without
- * waiting for the previous one to commit; an answerer sends each note's replay, in the stream's
- * order, once that note is committed. So a reply never goes out before its note is committed, and
- * the replies keep the notes' order.
+ * RouteChat over group commit: the replies, as the caller takes them. A reader hands each note to
+ * the group commit as it arrives, without waiting for the previous one to commit; the replies are
+ * each note's replay, in the stream's order, given out once that note is committed. So a reply never
+ * goes out before its note is committed, and the replies keep the notes' order. Taking replies
+ * slowly is the backpressure: past NOTES_IN_FLIGHT_PER_STREAM unanswered notes the reader waits.
  *
  * How it ends:
- * - A note the answerer cannot answer (its commit failed, the call was aborted, a send failed)
- *   ends the chat at once with that error, and the reader stores nothing more.
+ * - A note that cannot be answered (its commit failed, the call was aborted) ends the chat at once
+ *   with that error, and the reader stores nothing more; so does a caller that stops taking replies.
  * - A bad note (the reader's error) ends it after the notes read before it are answered, as if
  *   they had been handled one at a time.
- * - Either way, it settles only once every note handed to the group commit has settled (committed
+ * - Either way, it finishes only once every note handed to the group commit has settled (committed
  *   or failed), so that nothing is still being written when the caller closes the storage.
  */
-export async function chatOverGroupCommit(
-  notes: AsyncIterable<ValidRouteNote>,
-  send: (note: RouteNote) => Promise<void>,
-  { signal }: CallContext,
+export async function* chatOverGroupCommit(
+  notes: AsyncIterable<ValidRouteNote> | Iterable<ValidRouteNote>,
+  context: CallContext | undefined,
   commits: GroupCommit,
-): Promise<void> {
+): AsyncGenerator<RouteNote, void, undefined> {
+  const signal = context?.signal;
   /** Handed to the group commit, not yet answered, in the stream's order. */
   const unanswered: Placement[] = [];
   /**
@@ -37,7 +38,8 @@ export async function chatOverGroupCommit(
    * stream handed in has.
    */
   let lastCommit: Promise<unknown> | undefined;
-  let reading: { done: false } | { done: true; error?: { readonly cause: unknown } } = { done: false };
+  // Set by the reader's promise: `as` keeps TypeScript from taking it for `{ done: false }` forever.
+  let reading = { done: false } as { done: false } | { done: true; error?: { readonly cause: unknown } };
   let stopped = false;
   let wakeAnswerer: (() => void) | undefined;
   let wakeReader: (() => void) | undefined;
@@ -61,7 +63,20 @@ export async function chatOverGroupCommit(
     }
   }
 
-  async function answer(): Promise<void> {
+  // The reader may still be waiting for the client's next note when the chat ends: whatever it then
+  // reads is not stored (`stopped`). Its end or error is recorded for the answerer; once the chat
+  // has ended with an error of its own, a later one from the reader has nobody left to tell.
+  void read().then(
+    () => {
+      reading = { done: true };
+      wake(wakeAnswerer);
+    },
+    (cause: unknown) => {
+      reading = { done: true, error: { cause } };
+      wake(wakeAnswerer);
+    },
+  );
+  try {
     for (;;) {
       const next = unanswered.shift();
       if (next === undefined) {
@@ -77,26 +92,9 @@ export async function chatOverGroupCommit(
       const earlierNotes = (await next.committed)[next.index]!;
       for (const earlier of earlierNotes) {
         throwIfAborted(signal);
-        await send({ location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message });
+        yield { location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message };
       }
     }
-  }
-
-  // The reader may still be waiting for the client's next note when the chat ends: whatever it then
-  // reads is not stored (`stopped`). Its end or error is recorded for the answerer; once the chat
-  // has ended with an error of its own, a later one from the reader has nobody left to tell.
-  void read().then(
-    () => {
-      reading = { done: true };
-      wake(wakeAnswerer);
-    },
-    (cause: unknown) => {
-      reading = { done: true, error: { cause } };
-      wake(wakeAnswerer);
-    },
-  );
-  try {
-    await answer();
   } finally {
     stopped = true;
     wake(wakeReader);

@@ -36,13 +36,14 @@ export interface RouteGuide {
   /** `points` in batches, as they arrived: a long route then costs one await per batch, not per point. */
   recordRoute(points: AsyncIterable<readonly ValidPoint[]>, context: CallContext): Promise<RouteSummary>;
   /**
-   * For each note: store it, then `send` the notes stored earlier at its location, oldest first.
+   * For each note: store it, then reply with the notes stored earlier at its location, oldest first.
    * Notes are stored through one group commit shared by every stream (group-commit.ts): a stream
    * reads its next note before the previous one commits, and a note is answered only once it is
    * committed, so it is kept even if the client stops reading the replies. Replies keep the
-   * stream's order (route-chat.ts).
+   * stream's order, and come as the caller takes them (route-chat.ts). Without a context (PostNote)
+   * nothing aborts the chat.
    */
-  routeChat(notes: AsyncIterable<ValidRouteNote>, send: (note: RouteNote) => Promise<void>, context: CallContext): Promise<void>;
+  routeChat(notes: AsyncIterable<ValidRouteNote> | Iterable<ValidRouteNote>, context?: CallContext): AsyncIterable<RouteNote>;
 }
 
 function toFeature(name: string, latitude: number, longitude: number): Feature {
@@ -96,8 +97,8 @@ export function createRouteGuide(dependencies: RouteGuideDependencies): RouteGui
       };
     },
 
-    routeChat(notes, send, context) {
-      return chatOverGroupCommit(notes, send, context, commits);
+    routeChat(notes, context) {
+      return chatOverGroupCommit(notes, context, commits);
     },
   };
 }

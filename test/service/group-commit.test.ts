@@ -21,6 +21,11 @@ async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
 
+/** Takes a chat's replies to the end, as a transport writes them: `take` may wait, or throw to stop. */
+async function takeAll(replies: AsyncIterable<RouteNote>, take: (note: RouteNote) => void | Promise<void> = () => {}): Promise<void> {
+  for await (const note of replies) await take(note);
+}
+
 describe('group commit (in process, memory storage)', () => {
   it('commits the notes handed in during one turn in one transaction, in order, each answered with the notes stored before it there', async () => {
     const observed = observeCommits(createMemoryStorage());
@@ -165,7 +170,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
       }
     }
     const sent: string[] = [];
-    const chat = guide.routeChat(notes(), async (note) => void sent.push(note.message), live);
+    const chat = takeAll(guide.routeChat(notes(), live), (note) => void sent.push(note.message));
     await eventually(() => pulled === 3, 5000, 'all three notes to be read while the first commit is held');
     expect(observed.commits).toEqual([]);
     release();
@@ -184,17 +189,13 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
     await Promise.all(
       Array.from({ length: STREAMS }, (_, s) => {
         let answering = -1;
-        return guide.routeChat(
-          from(Array.from({ length: NOTES }, (_, k) => chatNote(10 + s, `${s}-${k}`))),
-          async (note: RouteNote) => {
-            if (note.message === `seed ${s}`) {
-              answering++;
-              expect(observed.isCommitted(`${s}-${answering}`)).toBe(true);
-            }
-            received[s]!.push(note.message);
-          },
-          live,
-        );
+        return takeAll(guide.routeChat(from(Array.from({ length: NOTES }, (_, k) => chatNote(10 + s, `${s}-${k}`))), live), (note) => {
+          if (note.message === `seed ${s}`) {
+            answering++;
+            expect(observed.isCommitted(`${s}-${answering}`)).toBe(true);
+          }
+          received[s]!.push(note.message);
+        });
       }),
     );
     for (let s = 0; s < STREAMS; s++) {
@@ -211,7 +212,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
     const guide = guideOver(observed);
     const failure = new Error('disk full');
     observed.failNext(failure);
-    const chats = Array.from({ length: 4 }, (_, s) => guide.routeChat(from([chatNote(20, `s${s}`)]), async () => {}, live));
+    const chats = Array.from({ length: 4 }, (_, s) => takeAll(guide.routeChat(from([chatNote(20, `s${s}`)]), live)));
     expect(await Promise.allSettled(chats)).toEqual(chats.map(() => ({ status: 'rejected', reason: failure })));
     expect(await observed.storage.notesAt(20, 0, 10)).toEqual([]);
   });
@@ -220,7 +221,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
     const storage = createMemoryStorage();
     const guide = createRouteGuide({ index: new FeatureIndex(), storage, replayLimit: 10 });
     await storage.close();
-    await expect(guide.routeChat(from([chatNote(21, 'late')]), async () => {}, live)).rejects.toThrow('memory storage is closed');
+    await expect(takeAll(guide.routeChat(from([chatNote(21, 'late')]), live))).rejects.toThrow('memory storage is closed');
   });
 
   it('answers the notes read before a bad one, then ends with its error; those notes stay stored', async () => {
@@ -232,7 +233,7 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
       throw invalidArgument('note[2].location: missing');
     }
     const sent: string[] = [];
-    await expect(guide.routeChat(notes(), async (note) => void sent.push(note.message), live)).rejects.toThrow('note[2].location: missing');
+    await expect(takeAll(guide.routeChat(notes(), live), (note) => void sent.push(note.message))).rejects.toThrow('note[2].location: missing');
     expect(sent).toEqual(['a']);
     expect(messages(await observed.storage.notesAt(30, 0, 10))).toEqual(['a', 'b']);
   });
@@ -253,17 +254,11 @@ describe('RouteChat over group commit (in process, memory storage)', () => {
       await new Promise(() => {});
     }
     let settled = false;
-    const chat = guide
-      .routeChat(
-        notes(),
-        async () => {
-          await eventually(() => observed.attempts() === 3, 5000, "b's commit to start");
-          call.abort();
-          throw new CallAborted();
-        },
-        { signal: call.signal },
-      )
-      .finally(() => (settled = true));
+    const chat = takeAll(guide.routeChat(notes(), { signal: call.signal }), async () => {
+      await eventually(() => observed.attempts() === 3, 5000, "b's commit to start");
+      call.abort();
+      throw new CallAborted();
+    }).finally(() => (settled = true));
     await eventually(() => call.signal.aborted, 5000, 'the reply to fail');
     for (let t = 0; t < 5; t++) await nextTurn();
     expect(settled).toBe(false);

@@ -58,16 +58,14 @@ describe('RouteGuide logic (in process, memory storage)', () => {
   it('RouteChat sends only the notes stored at the location before the new one', async () => {
     const { guide } = guideWithClock();
     const sent: string[] = [];
-    await guide.routeChat(
+    const replies = guide.routeChat(
       from([
         { location: { latitude: 1, longitude: 1 }, message: 'a' },
         { location: { latitude: 1, longitude: 1 }, message: 'b' },
       ]),
-      async (note) => {
-        sent.push(note.message);
-      },
       live,
     );
+    for await (const note of replies) sent.push(note.message);
     expect(sent).toEqual(['a']);
   });
 
@@ -83,7 +81,9 @@ describe('RouteGuide logic (in process, memory storage)', () => {
       ],
       () => call.abort(),
     );
-    const chat = guide.routeChat(notes, async (note) => void sent.push(note.message), { signal: call.signal });
+    const chat = (async () => {
+      for await (const note of guide.routeChat(notes, { signal: call.signal })) sent.push(note.message);
+    })();
     await expect(chat).rejects.toBeInstanceOf(CallAborted);
     expect(sent).toEqual([]);
     expect((await storage.notesAt(2, 2, 10)).map((note) => note.message)).toEqual(['first']);
