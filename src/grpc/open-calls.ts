@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { EndInFlight, InFlight } from '../common/in-flight.js';
+import { SHUTTING_DOWN_MESSAGE } from '../transport/shutdown.js';
 import type { GrpcStatus } from './status.js';
 
 /** Ends one open call with the given status. */
@@ -13,4 +14,4 @@ export type EndCall = EndInFlight<GrpcStatus>;
 export type OpenCalls = InFlight<GrpcStatus>;
 
 /** What shutdown ends the open calls with. */
-export const SHUTTING_DOWN: GrpcStatus = { code: status.UNAVAILABLE, details: 'server is shutting down' };
+export const SHUTTING_DOWN: GrpcStatus = { code: status.UNAVAILABLE, details: SHUTTING_DOWN_MESSAGE };

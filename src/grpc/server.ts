@@ -6,6 +6,7 @@ import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
+import { endRemaining, handlersSettled } from '../transport/shutdown.js';
 import { createExtensionHandlers, type ExtensionHandlerOptions } from './extension-handlers.js';
 import { extensionsServiceDefinition } from './extensions-definition.js';
 import { createGrpcHandlers } from './handlers.js';
@@ -45,11 +46,6 @@ export interface ListeningServer {
    */
   shutdown(graceMs: number): Promise<void>;
 }
-
-/** How long ended handlers get to notice and unwind (they are between two awaits at most). */
-const HANDLER_SETTLE_MS = 2000;
-/** Lets the UNAVAILABLE statuses reach the wire before connections are cut. */
-const STATUS_FLUSH_MS = 100;
 
 /** The useful part of a bind failure: grpc-js wraps the socket errors in "No address added ... errors: [...]". */
 function bindFailureReason(error: unknown): string {
@@ -95,16 +91,13 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
       watches.endAll(SHUTTING_DOWN);
       const timer = setTimeout(() => {
         if (openCalls.size > 0) log.warn({ open: openCalls.size }, 'grace period over; ending open streams with UNAVAILABLE');
-        openCalls.endAll(SHUTTING_DOWN);
-        void openCalls.whenEmpty(HANDLER_SETTLE_MS).then(() => {
-          setTimeout(() => server.forceShutdown(), STATUS_FLUSH_MS).unref();
-        });
+        void endRemaining(openCalls, () => openCalls.endAll(SHUTTING_DOWN)).then(() => server.forceShutdown());
       }, graceMs);
       timer.unref();
       server.tryShutdown(() => {
         clearTimeout(timer);
         // Handlers ended by the timer may still be storing their last note.
-        void Promise.all([openCalls.whenEmpty(HANDLER_SETTLE_MS), watches.whenEmpty(HANDLER_SETTLE_MS)]).then(() => resolve());
+        void handlersSettled(openCalls, watches).then(() => resolve());
       });
     });
     return stopping;

@@ -5,6 +5,7 @@ import type { InFlight } from '../common/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
 import { validate } from '../service/validation.js';
+import { SHUTTING_DOWN_MESSAGE } from '../transport/shutdown.js';
 import { connectError, toConnectError } from './status.js';
 
 /*
@@ -63,7 +64,7 @@ export async function* streamCall<T>(
     }
   } catch (error) {
     if (context.signal.aborted) throw abortError(context.signal);
-    if (ended?.signal.aborted) throw connectError(Code.UNAVAILABLE, 'server is shutting down');
+    if (ended?.signal.aborted) throw connectError(Code.UNAVAILABLE, SHUTTING_DOWN_MESSAGE);
     throw toConnectError(error, log, method);
   } finally {
     done();

@@ -14,6 +14,7 @@ import { Code } from '../service/errors.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import { SERVICE_UNKNOWN, type HealthView } from '../transport/health-state.js';
+import { endRemaining, SHUTTING_DOWN_MESSAGE } from '../transport/shutdown.js';
 import { contextValuesOf, httpCallFacts, protocolOf } from './call-context.js';
 import { unimplementedOverHttp1 } from './call-streaming.js';
 import { createCors, type CorsOrigins } from './cors.js';
@@ -68,10 +69,6 @@ export interface ListeningHttpServer {
 }
 
 const ROUTE_CHAT_PATH = `/${RouteGuideService.typeName}/${RouteGuideService.method.routeChat.name}`;
-/** How long ended handlers get to notice and unwind. */
-const HANDLER_SETTLE_MS = 2000;
-/** Lets the last statuses reach the wire before connections are cut. */
-const STATUS_FLUSH_MS = 100;
 
 /** HTTP's answer to a health status: a probe reads the code, a person the word. */
 const HEALTHZ_CODES = { SERVING: 200, NOT_SERVING: 503, [SERVICE_UNKNOWN]: 404 } as const;
@@ -141,7 +138,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       answerHealth(options.health, draining, request.url ?? '/', response);
     } else if (draining && isRpcPath(path)) {
-      answerEarly(request, response, path, Code.UNAVAILABLE, 'server is shutting down');
+      answerEarly(request, response, path, Code.UNAVAILABLE, SHUTTING_DOWN_MESSAGE);
     } else if (path === ROUTE_CHAT_PATH && request.httpVersionMajor < 2) {
       // connect-node would answer 505 without a message; say what to do instead.
       answerEarly(request, response, path, Code.UNIMPLEMENTED, unimplementedOverHttp1('RouteChat', options.grpcPort).rawMessage);
@@ -198,9 +195,7 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningH
         await requests.whenEmpty(graceMs);
         if (requests.size > 0) {
           log.warn({ open: requests.size }, 'HTTP grace period over; ending open calls with UNAVAILABLE');
-          shutdownController.abort(connectError(Code.UNAVAILABLE, 'server is shutting down'));
-          await requests.whenEmpty(HANDLER_SETTLE_MS);
-          await new Promise((resolve) => setTimeout(resolve, STATUS_FLUSH_MS).unref());
+          await endRemaining(requests, () => shutdownController.abort(connectError(Code.UNAVAILABLE, SHUTTING_DOWN_MESSAGE)));
         }
         server.close();
         closeConnections();
