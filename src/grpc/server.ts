@@ -6,8 +6,9 @@ import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
+import type { ExportBatching } from '../transport/export-batching.js';
 import { endRemaining, handlersSettled } from '../transport/shutdown.js';
-import { createExtensionHandlers, type ExtensionHandlerOptions } from './extension-handlers.js';
+import { createExtensionHandlers } from './extension-handlers.js';
 import { extensionsServiceDefinition } from './extensions-definition.js';
 import { createGrpcHandlers } from './handlers.js';
 import { addHealth, type Health } from './health.js';
@@ -17,8 +18,8 @@ import { routeGuideServiceDefinition } from './service-definition.js';
 
 export interface GrpcServerOptions {
   readonly guide: RouteGuide;
-  /** RouteGuideExtensions, served beside RouteGuide when given. */
-  readonly extensions?: { readonly logic: RouteGuideExtensions; readonly options: ExtensionHandlerOptions };
+  /** RouteGuideExtensions, served beside RouteGuide when given, with how ExportFeatures batches. */
+  readonly extensions?: { readonly logic: RouteGuideExtensions; readonly options: ExportBatching };
   readonly log: Logger;
   readonly host: string;
   /** 0 picks a free port. */
@@ -76,8 +77,8 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
   // Watches never finish by themselves: shutdown ends them at once, apart from the other streams.
   const watches: OpenCalls = new InFlight();
   if (options.extensions) {
-    const { logic, options: handlerOptions } = options.extensions;
-    server.addService(extensionsServiceDefinition, createExtensionHandlers(logic, log, openCalls, handlerOptions, watches));
+    const { logic, options: batching } = options.extensions;
+    server.addService(extensionsServiceDefinition, createExtensionHandlers(logic, log, openCalls, batching, watches));
   }
   const health = addHealth(server);
   addReflection(server);

@@ -4,18 +4,9 @@ import { RouteGuideExtensions as ExtensionsService } from '../gen/es/route_guide
 import { exportFeaturesRequestSchema, nearestFeaturesRequestSchema } from '../service/extension-validation.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import { rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
+import { batchSizeOf, maxBatchBytes, type ExportBatching } from '../transport/export-batching.js';
 import { streamCall } from './call-streaming.js';
 import { unaryCall, type RouteDependencies } from './route-guide-routes.js';
-
-export interface ExportBatching {
-  /** Features per FeatureBatch when the request says 0. */
-  readonly defaultBatchSize: number;
-  /** The largest message the server sends (--max-message-size). */
-  readonly maxMessageBytes: number;
-}
-
-/** A client's default receive limit: a batch stays under it, as over gRPC. */
-const CLIENT_DEFAULT_RECEIVE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The most a feature can add to a FeatureBatch, from its name's UTF-16 length (3 bytes a unit at most
@@ -49,16 +40,15 @@ export function createExtensionRoutes(
   { log, streams }: RouteDependencies,
   batching: ExportBatching,
 ): ServiceImpl<typeof ExtensionsService> {
-  const maxBatchBytes = Math.min(batching.maxMessageBytes, CLIENT_DEFAULT_RECEIVE_BYTES) - 64;
+  const maxBytes = maxBatchBytes(batching);
   return {
     nearestFeatures: (request) => unaryCall(log, 'NearestFeatures', () => extensions.nearestFeatures(validate(nearestFeaturesRequestSchema, request))),
 
     exportFeatures: (request, context) =>
       streamCall(streams, log, 'ExportFeatures', context, () => {
         const valid = validate(exportFeaturesRequestSchema, request);
-        const batchSize = valid.batchSize === 0 ? batching.defaultBatchSize : valid.batchSize;
         const json = (context.requestHeader.get('content-type') ?? '').includes('json');
-        return batchFeatures(extensions.exportFeatures(valid), batchSize, maxBatchBytes, json);
+        return batchFeatures(extensions.exportFeatures(valid), batchSizeOf(valid.batchSize, batching), maxBytes, json);
       }),
 
     watchNotes: (request, context) =>
