@@ -2,6 +2,7 @@ import type { ServerDuplexStream, ServerReadableStream, ServerWritableStream } f
 import { nextTurn } from '../common/event-loop.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted } from '../service/errors.js';
+import { ITEMS_PER_YIELD } from '../transport/pacing.js';
 import { deadlineOf, type CallSignal } from './call-signal.js';
 import type { OpenCalls } from './open-calls.js';
 import { toGrpcStatus, type GrpcStatus } from './status.js';
@@ -10,9 +11,6 @@ import { toGrpcStatus, type GrpcStatus } from './status.js';
  * What every streaming handler shares: backpressure and one path that settles a call from its
  * outcome (validated client streams are in validated-reader.ts).
  */
-
-/** Writes between event-loop yields, so one huge stream never starves other calls. */
-export const WRITES_PER_YIELD = 256;
 
 export type WritableCall<T> = ServerWritableStream<unknown, T> | ServerDuplexStream<unknown, T>;
 export type ReadableCall = ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
@@ -85,7 +83,7 @@ export function endWithStatus(call: WritableCall<unknown>): (status: GrpcStatus)
 
 /**
  * Writes every item with backpressure, awaiting only when grpc-js's buffer is full (an await per
- * message cost a microtask turn each), yielding to the event loop every WRITES_PER_YIELD writes so
+ * message cost a microtask turn each), yielding to the event loop every ITEMS_PER_YIELD writes so
  * that one huge stream never starves other calls. Throws CallAborted once the call is over.
  */
 export async function writeAll<T>(call: WritableCall<T>, callSignal: CallSignal, items: Iterable<T>): Promise<void> {
@@ -97,7 +95,7 @@ export async function writeAll<T>(call: WritableCall<T>, callSignal: CallSignal,
       await drainedOrAborted(call, callSignal);
       if (signal.aborted) throw new CallAborted();
     }
-    if (++sinceYield >= WRITES_PER_YIELD) {
+    if (++sinceYield >= ITEMS_PER_YIELD) {
       sinceYield = 0;
       await nextTurn();
     }

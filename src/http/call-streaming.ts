@@ -5,6 +5,7 @@ import type { InFlight } from '../common/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
 import { validate } from '../service/validation.js';
+import { ITEMS_PER_YIELD } from '../transport/pacing.js';
 import { SHUTTING_DOWN_MESSAGE } from '../transport/shutdown.js';
 import { connectError, toConnectError } from './status.js';
 
@@ -12,9 +13,6 @@ import { connectError, toConnectError } from './status.js';
  * What every streaming handler over Connect shares: registration for shutdown, pacing, validated
  * client streams, and one path that maps a stream's failure to the error the client sees.
  */
-
-/** Items between event-loop yields, so one huge stream never starves other calls (as over gRPC). */
-const ITEMS_PER_YIELD = 256;
 
 /** The error an aborted call ends with: the library's reason (a deadline, shutdown) when it gave one. */
 export function abortError(signal: AbortSignal): ConnectError {
