@@ -1,8 +1,9 @@
-import { status, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import type { ServerInterceptingCallInterface, ServerInterceptor } from '@grpc/grpc-js';
 import { ForwardingCall } from './forwarding-call.js';
 import { passThrough } from './pass-through.js';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
 import type { Code } from '../service/errors.js';
+import { unfinishedCallEnd } from '../transport/unfinished-call.js';
 
 function callType(requestStream: boolean, responseStream: boolean): CallStart['type'] {
   if (requestStream) return responseStream ? 'bidi_stream' : 'client_stream';
@@ -73,11 +74,10 @@ class ObservedCall extends ForwardingCall {
   }
 
   /** Reports the status the server sends, or the one the call ended with, once. */
-  private finish(code: status, details: string): void {
+  private finish(code: Code, details: string): void {
     if (this.ended) return;
     this.ended = true;
-    // The service's codes are gRPC's numbers.
-    const end: CallEnd = { code: code as number as Code, details, durationMs: performance.now() - this.startedAt, received: this.received, sent: this.sent };
+    const end: CallEnd = { code, details, durationMs: performance.now() - this.startedAt, received: this.received, sent: this.sent };
     for (const hooks of this.hooks) hooks.end(this.callStart, end);
   }
 
@@ -91,7 +91,8 @@ class ObservedCall extends ForwardingCall {
     if (!this.ended) {
       const deadline = this.next.getDeadline();
       const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
-      this.finish(expired ? status.DEADLINE_EXCEEDED : status.CANCELLED, expired ? 'Deadline exceeded' : 'Cancelled');
+      const { code, details } = unfinishedCallEnd(expired);
+      this.finish(code, details);
     }
     super.onCancel();
   }
@@ -101,7 +102,8 @@ class ObservedCall extends ForwardingCall {
     super.sendMessage(message, callback);
   }
   override sendStatus(outgoing: Parameters<ServerInterceptingCallInterface['sendStatus']>[0]): void {
-    this.finish(outgoing.code, outgoing.details ?? '');
+    // The service's codes are gRPC's numbers.
+    this.finish(outgoing.code as number as Code, outgoing.details ?? '');
     super.sendStatus(outgoing);
   }
 }

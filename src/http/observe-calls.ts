@@ -1,6 +1,7 @@
 import { Code as ConnectCode, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
 import { Code } from '../service/errors.js';
+import { unfinishedCallEnd } from '../transport/unfinished-call.js';
 import { httpCallFacts, protocolOf } from './call-context.js';
 import { serviceCodeOf } from './status.js';
 
@@ -98,8 +99,8 @@ export function observeConnectCalls(observers: readonly CallObserver[]): Interce
           // The client went away before the end.
           if (!ended) {
             const reason = request.signal.reason;
-            const deadline = reason instanceof ConnectError && reason.code === ConnectCode.DeadlineExceeded;
-            finish(deadline ? Code.DEADLINE_EXCEEDED : Code.CANCELLED, deadline ? 'Deadline exceeded' : 'Cancelled');
+            const { code, details } = unfinishedCallEnd(reason instanceof ConnectError && reason.code === ConnectCode.DeadlineExceeded);
+            finish(code, details);
           }
         }
       })(),
