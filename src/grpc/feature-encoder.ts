@@ -1,34 +1,19 @@
 import { Feature } from '../gen/messages/route_guide.js';
-import { int32Size, varintSize, writeVarint } from './protobuf-varint.js';
+import { int32Size, isInt32, varintSize, writeInt32, writeVarint } from './protobuf-varint.js';
 
 /**
  * A serializer for Feature responses, byte for byte what the generated `Feature.encode` writes
- * (test/feature-wire.test.ts checks that), without the generated BinaryWriter's growing buffers
+ * (test/grpc/feature-encoder.test.ts checks that), without the generated BinaryWriter's growing buffers
  * and forks: it sizes the message first and writes it into one buffer. GetFeature and
  * ListFeatures send a Feature per message, so this is the hottest serializer in the service.
  */
 
-const NAME_TAG = (1 << 3) | 2;
-const LOCATION_TAG = (2 << 3) | 2;
-const LATITUDE_TAG = (1 << 3) | 0;
-const LONGITUDE_TAG = (2 << 3) | 0;
-
-function isInt32(value: number): boolean {
-  return (value | 0) === value;
-}
-
-function writeInt32(buffer: Buffer, position: number, value: number): number {
-  if (value >= 0) return writeVarint(buffer, position, value);
-  let low = value >>> 0;
-  let high = 0xffffffff;
-  while (high !== 0 || low > 0x7f) {
-    buffer[position++] = (low & 0x7f) | 0x80;
-    low = ((low >>> 7) | (high << 25)) >>> 0;
-    high >>>= 7;
-  }
-  buffer[position++] = low;
-  return position;
-}
+/** Feature.name (1) and Feature.location (2): length-delimited. */
+export const NAME_TAG = (1 << 3) | 2;
+export const LOCATION_TAG = (2 << 3) | 2;
+/** Point.latitude (1) and Point.longitude (2): varints. */
+export const LATITUDE_TAG = (1 << 3) | 0;
+export const LONGITUDE_TAG = (2 << 3) | 0;
 
 /** Encodes a Feature as protobuf; the same bytes as `Buffer.from(Feature.encode(feature).finish())`. */
 export function serializeFeature(feature: Feature): Buffer {

@@ -10,7 +10,7 @@ import { ExportFeaturesRequest, FeatureBatch } from '../../src/gen/messages/rout
 import { syntheticFeatures } from '../../src/feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
 import { encodeFeatureBatches } from '../../src/grpc/feature-batch-encoder.js';
-import { FeatureIndex, type Box, type FeatureVisitor, type FeatureWalk } from '../../src/index/feature-index.js';
+import { FeatureIndex, type Box } from '../../src/index/feature-index.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { BIN } from '../support/build.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
@@ -250,24 +250,6 @@ describe('the batch encoder', () => {
     );
   });
 
-  it('writes the same bytes from names given as UTF-8 (the index walk) as from Feature messages', () => {
-    fc.assert(
-      fc.property(fc.array(located, { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 3_000 }), (features, batchSize, maxBytes) => {
-        const walk: FeatureWalk = function* (visit: FeatureVisitor) {
-          for (const { name, location } of features) {
-            // Each name at an offset inside a larger buffer, as the index stores them.
-            const names = Buffer.concat([Buffer.from('xyz'), Buffer.from(name, 'utf8'), Buffer.from('abc')]);
-            if (visit(names, 3, names.length - 3, location!.latitude, location!.longitude)) yield;
-          }
-        };
-        const fromWalk = [...encodeFeatureBatches(walk, batchSize, maxBytes)];
-        expectGeneratedBatches(fromWalk, features, batchSize, maxBytes);
-        expect(fromWalk).toEqual([...encodeFeatureBatches(features, batchSize, maxBytes)]);
-      }),
-      { numRuns: 2_000 },
-    );
-  });
-
   it('rejects a coordinate that is not an int32, as the generated encoder does', () => {
     expect(() => [...encodeFeatureBatches([{ name: 'x', location: { latitude: 1.5, longitude: 0 } }], 10, 1000)]).toThrow();
   });
@@ -333,15 +315,9 @@ describe('ExportFeatures over a large result', () => {
     index.load([...syntheticFeatures(TOTAL, 11)]);
     type Make = (name: string, latitude: number, longitude: number) => unknown;
     const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
-    const visitWithin = index.visitWithin.bind(index);
-    // Counts what either walk produces (ExportFeatures may take either), and says when it stops.
+    // Counts what the walk produces, and says when it stops.
     Object.assign(index, {
       within: (box: Box, make?: Make) => walks.track(within(box, make)),
-      visitWithin: (box: Box, visit: FeatureVisitor) =>
-        walks.track(
-          visitWithin(box, (names, start, end, latitude, longitude) => (walks.count(), visit(names, start, end, latitude, longitude))),
-          { countYields: false },
-        ),
     });
     extensions = new RouteGuideExtensionsClient(server.target, credentials.createInsecure());
   }, 60_000);

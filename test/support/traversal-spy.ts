@@ -4,13 +4,8 @@
  * server has stopped pulling because it waits for 'drain'.
  */
 export interface TraversalSpy {
-  /**
-   * Wraps one walk: each item the server pulls through it counts as produced, unless `countYields`
-   * is false (a walk whose items are not features, which the test counts with `count`).
-   */
-  track<T>(walk: Iterable<T>, options?: { readonly countYields?: boolean }): Generator<T, void, undefined>;
-  /** Counts `n` more items produced. */
-  count(n?: number): void;
+  /** Wraps one walk: each item the server pulls through it counts as produced. */
+  track<T>(walk: Iterable<T>): Generator<T, void, undefined>;
   /** Items the walks have yielded since the last reset: the server's work. */
   produced(): number;
   /** Walks begun and not ended yet. */
@@ -34,13 +29,13 @@ export function spyOnTraversals(): TraversalSpy {
   let open = 0;
   let ended: Promise<void> = Promise.resolve();
   return {
-    *track<T>(walk: Iterable<T>, { countYields = true }: { readonly countYields?: boolean } = {}): Generator<T, void, undefined> {
+    *track<T>(walk: Iterable<T>): Generator<T, void, undefined> {
       let end!: () => void;
       ended = new Promise((resolve) => (end = resolve));
       open++;
       try {
         for (const item of walk) {
-          if (countYields) produced++;
+          produced++;
           yield item;
           pulls++;
         }
@@ -48,9 +43,6 @@ export function spyOnTraversals(): TraversalSpy {
         open--;
         end();
       }
-    },
-    count(n = 1) {
-      produced += n;
     },
     produced: () => produced,
     open: () => open,
