@@ -17,8 +17,9 @@ export interface TraversalSpy {
   /**
    * Whether a walk is open and its server did not resume it during one turn of the event loop. A
    * streaming handler (writeAll in src/grpc/call-streaming.ts) pulls the next item at once, after a
-   * turn (every WRITES_PER_YIELD writes, through a setImmediate queued before this check's, which
-   * therefore resumes it first), or on 'drain'. A walk left where it was is waiting for 'drain'.
+   * turn (every ITEMS_PER_YIELD writes, in src/transport/pacing.ts, through a setImmediate queued
+   * before this check's, which therefore resumes it first), or on 'drain'. A walk left where it was
+   * is waiting for 'drain'.
    */
   waitingForDrain(): Promise<boolean>;
 }
