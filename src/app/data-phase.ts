@@ -3,7 +3,7 @@ import { countNoteWrites } from '../observability/count-note-writes.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
 import type { PendingRouteGuide } from '../service/pending-route-guide.js';
 import type { Storage } from '../storage/storage.js';
-import { redactStorageUrl } from '../storage/open-storage.js';
+import type { StorageUrl } from '../storage/storage-url.js';
 import { openAppStorage } from './app-storage.js';
 import { followImports } from './follow-imports.js';
 import { loadIndex, seedIfAsked } from './load-features.js';
@@ -17,6 +17,7 @@ export interface Data extends Closable {
 }
 
 export interface DataPhaseOptions {
+  readonly storageUrl: StorageUrl;
   readonly pending: PendingRouteGuide;
   readonly metrics?: ServiceMetrics;
   /** Told when the storage goes down or comes back (after start-up, too). */
@@ -33,10 +34,10 @@ export interface DataPhaseOptions {
 export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promise<Data> {
   const { log } = options;
   const { pending, metrics } = phase;
-  const shown = redactStorageUrl(options.storageUrl);
+  const shown = phase.storageUrl.shown;
   return openInOrder(async (keep) => {
     pending.setStatus('starting: opening storage');
-    const opened = await openAppStorage(options.storageUrl, {
+    const opened = await openAppStorage(phase.storageUrl, {
       synchronous: options.synchronous,
       poolSize: options.storagePoolSize,
       connectTimeoutMs: options.storageConnectTimeoutMs,

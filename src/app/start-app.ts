@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { MetricsServer } from '../observability/metrics-server.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
 import { createPendingRouteGuide } from '../service/pending-route-guide.js';
+import { readStorageUrl, type StorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Registry } from 'prom-client';
 import { dataPhase } from './data-phase.js';
@@ -75,6 +76,8 @@ export interface HttpOptions {
 export interface RunningApp {
   readonly host: string;
   readonly port: number;
+  /** The storage URL, read once: `shown` is the form to log. */
+  readonly storageUrl: StorageUrl;
   readonly storage: Storage;
   readonly index: FeatureIndex;
   readonly server: ListeningServer;
@@ -104,6 +107,8 @@ export interface RunningApp {
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { log } = options;
+  // Read before anything opens: a bad URL is reported before any port is bound.
+  const storageUrl = readStorageUrl(options.storageUrl);
   const collectMetrics = options.metricsPort !== undefined || options.exportMetrics !== undefined;
   // prom-client and the metrics are loaded only when asked for: about 55 ms of CPU at every start otherwise.
   const metrics: ServiceMetrics | undefined = collectMetrics
@@ -118,6 +123,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const { grpc, http } = ports;
     const data = keep(
       await dataPhase(options, {
+        storageUrl,
         pending,
         metrics,
         onAvailability(available) {
@@ -146,6 +152,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   return {
     host: options.host,
     port: grpc.port,
+    storageUrl,
     storage,
     index,
     server: grpc,

@@ -7,7 +7,6 @@ import { createLogger } from '../observability/logger.js';
 import { capHeapGrowth } from './heap-growth.js';
 import { serveWorkers } from './serve-workers.js';
 import { stopOnRequests } from './stop-requests.js';
-import { redactStorageUrl } from '../storage/open-storage.js';
 
 export { serveSettings };
 
@@ -42,7 +41,7 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     await running.stop(settings['shutdown-grace']);
     return 0;
   });
-  log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
+  log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: running.storageUrl.shown, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   if (running.http) process.stdout.write(`http listening on ${formatHostPort(running.http.host, running.http.port)}\n`);
   // The last line, once everything is ready: scripts wait for it.
   process.stdout.write(`listening on ${address}\n`);

@@ -205,6 +205,11 @@ function splitArguments(specs: SettingSpecs, argv: readonly string[], command: s
   return { flags, positionals, help };
 }
 
+/** The one line for a value a setting refuses: `routeguide serve: invalid --port="abc": must be ...`. */
+export function invalidSetting(command: string, given: string, value: unknown, reason: string): SettingsError {
+  return new SettingsError(`${command}: invalid ${given}=${JSON.stringify(typeof value === 'string' ? value : String(value))}: ${reason}`);
+}
+
 /**
  * Checks raw setting values (text, as from a flag or the environment; undefined when not set) into
  * one frozen settings object, or throws a one-line SettingsError naming the setting as `source` spells it.
@@ -221,7 +226,7 @@ export function parseSettings<S extends SettingSpecs>(
     const result = spec.schema.safeParse(value);
     if (!result.success) {
       const reason = result.error.issues.map((issue) => issue.message).join('; ');
-      throw new SettingsError(`${command}: invalid ${source(name)}=${JSON.stringify(value)}: ${reason}`);
+      throw invalidSetting(command, source(name), value, reason);
     }
     settings[name] = result.data;
   }
