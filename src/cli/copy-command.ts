@@ -1,5 +1,5 @@
 import { copyBetween } from '../app/copy-storage.js';
-import { helpText, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
+import { helpText, otherVariables, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
 import { readStorageUrl } from '../storage/open-storage.js';
 import { UsageError } from './errors.js';
 import { plural } from './plural.js';
@@ -44,9 +44,8 @@ export async function copyCommand(argv: readonly string[], env: Environment): Pr
       throw new UsageError(`${COMMAND}: ${flag} memory: exists only inside one process; copy between sqlite:<path> and postgres:// storages`);
     }
   }
-  // PGPASSWORD, as PostgreSQL's own tools read it, for a URL without a password.
   const started = performance.now();
-  const { features, notes } = await copyBetween(from, to, { password: env.PGPASSWORD });
+  const { features, notes } = await copyBetween(from, to, { password: otherVariables(env).storagePassword });
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     `copied ${plural(features.inserted, 'feature')} (${plural(features.duplicates, 'duplicate')} skipped) and ` +

@@ -14,7 +14,7 @@ import { isStatusError, statusText } from './grpc-status.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
-import { ENVIRONMENT_PREFIX, SettingsError, type Environment } from '../common/settings.js';
+import { DEBUG_VARIABLE, ENVIRONMENT_PREFIX, otherVariables, SettingsError, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 
@@ -41,9 +41,6 @@ const RUN_TIME_FAILURES = [
   CopyRefusedError,
   WorkerStartError,
 ];
-
-/** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
-const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
 
 function version(): string {
   // Relative to this module, which runs from dist/cli/ (and src/cli/ under the tests).
@@ -106,7 +103,7 @@ function report(error: unknown, name: string, env: Environment): number {
   }
   // Unexpected, so a bug: still one line, with the stack only on request.
   const message = error instanceof Error ? error.message : String(error);
-  if (env[DEBUG_VARIABLE] === '1') {
+  if (otherVariables(env).debug) {
     writeLine(`${name}: ${message}`);
     process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
   } else {

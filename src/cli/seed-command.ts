@@ -14,10 +14,12 @@ import {
   integerSetting,
   invalidSetting,
   optionalIntegerSetting,
+  otherVariables,
   parseCommandLine,
   textSetting,
   type Environment,
 } from '../common/settings.js';
+import { UsageError } from './errors.js';
 
 const COMMAND = 'routeguide seed';
 
@@ -102,11 +104,9 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   const [file, extra] = positionals;
   const total = settings.synthetic;
   if (total !== undefined ? file !== undefined : file === undefined || extra !== undefined) {
-    process.stderr.write(`${COMMAND}: expected exactly one FILE or --synthetic N; usage: ${USAGE}\n`);
-    return 2;
+    throw new UsageError(`${COMMAND}: expected exactly one FILE or --synthetic N; usage: ${USAGE}`);
   }
-  // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
-  const into: SeedInto = { storageUrl, batchRows: settings['batch-rows'], password: env.PGPASSWORD };
+  const into: SeedInto = { storageUrl, batchRows: settings['batch-rows'], password: otherVariables(env).storagePassword };
 
   const counter = { count: 0 };
   let source: string;

@@ -4,7 +4,7 @@ import { startClusterWorker } from '../app/cluster/worker.js';
 import type { ServeSettings } from '../app/serve-settings.js';
 import type { StartOptions } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
-import type { Environment } from '../common/settings.js';
+import type { OtherVariables } from '../common/settings.js';
 import type { Logger } from '../observability/logger.js';
 import { stopOnRequests, type StopCause } from './stop-requests.js';
 
@@ -19,9 +19,8 @@ export async function serveWorkers(
   argv: readonly string[],
   settings: ServeSettings,
   options: StartOptions,
-  env: Environment,
+  { underNpm }: OtherVariables,
 ): Promise<number> {
-  const underNpm = env.npm_lifecycle_event !== undefined;
   const graceMs = settings['shutdown-grace'];
   if (cluster.isPrimary) {
     const running = await startCluster({ command, workers: settings.workers, start: options, workerArgs: ['serve', ...argv] });

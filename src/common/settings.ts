@@ -4,7 +4,10 @@ import { SettingsError } from './settings-error.js';
 /**
  * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y` (or, for a
  * command with its own prefix, `<PREFIX>X_Y`). A flag beats the environment, which beats the
- * default. This module is the only reader of the environment; the result is one frozen, validated object.
+ * default. The result is one frozen, validated object.
+ *
+ * This module is the only reader of the environment: parseCommandLine reads a command's settings, and
+ * otherVariables the few variables that other programs define. Commands pass `env` on unread.
  */
 
 export interface SettingSpec<T> {
@@ -41,6 +44,23 @@ export const ENVIRONMENT_PREFIX = 'ROUTEGUIDE_';
 export interface EnvironmentOptions {
   /** `ROUTEGUIDE_` unless given. */
   readonly environmentPrefix?: string;
+}
+
+/** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
+export const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
+
+/** What the commands read from the environment besides their settings. */
+export interface OtherVariables {
+  /** PGPASSWORD, as PostgreSQL's own tools read it: the password of a postgres:// URL that has none. */
+  readonly storagePassword?: string;
+  /** npm runs the command (`npm start`): npm sets npm_lifecycle_event. */
+  readonly underNpm: boolean;
+  /** DEBUG_VARIABLE is 1. */
+  readonly debug: boolean;
+}
+
+export function otherVariables(env: Environment): OtherVariables {
+  return Object.freeze({ storagePassword: env.PGPASSWORD, underNpm: env.npm_lifecycle_event !== undefined, debug: env[DEBUG_VARIABLE] === '1' });
 }
 
 export function environmentName(flag: string, prefix: string = ENVIRONMENT_PREFIX): string {
