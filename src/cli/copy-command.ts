@@ -1,5 +1,6 @@
 import { copyBetween } from '../app/copy-storage.js';
-import { helpText, otherVariables, parseCommandLine, textSetting, type Environment } from '../common/settings.js';
+import { helpText, otherVariables, parseCommandLine, type Environment } from '../common/settings.js';
+import { textSetting } from '../common/setting-values.js';
 import { readStorageUrl } from '../storage/open-storage.js';
 import { UsageError } from './errors.js';
 import { plural } from './plural.js';

@@ -8,17 +8,8 @@ import type { FeatureRecord } from '../geo/feature.js';
 import { readStorageUrl, type StorageUrl } from '../storage/open-storage.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
 import { plural } from './plural.js';
-import {
-  choiceSetting,
-  helpText,
-  integerSetting,
-  invalidSetting,
-  optionalIntegerSetting,
-  otherVariables,
-  parseCommandLine,
-  textSetting,
-  type Environment,
-} from '../common/settings.js';
+import { helpText, invalidSetting, otherVariables, parseCommandLine, type Environment } from '../common/settings.js';
+import { choiceSetting, integerSetting, optionalIntegerSetting, textSetting } from '../common/setting-values.js';
 import { UsageError } from './errors.js';
 
 const COMMAND = 'routeguide seed';
