@@ -22,7 +22,7 @@ export interface DataPhaseOptions {
   readonly metrics?: ServiceMetrics;
   /** Told when the storage goes down or comes back (after start-up, too). */
   readonly onAvailability: (available: boolean) => void;
-  /** Called with the number of features once they are counted, just before the index loads. */
+  /** Called once the stored features are counted, just before the index loads (start-up waits for it). */
   readonly onLoading: () => void | Promise<void>;
 }
 

@@ -106,7 +106,6 @@ export interface RunningApp {
  * reverse order; so does stop(), after the graceful part of the shutdown.
  */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
-  const { log } = options;
   // Read before anything opens: a bad URL is reported before any port is bound.
   const storageUrl = readStorageUrl(options.storageUrl);
   const collectMetrics = options.metricsPort !== undefined || options.exportMetrics !== undefined;
