@@ -59,14 +59,14 @@ function importedModules(text: string): string[] {
 }
 
 /** Every import of every source file outside src/gen: the file's folder, and the folder or package imported. */
-function imports(): { from: string; file: string; to: string }[] {
-  const found: { from: string; file: string; to: string }[] = [];
+function imports(): { from: string; file: string; to: string; path: string }[] {
+  const found: { from: string; file: string; to: string; path: string }[] = [];
   for (const file of sourceFiles(SRC)) {
     const from = relative(SRC, file).split('/')[0]!;
     if (from === 'gen') continue;
     for (const specifier of importedModules(readFileSync(file, 'utf8'))) {
-      const to = specifier.startsWith('.') ? relative(SRC, resolve(dirname(file), specifier)).split('/')[0]! : specifier;
-      found.push({ from, file: relative(ROOT, file), to });
+      const path = specifier.startsWith('.') ? relative(SRC, resolve(dirname(file), specifier)) : specifier;
+      found.push({ from, file: relative(ROOT, file), to: path.split('/')[0]!, path });
     }
   }
   return found;
@@ -138,6 +138,13 @@ describe('source layout', () => {
       return edges.has(`${to}>${from}`);
     });
     expect(mutual).toEqual([]);
+  });
+
+  it('only src/storage imports its backends (storage/sqlite, storage/postgres): the rest goes through the contract and openStorage', () => {
+    const offending = all
+      .filter(({ from, path }) => from !== 'storage' && /^storage\/(sqlite|postgres)\//.test(path))
+      .map(({ file, path }) => `${file} imports ${path}`);
+    expect(offending).toEqual([]);
   });
 
   it('the service and everything below it import nothing from @grpc/grpc-js or the generated grpc-js code', () => {

@@ -1,5 +1,7 @@
 import { UserError } from '../common/user-error.js';
+import type { StorageUrl } from '../storage/open-storage.js';
 import type { InsertSummary, Storage } from '../storage/storage.js';
+import { openAppStorage } from './app-storage.js';
 
 /** Notes read from the source per page. */
 const NOTES_PER_PAGE = 1_000;
@@ -47,4 +49,24 @@ export async function copyStorage(from: Storage, to: Storage, options: CopyOptio
     options.onNotes?.(notes);
   }
   return { features, notes };
+}
+
+/**
+ * `routeguide copy`'s work: opens both storages, copies (see copyStorage) and closes them. `password`
+ * is for a PostgreSQL URL without one. A command run by hand reports an unreachable database at
+ * once, rather than waiting for it as a server does.
+ */
+export async function copyBetween(from: StorageUrl, to: StorageUrl, options: CopyOptions & { readonly password?: string } = {}): Promise<CopySummary> {
+  const open = (url: StorageUrl): Promise<Storage> => openAppStorage(url, { password: options.password, connectTimeoutMs: 0 });
+  const source = await open(from);
+  try {
+    const destination = await open(to);
+    try {
+      return await copyStorage(source, destination, options);
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    await source.close();
+  }
 }

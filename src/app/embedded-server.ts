@@ -1,8 +1,7 @@
 import { formatHostPort } from '../common/host-port.js';
-import { parseSettings, SettingsError } from '../common/settings.js';
+import { camelCase, kebabCase, parseSettings, SettingsError, type OptionsOf } from '../common/settings.js';
 import { createLogger } from '../observability/logger.js';
-import { serveSettings } from './serve-settings.js';
-import { startOptionsFrom } from './serve-settings.js';
+import { serveSettings, startOptionsFrom } from './serve-settings.js';
 import { startApp } from './start-app.js';
 
 /**
@@ -77,13 +76,20 @@ export interface RouteGuideServer {
 
 const COMMAND = 'startRouteGuide';
 
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-}
+/**
+ * The options the settings table gives an embedded server: every setting of `serve`, camelCase, as
+ * its typed value, but `workers` (an embedded server is one process) and `watchBuffer` (accepted,
+ * but not declared in RouteGuideOptions, whose published declaration this change keeps as it was).
+ */
+type TableOptions = Omit<OptionsOf<typeof serveSettings>, 'workers' | 'watchBuffer'>;
+/** True when A and B are the same type, property by property. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+/**
+ * RouteGuideOptions is written out above for the documentation of each option. This stops the build
+ * when it and the settings table disagree: a setting without its option, or an option of another type.
+ */
+type OptionsMatchTheSettingsTable = Expect<Same<RouteGuideOptions, TableOptions>>;
 
 /**
  * Starts RouteGuide in this process through the same composition root as `routeguide serve`, and
@@ -91,23 +97,24 @@ function camel(name: string): string {
  * with one line naming the option, the value and what is allowed.
  */
 export async function startRouteGuide(options: RouteGuideOptions = {}): Promise<RouteGuideServer> {
-  const values: Record<string, string | undefined> = { storage: 'memory:', port: '0' };
+  // Checked by serve's settings table as the values they are, not as text.
+  const given: Record<string, unknown> = { storage: 'memory:', port: 0 };
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const setting = kebab(name);
-    if (!(setting in serveSettings)) {
-      const known = Object.keys(serveSettings).map(camel).join(', ');
+    const setting = kebabCase(name);
+    if (!Object.hasOwn(serveSettings, setting)) {
+      const known = Object.keys(serveSettings).map(camelCase).join(', ');
       throw new SettingsError(`${COMMAND}: unknown option ${name}; the options are ${known}`);
     }
-    values[setting] = String(value);
+    given[setting] = value;
   }
-  const settings = parseSettings(COMMAND, serveSettings, values, camel);
+  const settings = parseSettings(COMMAND, serveSettings, given, camelCase);
   if (settings.workers !== 1) {
-    throw new SettingsError(`${COMMAND}: invalid workers=${JSON.stringify(values.workers)}: an embedded server is this one process; routeguide serve --workers N runs several`);
+    throw new SettingsError(`${COMMAND}: invalid workers=${JSON.stringify(String(given.workers))}: an embedded server is this one process; routeguide serve --workers N runs several`);
   }
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
-  const running = await startApp(startOptionsFrom(COMMAND, settings, log, camel));
+  const running = await startApp(startOptionsFrom(COMMAND, settings, log, camelCase));
   return {
     address: formatHostPort(running.host, running.port),
     port: running.port,

@@ -1,25 +1,36 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../grpc/limits.js';
 import { INT32_MAX } from '../geo/int32.js';
-import {
-  booleanSetting,
-  choiceSetting,
-  integerSetting,
-  optionalIntegerSetting,
-  optionalPortSetting,
-  optionalSecondsSetting,
-  optionalTextSetting,
-  originListSetting,
-  positiveSecondsSetting,
-  secondsSetting,
-  textSetting,
-  type SettingsOf,
-} from '../common/settings.js';
+import { type SettingsOf } from '../common/settings.js';
+import { booleanSetting, choiceSetting, integerSetting, optionalIntegerSetting, optionalPortSetting, optionalSecondsSetting, optionalTextSetting, originListSetting, positiveSecondsSetting, secondsSetting, textSetting } from '../common/setting-values.js';
 import type { Logger } from '../observability/logger.js';
-import { DEFAULT_POOL_SIZE } from '../storage/postgres/options.js';
+import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
-import { workersSetting } from './workers-setting.js';
+
+/** The most server processes `--workers` starts on one machine. */
+const MAX_WORKERS = 256;
+
+/**
+ * `--workers`: a number of server processes from 1 to MAX_WORKERS, or `auto` for one per core
+ * (os.availableParallelism()); 1 when not set. The library has no such option: an embedded server
+ * is one process.
+ */
+function workersSetting() {
+  const isCount = (value: unknown): boolean =>
+    (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value.trim()))) &&
+    Number.isInteger(Number(value)) &&
+    Number(value) >= 1 &&
+    Number(value) <= MAX_WORKERS;
+  const isAuto = (value: unknown): boolean => typeof value === 'string' && value.trim() === 'auto';
+  return z
+    .custom<number | string>()
+    .refine((value) => isAuto(value) || isCount(value), { error: `must be an integer between 1 and ${MAX_WORKERS}, or auto (one per core)` })
+    .optional()
+    .transform((value) => (value === undefined ? 1 : isAuto(value) ? Math.min(availableParallelism(), MAX_WORKERS) : Number(value)));
+}
 
 /**
  * Every setting of a server, with its check, default and help text: the one table behind

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Feature } from '../gen/messages/route_guide.js';
 import { FEATURE_FORMATS, type FeatureFormat } from '../feature-files/feature-file.js';
-import { choiceSetting } from '../common/settings.js';
+import { choiceSetting } from '../common/setting-values.js';
 import { e7ToDegrees } from '../geo/e7.js';
 import { point } from './client-input.js';
 import type { ClientCommand } from './client-command.js';

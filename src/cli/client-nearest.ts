@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanSetting, optionalIntegerSetting } from '../common/settings.js';
+import { booleanSetting, optionalIntegerSetting } from '../common/setting-values.js';
 import type { FeatureDistance } from '../gen/messages/route_guide_extensions.js';
 import { e7ToDegrees } from '../geo/e7.js';
 import { MAX_NEAREST_LIMIT } from '../service/extension-validation.js';

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { z } from 'zod';
-import { booleanSetting, optionalSecondsSetting, optionalTextSetting } from '../common/settings.js';
+import { booleanSetting, optionalSecondsSetting, optionalTextSetting } from '../common/setting-values.js';
 
 /**
  * The client commands' own environment variables: `--x-y` reads `ROUTEGUIDE_CLIENT_X_Y`, never a

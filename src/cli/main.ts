@@ -8,7 +8,7 @@ import { isStatusError, statusText } from './grpc-status.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
-import { ENVIRONMENT_PREFIX, type Environment } from '../common/settings.js';
+import { DEBUG_VARIABLE, ENVIRONMENT_PREFIX, otherVariables, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 
@@ -24,8 +24,6 @@ Every --flag-name of serve and seed also reads the environment variable ${ENVIRO
 and of the client commands ${CLIENT_ENVIRONMENT_PREFIX}FLAG_NAME; a flag beats it.
 Exit codes: 0 done, 1 failed while running, 2 a usage mistake (arguments, flags or settings).`;
 
-/** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
-const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
 
 function version(): string {
   // Relative to this module, which runs from dist/cli/ (and src/cli/ under the tests).
@@ -80,7 +78,7 @@ function report(error: unknown, name: string, env: Environment): number {
   }
   // Unexpected, so a bug: still one line, with the stack only on request.
   const message = error instanceof Error ? error.message : String(error);
-  if (env[DEBUG_VARIABLE] === '1') {
+  if (otherVariables(env).debug) {
     writeLine(`${name}: ${message}`);
     process.stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
   } else {

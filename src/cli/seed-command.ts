@@ -1,42 +1,26 @@
 import { statSync } from 'node:fs';
-import { DEFAULT_STORAGE_URL, openAppStorage } from '../app/app-storage.js';
+import { DEFAULT_STORAGE_URL } from '../app/app-storage.js';
+import { DEFAULT_IMPORT_BATCH_ROWS, seedStorage } from '../app/seed-storage.js';
 import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { syntheticFeatures } from '../feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../geo/feature.js';
-import { parseStorageUrl, redactStorageUrl } from '../storage/open-storage.js';
-import type { Storage } from '../storage/storage.js';
-import { DEFAULT_IMPORT_BATCH_ROWS } from '../storage/sqlite/options.js';
+import { readStorageUrl, type StorageUrl } from '../storage/open-storage.js';
 import { createProgress, formatRate, type Progress } from './progress.js';
 import { plural } from './plural.js';
-import {
-  choiceSetting,
-  helpText,
-  integerSetting,
-  optionalIntegerSetting,
-  parseCommandLine,
-  textSetting,
-  type Environment,
-} from '../common/settings.js';
+import { helpText, invalidSetting, otherVariables, parseCommandLine, type Environment } from '../common/settings.js';
+import { choiceSetting, integerSetting, optionalIntegerSetting, textSetting } from '../common/setting-values.js';
+import { UsageError } from './errors.js';
 
-/** True for a `memory:` URL; any other, even a bad one, is for opening the storage to judge. */
-function isMemoryStorage(url: string): boolean {
-  try {
-    return parseStorageUrl(url).scheme === 'memory';
-  } catch {
-    return false;
-  }
-}
+const COMMAND = 'routeguide seed';
 
 /** The largest --synthetic N. */
 const MAX_SYNTHETIC = 100_000_000;
 
 export const seedSettings = {
   storage: {
-    // memory: would be seeded and then dropped as the command exits: a mistake, not an import.
-    schema: textSetting(DEFAULT_STORAGE_URL).refine((url) => !isMemoryStorage(url), {
-      error: 'memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> or postgres:// database',
-    }),
+    // memory: is refused once the URL is read (seedCommand).
+    schema: textSetting(DEFAULT_STORAGE_URL),
     description: 'where to import: sqlite:<path> or postgres://USER:PASSWORD@HOST:PORT/DATABASE',
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
@@ -97,19 +81,23 @@ async function* countedBatches(batches: AsyncIterable<readonly FeatureRecord[]>,
 
 /** `routeguide seed`: streams a feature file (or synthetic features) into storage in one all-or-nothing import. */
 export async function seedCommand(argv: readonly string[], env: Environment): Promise<number> {
-  // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
-  const password = env.PGPASSWORD;
-  const { settings, positionals, help } = parseCommandLine('routeguide seed', seedSettings, argv, env);
+  const { settings, positionals, help, source: given } = parseCommandLine(COMMAND, seedSettings, argv, env);
   if (help) {
     process.stdout.write(helpText(USAGE, SUMMARY, seedSettings) + '\n');
     return 0;
   }
+  const storageUrl = readStorageUrl(settings.storage);
+  if (storageUrl.location.scheme === 'memory') {
+    // Seeded and then dropped as the command exits: a mistake, not an import.
+    const reason = 'memory: storage ends with the command, so seeding it keeps nothing; seed a sqlite:<path> or postgres:// database';
+    throw invalidSetting(COMMAND, given('storage'), settings.storage, reason);
+  }
   const [file, extra] = positionals;
   const total = settings.synthetic;
   if (total !== undefined ? file !== undefined : file === undefined || extra !== undefined) {
-    process.stderr.write(`routeguide seed: expected exactly one FILE or --synthetic N; usage: ${USAGE}\n`);
-    return 2;
+    throw new UsageError(`${COMMAND}: expected exactly one FILE or --synthetic N; usage: ${USAGE}`);
   }
+  const into: SeedInto = { storageUrl, batchRows: settings['batch-rows'], password: otherVariables(env).storagePassword };
 
   const counter = { count: 0 };
   let source: string;
@@ -118,7 +106,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     source = `${plural(total, 'synthetic feature')} (seed ${settings['random-seed']})`;
     const progress = createProgress({ fraction: (count) => count / total });
     features = countedSync(syntheticFeatures(total, settings['random-seed']), progress, counter);
-    return importInto(settings, password, source, features, counter, progress);
+    return importInto(into, source, features, counter, progress);
   }
   source = file!;
   const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format);
@@ -130,28 +118,31 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
   features = countedBatches(opened.batches, progress, counter);
-  return importInto(settings, password, source, features, counter, progress, opened);
+  return importInto(into, source, features, counter, progress, opened);
+}
+
+/** Where and how seed imports. */
+interface SeedInto {
+  readonly storageUrl: StorageUrl;
+  readonly batchRows: number;
+  readonly password?: string;
 }
 
 async function importInto(
-  settings: { readonly storage: string; readonly 'batch-rows': number },
-  password: string | undefined,
+  into: SeedInto,
   source: string,
   features: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
   counter: { count: number },
   progress: Progress,
   file?: FeatureFile,
 ): Promise<number> {
-  const storageUrl = settings.storage;
   const started = performance.now();
   // Once the input is read, its progress gives way to the copy's.
   let writing: Progress | undefined;
-  const open = (): Promise<Storage> =>
-    openAppStorage(storageUrl, {
-      importBatchRows: settings['batch-rows'],
-      password,
-      // A command run by hand: an unreachable database is reported at once, not waited for.
-      connectTimeoutMs: 0,
+  try {
+    const { inserted, duplicates } = await seedStorage(into.storageUrl, features, {
+      importBatchRows: into.batchRows,
+      password: into.password,
       onImportSorting: (total) => {
         progress.finish();
         // Only for an import long enough that someone is watching it.
@@ -166,25 +157,15 @@ async function importInto(
       },
       onAbandonedImport: (removed) =>
         process.stderr.write(
-          `routeguide seed: removed ${plural(removed.removedFeatures, 'feature')} left by an unfinished import ` +
+          `${COMMAND}: removed ${plural(removed.removedFeatures, 'feature')} left by an unfinished import ` +
             `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
         ),
     });
-  let storage: Storage;
-  try {
-    storage = await open();
-  } catch (error) {
-    // The file is open already: do not leave it open behind a storage that failed to open.
-    file?.close();
-    throw error;
-  }
-  try {
-    const { inserted, duplicates } = await storage.insertFeatures(features);
     progress.finish();
     writing?.finish();
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `seeded ${plural(inserted, 'feature')} from ${source} into ${redactStorageUrl(storageUrl)}; ${plural(duplicates, 'duplicate')} skipped; ` +
+      `seeded ${plural(inserted, 'feature')} from ${source} into ${into.storageUrl.shown}; ${plural(duplicates, 'duplicate')} skipped; ` +
         `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,
     );
     return 0;
@@ -193,7 +174,7 @@ async function importInto(
     writing?.finish();
     throw error;
   } finally {
+    // Also when the storage failed to open: the file is open already.
     file?.close();
-    await storage.close();
   }
 }

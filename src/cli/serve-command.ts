@@ -1,13 +1,13 @@
 import { serveSettings, startOptionsFrom } from '../app/serve-settings.js';
 import { startApp } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
-import { helpText, parseCommandLine, type Environment } from '../common/settings.js';
+import { helpText, otherVariables, parseCommandLine, type Environment } from '../common/settings.js';
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
 import { createLogger } from '../observability/logger.js';
+import { UsageError } from './errors.js';
 import { capHeapGrowth } from './heap-growth.js';
 import { serveWorkers } from './serve-workers.js';
 import { stopOnRequests } from './stop-requests.js';
-import { redactStorageUrl } from '../storage/open-storage.js';
 
 export { serveSettings };
 
@@ -21,28 +21,25 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
     process.stdout.write(helpText(USAGE, 'Serves RouteGuide over gRPC, with health, reflection and optional metrics; with --http-port, also over Connect and gRPC-Web with the map.', serveSettings) + '\n');
     return 0;
   }
-  if (positionals.length > 0) {
-    process.stderr.write(`${COMMAND}: unexpected argument ${positionals[0]}; see ${COMMAND} --help\n`);
-    return 2;
-  }
+  if (positionals.length > 0) throw new UsageError(`${COMMAND}: unexpected argument ${positionals[0]}; see ${COMMAND} --help`);
+  const variables = otherVariables(env);
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
   // Reads and checks the TLS files before anything starts, so a bad one stops start-up with one line.
-  // PGPASSWORD, as PostgreSQL's own tools read it, for a storage URL without a password.
-  const options = { ...startOptionsFrom(COMMAND, settings, log), storagePassword: env.PGPASSWORD };
+  const options = { ...startOptionsFrom(COMMAND, settings, log), storagePassword: variables.storagePassword };
   routeGrpcJsLogs(log);
   // Before anything loads: the heap the index grows into is sized under the same rule. Workers
   // (node:cluster) run this command too, so each caps its own heap.
   capHeapGrowth();
-  if (settings.workers > 1) return serveWorkers(COMMAND, argv, settings, options, env);
+  if (settings.workers > 1) return serveWorkers(COMMAND, argv, settings, options, variables);
   const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
-  const { stopped } = stopOnRequests(env.npm_lifecycle_event !== undefined, log, settings['shutdown-grace'], async () => {
+  const { stopped } = stopOnRequests(variables.underNpm, log, settings['shutdown-grace'], async () => {
     await running.stop(settings['shutdown-grace']);
     return 0;
   });
-  log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: redactStorageUrl(settings.storage), features: running.index.size, tls: options.tls !== undefined }, 'serving');
+  log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: running.storageUrl.shown, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   if (running.http) process.stdout.write(`http listening on ${formatHostPort(running.http.host, running.http.port)}\n`);
   // The last line, once everything is ready: scripts wait for it.
   process.stdout.write(`listening on ${address}\n`);

@@ -4,9 +4,8 @@ import { startClusterWorker } from '../app/cluster/worker.js';
 import type { ServeSettings } from '../app/serve-settings.js';
 import type { StartOptions } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
-import type { Environment } from '../common/settings.js';
+import type { OtherVariables } from '../common/settings.js';
 import type { Logger } from '../observability/logger.js';
-import { redactStorageUrl } from '../storage/open-storage.js';
 import { stopOnRequests, type StopCause } from './stop-requests.js';
 
 /**
@@ -20,32 +19,16 @@ export async function serveWorkers(
   argv: readonly string[],
   settings: ServeSettings,
   options: StartOptions,
-  env: Environment,
+  { underNpm }: OtherVariables,
 ): Promise<number> {
-  const underNpm = env.npm_lifecycle_event !== undefined;
   const graceMs = settings['shutdown-grace'];
   if (cluster.isPrimary) {
-    const running = await startCluster({
-      command,
-      workers: settings.workers,
-      host: options.host,
-      port: options.port,
-      storageUrl: options.storageUrl,
-      synchronous: options.synchronous,
-      seedFile: options.seedFile,
-      empty: options.empty,
-      metricsPort: options.metricsPort,
-      metricsHost: options.metricsHost,
-      httpPort: options.http?.port,
-      httpHost: options.http?.host,
-      log: options.log,
-      workerArgs: ['serve', ...argv],
-    });
+    const running = await startCluster({ command, workers: settings.workers, start: options, workerArgs: ['serve', ...argv] });
     const address = formatHostPort(running.host, running.port);
     const { stopped } = stopOnRequests(underNpm, options.log, graceMs, async () => ((await running.stop()) ? 0 : 1));
     const httpAddress = running.http && formatHostPort(running.http.host, running.http.port);
     options.log.info(
-      { address, ...(httpAddress ? { httpAddress } : {}), storage: redactStorageUrl(settings.storage), workers: settings.workers, tls: options.tls !== undefined },
+      { address, ...(httpAddress ? { httpAddress } : {}), storage: running.storageUrl.shown, workers: settings.workers, tls: options.tls !== undefined },
       'serving',
     );
     if (httpAddress) process.stdout.write(`http listening on ${httpAddress}\n`);

@@ -1,15 +1,21 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SettingsError } from './settings-error.js';
 
 /**
  * Command-line settings: every flag `--x-y` has an environment variable `ROUTEGUIDE_X_Y` (or, for a
  * command with its own prefix, `<PREFIX>X_Y`). A flag beats the environment, which beats the
- * default. This module is the only reader of the environment; the result is one frozen, validated object.
+ * default. The result is one frozen, validated object.
+ *
+ * This module is the only reader of the environment: parseCommandLine reads a command's settings, and
+ * otherVariables the few variables that other programs define. Commands pass `env` on unread.
  */
 
-export interface SettingSpec<T> {
-  /** Parses the raw text (from a flag or the environment), or undefined when neither set it. */
-  readonly schema: z.ZodType<T, string | undefined>;
+export interface SettingSpec<T = unknown> {
+  /**
+   * Checks and converts a value: text from a flag or the environment, or a library option's typed
+   * value (its input type; see setting-values.ts); undefined when nothing set it.
+   */
+  readonly schema: z.ZodType<T, any>;
   readonly description: string;
   /** Shown in --help. */
   readonly defaultText?: string;
@@ -19,8 +25,29 @@ export interface SettingSpec<T> {
   readonly valueName?: string;
 }
 
-export type SettingSpecs = Record<string, SettingSpec<unknown>>;
-export type SettingsOf<S extends SettingSpecs> = { readonly [K in keyof S]: S[K] extends SettingSpec<infer T> ? T : never };
+export type SettingSpecs = Record<string, SettingSpec>;
+export type SettingsOf<S extends SettingSpecs> = { readonly [K in keyof S]: z.output<S[K]['schema']> };
+
+/** `http-cors-origin` as an option's name: `httpCorsOrigin`. */
+export type CamelCase<Name extends string> = Name extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : Name;
+
+/**
+ * What a library caller passes for a setting: the typed value its schema takes (a number of seconds,
+ * a boolean, one of the choices), or text for a setting that is text.
+ */
+type OptionValue<Input> = [Exclude<Input, string | undefined>] extends [never] ? Exclude<Input, undefined> : Exclude<Input, string | undefined>;
+
+/** A settings table as library options: each setting, camelCase, optional, as its typed value. */
+export type OptionsOf<S extends SettingSpecs> = { readonly [K in keyof S & string as CamelCase<K>]?: OptionValue<z.input<S[K]['schema']>> };
+
+/** `httpCorsOrigin` as a setting's name: `http-cors-origin`. */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -43,124 +70,25 @@ export interface EnvironmentOptions {
   readonly environmentPrefix?: string;
 }
 
+/** Set to 1 to see the stack of an unexpected error (a bug) after its one line. */
+export const DEBUG_VARIABLE = `${ENVIRONMENT_PREFIX}DEBUG`;
+
+/** What the commands read from the environment besides their settings. */
+export interface OtherVariables {
+  /** PGPASSWORD, as PostgreSQL's own tools read it: the password of a postgres:// URL that has none. */
+  readonly storagePassword?: string;
+  /** npm runs the command (`npm start`): npm sets npm_lifecycle_event. */
+  readonly underNpm: boolean;
+  /** DEBUG_VARIABLE is 1. */
+  readonly debug: boolean;
+}
+
+export function otherVariables(env: Environment): OtherVariables {
+  return Object.freeze({ storagePassword: env.PGPASSWORD, underNpm: env.npm_lifecycle_event !== undefined, debug: env[DEBUG_VARIABLE] === '1' });
+}
+
 export function environmentName(flag: string, prefix: string = ENVIRONMENT_PREFIX): string {
   return `${prefix}${flag.toUpperCase().replace(/-/g, '_')}`;
-}
-
-/** Text that is an integer in [min, max]; undefined when not set. */
-function integerText(min: number, max: number) {
-  return z
-    .string()
-    .refine((text) => /^-?\d+$/.test(text.trim()) && Number(text) >= min && Number(text) <= max, {
-      error: `must be an integer between ${min} and ${max}`,
-    })
-    .optional()
-    .transform((text) => (text === undefined ? undefined : Number(text)));
-}
-
-/** An integer in [min, max], given as text. */
-export function integerSetting(min: number, max: number, fallback: number) {
-  return integerText(min, max).transform((value) => value ?? fallback);
-}
-
-/** A non-negative number of seconds, given as text, as milliseconds. */
-export function secondsSetting(fallbackSeconds: number) {
-  return z
-    .string()
-    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) >= 0, {
-      error: 'must be a number of seconds, 0 or more',
-    })
-    .optional()
-    .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
-}
-
-/** A number of seconds greater than 0, given as text, as milliseconds. */
-export function positiveSecondsSetting(fallbackSeconds: number) {
-  return z
-    .string()
-    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) > 0, {
-      error: 'must be a number of seconds greater than 0',
-    })
-    .optional()
-    .transform((text) => (text === undefined ? fallbackSeconds : Number(text)) * 1000);
-}
-
-/** An optional integer in [min, max], given as text; undefined when not set. */
-export function optionalIntegerSetting(min: number, max: number) {
-  return integerText(min, max);
-}
-
-/** A port (0 picks a free one), or `off` for none; undefined when not set. */
-export function optionalPortSetting() {
-  return z
-    .string()
-    .refine((text) => text.trim() === 'off' || (/^\d+$/.test(text.trim()) && Number(text) <= 65535), {
-      error: 'must be an integer between 0 and 65535, or off',
-    })
-    .optional()
-    .transform((text) => (text === undefined || text.trim() === 'off' ? undefined : Number(text)));
-}
-
-/** Browser origins (`https://map.example.com`, comma-separated) or `*`; undefined when not set. */
-export function originListSetting() {
-  return z
-    .string()
-    .optional()
-    .superRefine((text, context) => {
-      if (text === undefined || text.trim() === '*') return;
-      for (const origin of text.split(',').map((part) => part.trim())) {
-        let parsed: URL | undefined;
-        try {
-          parsed = new URL(origin);
-        } catch {
-          parsed = undefined;
-        }
-        if (parsed === undefined || parsed.origin === 'null' || parsed.origin !== origin) {
-          context.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin; must be * or origins like https://map.example.com, comma-separated` });
-          return;
-        }
-      }
-    })
-    .transform((text): readonly string[] | '*' | undefined =>
-      text === undefined ? undefined : text.trim() === '*' ? '*' : Object.freeze(text.split(',').map((part) => part.trim())),
-    );
-}
-
-/** An optional positive number of seconds, given as text, as milliseconds; undefined when not set. */
-export function optionalSecondsSetting() {
-  return z
-    .string()
-    .refine((text) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) > 0, {
-      error: 'must be a number of seconds greater than 0',
-    })
-    .optional()
-    .transform((text) => (text === undefined ? undefined : Number(text) * 1000));
-}
-
-export function choiceSetting<const T extends readonly [string, ...string[]]>(choices: T, fallback: T[number]) {
-  return z
-    .enum(choices, { error: `must be one of ${choices.join(', ')}` })
-    .optional()
-    .transform((value) => value ?? fallback);
-}
-
-export function textSetting(fallback: string) {
-  return z
-    .string()
-    .min(1, { error: 'must not be empty' })
-    .optional()
-    .transform((value) => value ?? fallback);
-}
-
-export function optionalTextSetting() {
-  return z.string().min(1, { error: 'must not be empty' }).optional();
-}
-
-export function booleanSetting() {
-  return z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-    .optional()
-    .transform((value) => value === 'true' || value === '1' || value === 'yes');
 }
 
 /**
@@ -205,14 +133,20 @@ function splitArguments(specs: SettingSpecs, argv: readonly string[], command: s
   return { flags, positionals, help };
 }
 
+/** The one line for a value a setting refuses: `routeguide serve: invalid --port="abc": must be ...`. */
+export function invalidSetting(command: string, given: string, value: unknown, reason: string): SettingsError {
+  return new SettingsError(`${command}: invalid ${given}=${JSON.stringify(typeof value === 'string' ? value : String(value))}: ${reason}`);
+}
+
 /**
- * Checks raw setting values (text, as from a flag or the environment; undefined when not set) into
- * one frozen settings object, or throws a one-line SettingsError naming the setting as `source` spells it.
+ * Checks raw setting values (text, as from a flag or the environment, or a library option's typed
+ * value; undefined when not set) into one frozen settings object, or throws a one-line SettingsError
+ * naming the setting as `source` spells it.
  */
 export function parseSettings<S extends SettingSpecs>(
   command: string,
   specs: S,
-  raw: Readonly<Record<string, string | undefined>>,
+  raw: Readonly<Record<string, unknown>>,
   source: (name: string) => string,
 ): SettingsOf<S> {
   const settings: Record<string, unknown> = {};
@@ -221,7 +155,7 @@ export function parseSettings<S extends SettingSpecs>(
     const result = spec.schema.safeParse(value);
     if (!result.success) {
       const reason = result.error.issues.map((issue) => issue.message).join('; ');
-      throw new SettingsError(`${command}: invalid ${source(name)}=${JSON.stringify(value)}: ${reason}`);
+      throw invalidSetting(command, source(name), value, reason);
     }
     settings[name] = result.data;
   }

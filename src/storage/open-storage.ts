@@ -1,103 +1,17 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { createMemoryStorage } from './memory.js';
-import { DEFAULT_PORT, SSL_MODES, type PostgresStorageOptions, type PostgresTarget, type SslMode } from './postgres/options.js';
+import type { PostgresStorageOptions } from './postgres/options.js';
 import type { SqliteStorageOptions } from './sqlite/options.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
-import { StorageUrlError } from './storage-url-error.js';
+import { readStorageUrl, StorageUrlError, type StorageUrl } from './storage-url.js';
 
-export { StorageUrlError };
-
-export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE'] as const;
-
-export type StorageLocation =
-  | { readonly scheme: 'memory' }
-  | { readonly scheme: 'sqlite'; readonly path: string }
-  | ({ readonly scheme: 'postgres' } & PostgresTarget);
-
-/** The query parameters a PostgreSQL URL may carry. */
-const POSTGRES_PARAMETERS = ['sslmode', 'application_name'] as const;
-
-/**
- * The URL with any password replaced by `***`, for logs and errors. It works on text that is not a
- * valid URL too: everything between the first colon after `//` and the last `@` is the password.
- */
-export function redactStorageUrl(url: string): string {
-  const start = url.indexOf('//');
-  const at = url.lastIndexOf('@');
-  if (start === -1 || at < start) return url;
-  const colon = url.indexOf(':', start + 2);
-  if (colon === -1 || colon > at) return url;
-  return `${url.slice(0, colon + 1)}***${url.slice(at)}`;
-}
-
-function decode(text: string, what: string, redacted: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new StorageUrlError(`storage URL "${redacted}": the ${what} has a bad %-escape`);
-  }
-}
-
-/** `postgres://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?sslmode=...&application_name=...]`. */
-function parsePostgresUrl(url: string): StorageLocation {
-  const redacted = redactStorageUrl(url);
-  const fail = (problem: string): never => {
-    throw new StorageUrlError(`storage URL "${redacted}": ${problem}`);
-  };
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return fail('not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE');
-  }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') fail('needs a host, as in postgres://USER:PASSWORD@HOST:PORT/DATABASE');
-  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name', redacted);
-  if (database === '' || database.includes('/')) fail('needs one database name after the host, as in postgres://USER@HOST/DATABASE');
-  const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
-  if (port < 1) fail(`port ${parsed.port} must be between 1 and 65535`);
-  let sslMode: SslMode | undefined;
-  let applicationName: string | undefined;
-  for (const [name, value] of parsed.searchParams) {
-    if (name === 'sslmode') {
-      if (!(SSL_MODES as readonly string[]).includes(value)) fail(`sslmode "${value}" must be one of ${SSL_MODES.join(', ')}`);
-      sslMode = value as SslMode;
-    } else if (name === 'application_name') {
-      applicationName = value;
-    } else {
-      fail(`unknown parameter "${name}"; supported: ${POSTGRES_PARAMETERS.join(', ')}`);
-    }
-  }
-  const user = parsed.username === '' ? undefined : decode(parsed.username, 'user name', redacted);
-  const password = parsed.password === '' ? undefined : decode(parsed.password, 'password', redacted);
-  return { scheme: 'postgres', host, port, database, user, password, sslMode, applicationName, redacted };
-}
-
-/**
- * Parses a storage URL: `memory:`, `sqlite:<path>` (the path absolute or relative to the working
- * directory) or `postgres://...` (also `postgresql://`). This is the one place that knows the URL syntax.
- */
-export function parseStorageUrl(url: string, cwd: string = process.cwd()): StorageLocation {
-  const colon = url.indexOf(':');
-  const scheme = colon === -1 ? '' : url.slice(0, colon);
-  const rest = colon === -1 ? url : url.slice(colon + 1);
-  if (scheme === 'memory') {
-    if (rest !== '') throw new StorageUrlError(`storage URL "${url}": memory: takes nothing after the colon`);
-    return { scheme: 'memory' };
-  }
-  if (scheme === 'sqlite') {
-    // Accept sqlite://relative and sqlite:///absolute as well as the plain form.
-    const path = rest.startsWith('//') ? rest.slice(2) : rest;
-    if (path === '') throw new StorageUrlError(`storage URL "${url}": sqlite: needs a file path, e.g. sqlite:./data/rg.db`);
-    return { scheme: 'sqlite', path: resolve(cwd, path) };
-  }
-  if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgresUrl(url);
-  throw new StorageUrlError(
-    `storage URL "${redactStorageUrl(url)}": unknown scheme; supported: ${SUPPORTED_SCHEMES.join(', ')}`,
-  );
-}
+export { parseStorageUrl, readStorageUrl, redactStorageUrl, StorageUrlError, SUPPORTED_SCHEMES } from './storage-url.js';
+export type { StorageLocation, StorageUrl } from './storage-url.js';
+/** The defaults of the options below that a command shows in its help. */
+export { DEFAULT_POOL_SIZE } from './postgres/options.js';
+export { DEFAULT_IMPORT_BATCH_ROWS } from './sqlite/options.js';
 
 export interface OpenStorageOptions
   extends Omit<SqliteStorageOptions, 'path' | 'onMigrated'>,
@@ -114,7 +28,12 @@ export interface OpenStorageOptions
  * Asynchronous, because a networked backend connects, migrates and retries before it is ready.
  */
 export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<Storage> {
-  const location = parseStorageUrl(url, options.cwd);
+  return openStorageUrl(readStorageUrl(url, options.cwd), options);
+}
+
+/** openStorage for a URL read already (see readStorageUrl): the composition root reads it once. */
+export async function openStorageUrl(url: StorageUrl, options: Omit<OpenStorageOptions, 'cwd'> = {}): Promise<Storage> {
+  const { location } = url;
   if (location.scheme === 'memory') return createMemoryStorage();
   if (location.scheme === 'postgres') {
     const { scheme: _scheme, ...target } = location;
@@ -132,11 +51,11 @@ export async function openStorage(url: string, options: OpenStorageOptions = {})
   const directory = dirname(location.path);
   if (!existsSync(directory)) {
     if (!options.createDirectory) {
-      throw new StorageUrlError(`storage URL "${url}": directory ${directory} does not exist`);
+      throw new StorageUrlError(`storage URL "${url.shown}": directory ${directory} does not exist`);
     }
     mkdirSync(directory, { recursive: true });
   } else if (!statSync(directory).isDirectory()) {
-    throw new StorageUrlError(`storage URL "${url}": ${directory} is not a directory`);
+    throw new StorageUrlError(`storage URL "${url.shown}": ${directory} is not a directory`);
   }
   return openSqliteStorage({ ...options, path: location.path });
 }

@@ -1,24 +1,21 @@
-import type { Logger } from '../../observability/logger.js';
+import type { StorageUrl } from '../../storage/open-storage.js';
 import { openAppStorage } from '../app-storage.js';
 import { seedIfAsked } from '../load-features.js';
-
-export interface PrepareStorageOptions {
-  readonly storageUrl: string;
-  readonly synchronous?: 'normal' | 'full';
-  readonly seedFile?: string;
-  readonly empty?: boolean;
-  readonly log: Logger;
-}
+import type { StartOptions } from '../start-app.js';
 
 /**
  * What a cluster primary does to the shared storage before it forks, so that its workers never race
- * to do it: opens it (which applies the migrations and removes an unfinished import's features),
- * seeds it if asked or empty, and closes it again. The workers then open it ready to serve.
+ * to do it: opens it as a worker would (which applies the migrations and removes an unfinished
+ * import's features), seeds it if asked or empty, and closes it again. The workers then open it
+ * ready to serve.
  */
-export async function prepareSharedStorage(options: PrepareStorageOptions): Promise<void> {
+export async function prepareSharedStorage(storageUrl: StorageUrl, options: StartOptions): Promise<void> {
   const { log } = options;
-  const storage = await openAppStorage(options.storageUrl, {
+  const storage = await openAppStorage(storageUrl, {
     synchronous: options.synchronous,
+    poolSize: options.storagePoolSize,
+    connectTimeoutMs: options.storageConnectTimeoutMs,
+    password: options.storagePassword,
     onMigrated: (names) => {
       if (names.length > 0) log.info({ migrations: names }, 'applied migrations');
     },
@@ -29,5 +26,5 @@ export async function prepareSharedStorage(options: PrepareStorageOptions): Prom
   } finally {
     await storage.close();
   }
-  log.info({ storage: options.storageUrl }, 'storage prepared for the workers');
+  log.info({ storage: storageUrl.shown }, 'storage prepared for the workers');
 }

@@ -6,7 +6,8 @@ import { SettingsError } from '../../common/settings-error.js';
 import { UserError } from '../../common/user-error.js';
 import type { Logger } from '../../observability/logger.js';
 import { listenMetrics, type MetricsServer } from '../../observability/metrics-server.js';
-import { parseStorageUrl } from '../../storage/open-storage.js';
+import { readStorageUrl, type StorageUrl } from '../../storage/open-storage.js';
+import type { StartOptions } from '../start-app.js';
 import { isWorkerReady, type StopWorker } from './messages.js';
 import { prepareSharedStorage } from './prepare-storage.js';
 import { restartDelayMs } from './restart-backoff.js';
@@ -16,25 +17,20 @@ export interface ClusterOptions {
   readonly command: string;
   /** Server processes to run, 2 or more. */
   readonly workers: number;
-  readonly host: string;
-  /** The gRPC port; 0 picks a free one, which every worker (and every restart) then shares. */
-  readonly port: number;
-  readonly storageUrl: string;
-  readonly synchronous?: 'normal' | 'full';
-  readonly seedFile?: string;
-  readonly empty?: boolean;
-  readonly metricsPort?: number;
-  readonly metricsHost?: string;
-  /** The HTTP port (Connect, gRPC-Web, the map), when served; 0 picks a free one, shared like the gRPC port. */
-  readonly httpPort?: number;
-  readonly httpHost?: string;
-  readonly log: Logger;
+  /**
+   * One server's options, as each worker reads them from the same command line. The primary binds
+   * nothing of the gRPC and HTTP ports but picks them when they are 0 (every worker, and every
+   * restart, then shares them), serves the metrics port, and prepares the storage.
+   */
+  readonly start: StartOptions;
   /** The command line each worker runs (node:cluster starts the same script), e.g. ['serve', '--workers', '2']. */
   readonly workerArgs: readonly string[];
 }
 
 export interface RunningCluster {
   readonly host: string;
+  /** The storage URL every worker serves from, read once: `shown` is the form to log. */
+  readonly storageUrl: StorageUrl;
   /** The gRPC port every worker serves on. */
   readonly port: number;
   readonly metricsPort?: number;
@@ -72,8 +68,10 @@ interface Slot {
  * all of them, and stops them all gracefully. Resolves once every worker is serving.
  */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
-  const { log } = options;
-  if (parseStorageUrl(options.storageUrl).scheme === 'memory') {
+  const { start } = options;
+  const { log } = start;
+  const storageUrl = readStorageUrl(start.storageUrl);
+  if (storageUrl.location.scheme === 'memory') {
     throw new SettingsError(
       `${options.command}: invalid --workers=${options.workers} with memory: storage: workers share one storage, and memory: is not shared between processes; use sqlite:<path>, or --workers 1`,
     );
@@ -81,17 +79,17 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   const slots: Slot[] = [];
   const serving = (): Worker[] => slots.filter((slot) => slot.ready && slot.worker.isConnected()).map((slot) => slot.worker);
   let metricsServer: MetricsServer | undefined;
-  if (options.metricsPort !== undefined) {
+  if (start.metricsPort !== undefined) {
     // prom-client is loaded only when metrics are served (see startApp).
     const { createClusterMetrics } = await import('../../observability/cluster-metrics.js');
     const source = createClusterMetrics(serving, (worker, reason) => log.warn({ worker, reason }, 'a worker was left out of a metrics scrape'));
-    metricsServer = await listenMetrics(source, options.metricsHost ?? options.host, options.metricsPort, (error) =>
+    metricsServer = await listenMetrics(source, start.metricsHost ?? start.host, start.metricsPort, (error) =>
       log.error({ err: error }, 'metrics server error'),
     );
     log.info({ port: metricsServer.port }, 'metrics at /metrics');
   }
   try {
-    await prepareSharedStorage(options);
+    await prepareSharedStorage(storageUrl, start);
   } catch (error) {
     await metricsServer?.close();
     throw error;
@@ -100,11 +98,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   // node:cluster shares one listening socket per address and port asked for. A worker restarted
   // with --port 0 while another still serves would get the old socket, but once all had died a new
   // one would get a new port: so the primary picks the port, and every worker asks for that one.
-  const port = options.port === 0 ? await freePort(options.host) : options.port;
+  const port = start.port === 0 ? await freePort(start.host) : start.port;
   // Round-robin in the primary (Linux's default already; other platforms leave it to the kernel).
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  const httpHost = options.httpHost ?? options.host;
-  const httpPort = options.httpPort === 0 ? await freePort(httpHost) : options.httpPort;
+  const httpHost = start.http?.host ?? start.host;
+  const httpPort = start.http?.port === 0 ? await freePort(httpHost) : start.http?.port;
   const httpArgs = httpPort === undefined ? [] : ['--http-port', String(httpPort)];
   cluster.setupPrimary({ exec: process.argv[1], args: [...options.workerArgs, '--port', String(port), ...httpArgs] });
   let stopping = false;
@@ -184,7 +182,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
   let stopped: Promise<boolean> | undefined;
   return {
-    host: options.host,
+    host: start.host,
+    storageUrl,
     port,
     metricsPort: metricsServer?.port,
     ...(httpPort === undefined ? {} : { http: { host: httpHost, port: httpPort } }),
