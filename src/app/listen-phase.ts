@@ -1,4 +1,5 @@
-import { DEFAULT_LIMITS, limitChannelOptions } from '../grpc/limits.js';
+import { limitChannelOptions } from '../grpc/limits.js';
+import { DEFAULT_LIMITS } from '../transport/limits.js';
 import { observeCalls } from '../grpc/observe-calls.js';
 import { listenGrpc, type ListeningServer } from '../grpc/server.js';
 import { isIdleTimedCall } from '../grpc/extensions-definition.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_LIMITS } from '../grpc/limits.js';
+import { DEFAULT_LIMITS } from '../transport/limits.js';
 import { INT32_MAX } from '../geo/int32.js';
 import { type SettingsOf } from '../common/settings.js';
 import { booleanSetting, choiceSetting, integerSetting, optionalIntegerSetting, optionalPortSetting, optionalSecondsSetting, optionalTextSetting, originListSetting, positiveSecondsSetting, secondsSetting, textSetting } from '../common/setting-values.js';

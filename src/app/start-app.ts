@@ -1,5 +1,5 @@
 import type { ServerTls } from '../common/tls.js';
-import type { ServerLimits } from '../grpc/limits.js';
+import type { ServerLimits } from '../transport/limits.js';
 import type { ListeningServer } from '../grpc/server.js';
 import type { FeatureIndex } from '../index/feature-index.js';
 import type { ListeningHttpServer } from '../http/server.js';

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { EndInFlight, InFlight } from '../common/in-flight.js';
+import type { EndInFlight, InFlight } from '../transport/in-flight.js';
 import { SHUTTING_DOWN_MESSAGE } from '../transport/shutdown.js';
 import type { GrpcStatus } from './status.js';
 

@@ -1,6 +1,6 @@
 import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
 import { formatHostPort } from '../common/host-port.js';
-import { InFlight } from '../common/in-flight.js';
+import { InFlight } from '../transport/in-flight.js';
 import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,7 +1,7 @@
 import { Code as ConnectCode, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import type { z } from 'zod';
 import { nextTurn } from '../common/event-loop.js';
-import type { InFlight } from '../common/in-flight.js';
+import type { InFlight } from '../transport/in-flight.js';
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code } from '../service/errors.js';
 import { validate } from '../service/validation.js';

@@ -1,5 +1,5 @@
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import type { InFlight } from '../common/in-flight.js';
+import type { InFlight } from '../transport/in-flight.js';
 import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';
 import type { Logger } from '../observability/logger.js';
 import type { RouteGuide } from '../service/route-guide.js';

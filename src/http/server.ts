@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort } from '../common/host-port.js';
-import { InFlight } from '../common/in-flight.js';
+import { InFlight } from '../transport/in-flight.js';
 import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import { RouteGuide as RouteGuideService } from '../gen/es/route_guide_pb.js';

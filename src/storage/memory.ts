@@ -1,6 +1,6 @@
 import { pointKey } from '../geo/point-key.js';
 import { createSerialQueue } from './serial-queue.js';
-import { StorageClosedError } from './storage-closed-error.js';
+import { StorageClosedError } from './errors.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */

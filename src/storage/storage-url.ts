@@ -3,7 +3,7 @@
  * composition root reads a URL once (readStorageUrl) and passes the result on.
  */
 import { resolve } from 'node:path';
-import { StorageUrlError } from './storage-url-error.js';
+import { StorageUrlError } from './errors.js';
 import { DEFAULT_PORT, SSL_MODES, type PostgresTarget, type SslMode } from './postgres/options.js';
 
 export const SUPPORTED_SCHEMES = ['memory:', 'sqlite:<path>', 'postgres://USER:PASSWORD@HOST:PORT/DATABASE'] as const;

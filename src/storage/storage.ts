@@ -143,7 +143,7 @@ export interface Storage {
 
   /**
    * Closes the storage. From the moment it is called, every method rejects with the closed error,
-   * a StorageClosedError (storage-closed-error.ts) saying the storage is closed. It resolves after
+   * a StorageClosedError (errors.ts) saying the storage is closed. It resolves after
    * the insert in flight has finished; inserts queued behind that one, not yet started, reject with
    * the closed error. Calling it again is harmless and resolves when the first call does. (Do not await it from inside an import's own hooks:
    * it would wait for itself.)

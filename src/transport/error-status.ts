@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { CallAborted, Code, RouteGuideError } from '../service/errors.js';
-import { StorageUnavailableError } from '../storage/storage-unavailable-error.js';
+import { StorageUnavailableError } from '../storage/errors.js';
 
 /**
  * How a failed call ends, in the service's codes. gRPC and Connect number their codes as the

@@ -12,7 +12,7 @@ const HANDLER_SETTLE_MS = 2000;
 /** Lets the UNAVAILABLE statuses reach the wire before connections are cut. */
 const STATUS_FLUSH_MS = 100;
 
-/** What a server has in flight, as shutdown waits for it (common/in-flight.ts). */
+/** What a server has in flight, as shutdown waits for it (in-flight.ts). */
 interface Waitable {
   whenEmpty(timeoutMs: number): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { ConnectError } from '@connectrpc/connect';
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { StorageUnavailableError } from '../../src/storage/storage-unavailable-error.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { collect, startTestServer, type TestServer } from '../support/servers.js';
 import { httpBase, httpClients, type Protocol } from '../support/http.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStorage, parseStorageUrl, StorageUrlError } from '../../src/storage/open-storage.js';
-import { StorageOpenError } from '../../src/storage/storage-open-error.js';
+import { StorageOpenError } from '../../src/storage/errors.js';
 import { temporaryDirectory } from '../support/servers.js';
 
 describe('storage URLs', () => {

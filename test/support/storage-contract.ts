@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Storage, FeatureRecord } from '../../src/storage/storage.js';
-import { StorageClosedError } from '../../src/storage/storage-closed-error.js';
+import { StorageClosedError } from '../../src/storage/errors.js';
 
 /** The closed error the contract promises after close(): a StorageClosedError saying the storage is closed. */
 export const CLOSED = expect.objectContaining({ constructor: StorageClosedError, message: expect.stringMatching(/ is closed$/) });

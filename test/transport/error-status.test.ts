@@ -2,7 +2,7 @@ import { Code as ConnectCode } from '@connectrpc/connect';
 import { status as GrpcCode } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { CallAborted, Code, invalidArgument, RouteGuideError } from '../../src/service/errors.js';
-import { StorageUnavailableError } from '../../src/storage/storage-unavailable-error.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { errorStatus } from '../../src/transport/error-status.js';
 import { captureLog } from '../support/captured-log.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StorageOpenError } from '../storage-open-error.js';
+import { StorageOpenError } from '../errors.js';
 import { DEFAULT_POOL_SIZE, type PostgresStorageOptions, type PostgresTarget } from './options.js';
 
 /** First wait between attempts to reach the database at start-up; it doubles up to the cap. */

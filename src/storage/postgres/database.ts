@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { StorageClosedError } from '../storage-closed-error.js';
-import { StorageUnavailableError } from '../storage-unavailable-error.js';
+import { StorageClosedError, StorageUnavailableError } from '../errors.js';
 import { watchAvailability, type Availability } from './availability.js';
 import { createPool, describeFailure, isTransient, waitForDatabase } from './connection.js';
 import { applyMigrations } from './migrations.js';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { removeAbandonedImports } from './import-ledger.js';
 import { applyMigrations } from './migrations.js';
-import { StorageOpenError } from '../storage-open-error.js';
+import { StorageOpenError } from '../errors.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
 
 /** A new connection with the pragmas every connection needs: busy timeout, WAL, synchronous. */

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import { ImportAbandonedError, ImportInProgressError } from '../import-errors.js';
+import { ImportAbandonedError, ImportInProgressError } from '../errors.js';
 import type { AbandonedImport } from './options.js';
 
 /**

@@ -6,7 +6,7 @@ import { importFeatures } from './import.js';
 import { createNotesAtEach } from './notes-at-each.js';
 import { createSerialQueue } from '../serial-queue.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
-import { StorageClosedError } from '../storage-closed-error.js';
+import { StorageClosedError } from '../errors.js';
 import { createSqliteChanges, DEFAULT_CHANGE_POLL_MS } from './changes.js';
 
 const PRUNES_PER_BATCH = 5_000;

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ImportAbandonedError } from '../../../src/storage/import-errors.js';
+import { ImportAbandonedError } from '../../../src/storage/errors.js';
 import { removeAbandonedImports } from '../../../src/storage/sqlite/import-ledger.js';
 import type { AbandonedImport } from '../../../src/storage/sqlite/options.js';
 import { applyMigrations, MIGRATIONS_DIR } from '../../../src/storage/sqlite/migrations.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { InFlight } from '../../src/common/in-flight.js';
+import { InFlight } from '../../src/transport/in-flight.js';
 
 describe('InFlight, the tracker both transports shut down with', () => {
   it('endAll ends each one registered with an end exactly once, and leaves the others to finish', () => {
