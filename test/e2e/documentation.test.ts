@@ -10,7 +10,7 @@ import { consoleExamples, documentationFiles, headingAnchors, relativeLinks, she
 import { createReflectionClient, reflect } from '../support/grpc-tools.js';
 import { httpBase } from '../support/http.js';
 import { HAVE_POSTGRES, POSTGRES_BASE_URL } from '../support/postgres.js';
-import { startTestServer, type TestServer } from '../support/servers.js';
+import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 
 /**
  * Every example in README.md and docs/*.md that shows its output (a `$ command` in a ```console
@@ -29,12 +29,15 @@ interface Ran {
 }
 
 let server: TestServer;
+const directory = temporaryDirectory();
 /** [as the documents write it, as this run has it], for every address an example may name. */
 let addresses: [string, string][];
 
 beforeAll(async () => {
   ensureBuilt();
-  server = await startTestServer({ http: { port: 0 } });
+  // SQLite, seeded with the canonical features, as `npm start` serves them: the order of a listing
+  // or an export follows the storage's, so memory: would print some examples in another order.
+  server = await startTestServer({ storageUrl: `sqlite:${join(directory.path, 'routeguide.db')}`, http: { port: 0 } });
   addresses = [
     ['127.0.0.1:50051', server.target],
     ['127.0.0.1:8080', httpBase(server).slice('http://'.length)],
@@ -44,7 +47,10 @@ beforeAll(async () => {
     addresses.push(['127.0.0.1:5432', postgres], ['@127.0.0.1/', `@${postgres}/`]);
   }
 }, 120_000);
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await server?.stop();
+  directory.remove();
+});
 
 function toRun(text: string): string {
   return addresses.reduce((result, [documented, actual]) => result.replaceAll(documented, actual), text);
@@ -56,7 +62,8 @@ function toDocumented(text: string): string {
 
 /** `npx routeguide ARGS`: the built CLI, its clients aimed at the test server. */
 async function runRouteguide(words: string[], input: string | undefined): Promise<Ran> {
-  const env = { ROUTEGUIDE_CLIENT_TARGET: server.target, PGPASSWORD: '' };
+  // A `serve` example listens on a free port (never the documented 50051, which may be in use).
+  const env = { ROUTEGUIDE_CLIENT_TARGET: server.target, ROUTEGUIDE_PORT: '0', PGPASSWORD: '' };
   const result = await runCli(words.map(toRun), { env, input });
   return { output: toDocumented(result.stdout + result.stderr) };
 }
