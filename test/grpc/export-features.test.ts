@@ -17,7 +17,7 @@ import { ensureBuilt, runCli } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 import { openStalledCall } from '../support/stalled-client.js';
-import { spyOnTraversals } from '../support/traversal-spy.js';
+import { spyOnTraversals, trackIndexWalks } from '../support/traversal-spy.js';
 import { eventually } from '../support/wait.js';
 
 const EXPORT_PATH = '/routeguide.extensions.v1.RouteGuideExtensions/ExportFeatures';
@@ -313,12 +313,8 @@ describe('ExportFeatures over a large result', () => {
     server = await startTestServer({ empty: true });
     const index = server.running.index;
     index.load([...syntheticFeatures(TOTAL, 11)]);
-    type Make = (name: string, latitude: number, longitude: number) => unknown;
-    const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
     // Counts what the walk produces, and says when it stops.
-    Object.assign(index, {
-      within: (box: Box, make?: Make) => walks.track(within(box, make)),
-    });
+    trackIndexWalks(index, walks);
     extensions = new RouteGuideExtensionsClient(server.target, credentials.createInsecure());
   }, 60_000);
 

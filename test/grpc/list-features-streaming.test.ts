@@ -2,11 +2,10 @@ import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../../src/client/client.js';
 import type { Feature } from '../../src/gen/messages/route_guide.js';
-import type { Box } from '../../src/index/feature-index.js';
 import { syntheticFeatures } from '../../src/feature-files/synthetic-features.js';
 import { recordClientStreams } from '../support/http2-streams.js';
 import { startTestServer, type TestServer } from '../support/servers.js';
-import { spyOnTraversals } from '../support/traversal-spy.js';
+import { spyOnTraversals, trackIndexWalks } from '../support/traversal-spy.js';
 import { eventually } from '../support/wait.js';
 
 const TOTAL = 200_000;
@@ -20,10 +19,8 @@ beforeAll(async () => {
   server = await startTestServer({ empty: true });
   const index = server.running.index;
   index.load([...syntheticFeatures(TOTAL, 11)]);
-  type Make = (name: string, latitude: number, longitude: number) => unknown;
-  const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
   // Replaces the instance's traversal with one that the spy counts and watches.
-  Object.assign(index, { within: (box: Box, make?: Make) => walks.track(within(box, make)) });
+  trackIndexWalks(index, walks);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,3 +1,5 @@
+import type { Box, FeatureIndex } from '../../src/index/feature-index.js';
+
 /**
  * A spy on the walks that a server pulls from as it streams (the index's traversal, or the service's
  * ListFeatures, replaced by a test): it counts what they yield, says when they end, and tells when the
@@ -57,4 +59,11 @@ export function spyOnTraversals(): TraversalSpy {
       return open > 0 && pulls === before;
     },
   };
+}
+
+/** Replaces `index`'s rectangle walk (ListFeatures' and ExportFeatures') with one that `walks` counts and watches. */
+export function trackIndexWalks(index: FeatureIndex, walks: TraversalSpy): void {
+  type Make = (name: string, latitude: number, longitude: number) => unknown;
+  const within = index.within.bind(index) as (box: Box, make?: Make) => Generator<unknown, void, undefined>;
+  Object.assign(index, { within: (box: Box, make?: Make) => walks.track(within(box, make)) });
 }
