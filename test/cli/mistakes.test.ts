@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { targetWithPort } from '../../src/cli/client-settings.js';
 import { main } from '../../src/cli/main.js';
 import { seedCommand } from '../../src/cli/seed-command.js';
-import { BIN, ROOT } from '../support/build.js';
-import { ensureBuilt, runCli, type CliResult } from '../support/cli.js';
+import { ROOT } from '../support/build.js';
+import { ensureBuilt, runCli, runIntoClosingPipe, type CliResult } from '../support/cli.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 
 // Only the in-process main() below sees this; CLI runs are child processes.
@@ -83,18 +82,8 @@ describe('every ordinary CLI mistake is one line and an exit code', { timeout: 6
   });
 
   it('client list into a pipe whose reader closes after the first line stops quietly with exit 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'client', 'list', '-90', '-180', '90', '180', '--target', server.target], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    let received = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      received += chunk.toString();
-      // Like `| head -1`: one line, then the pipe is closed while the CLI still has thousands to write.
-      if (received.includes('\n')) child.stdout.destroy();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Like `| head -1`: one line, then the pipe is closed while the CLI still has thousands to write.
+    const { received, stderr, code } = await runIntoClosingPipe(['client', 'list', '-90', '-180', '90', '180', '--target', server.target]);
     expect(received.split('\n')[0]).toMatch(/^Feature "place \d+" at /);
     expect(stderr).toBe('');
     expect(code).toBe(0);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
@@ -12,8 +11,7 @@ import type { FeatureRecord } from '../../src/geo/feature.js';
 import { encodeFeatureBatches } from '../../src/grpc/feature-batch-encoder.js';
 import { FeatureIndex, type Box } from '../../src/index/feature-index.js';
 import { openStorage } from '../../src/storage/open-storage.js';
-import { BIN } from '../support/build.js';
-import { ensureBuilt, runCli } from '../support/cli.js';
+import { runCli, runIntoClosingPipe } from '../support/cli.js';
 import { RawClient } from '../support/raw-client.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
 import { openStalledCall } from '../support/stalled-client.js';
@@ -161,18 +159,7 @@ describe('ExportFeatures over a real connection', () => {
     });
 
     it('into a pipe whose reader closes after the first line, stops quietly with exit 0', async () => {
-      ensureBuilt();
-      const child = spawn(process.execPath, [BIN, 'client', 'export', '-90', '-180', '90', '180', '--target', server.target], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      let received = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        received += chunk.toString();
-        if (received.includes('\n')) child.stdout.destroy();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { received, stderr, code } = await runIntoClosingPipe(['client', 'export', '-90', '-180', '90', '180', '--target', server.target]);
       expect(received.startsWith('[\n{"location":')).toBe(true);
       expect(stderr).toBe('');
       expect(code).toBe(0);

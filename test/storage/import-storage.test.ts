@@ -5,6 +5,7 @@ import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { Storage, FeatureRecord } from '../../src/storage/storage.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
+import { pausedInput } from '../support/paused-input.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
 const opened: Storage[] = [];
@@ -61,23 +62,11 @@ describe('SQLite import beside a running server', () => {
     const importer = await open('sqlite:./shared.db');
     // The server's connection, with no busy timeout at all: a held write lock would fail at once.
     const server = await open('sqlite:./shared.db', { busyTimeoutMs: 0 });
-    let reachedMiddle!: () => void;
-    const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
-    let carryOn!: () => void;
-    const resume = new Promise<void>((resolve) => (carryOn = resolve));
-    async function* input(): AsyncGenerator<FeatureRecord> {
-      for (let i = 0; i < 60_000; i++) {
-        if (i === 30_000) {
-          reachedMiddle();
-          await resume;
-        }
-        yield { name: `f${i}`, latitude: i, longitude: -i };
-      }
-    }
-    const importing = importer.insertFeatures(input());
-    await middle;
+    const input = pausedInput(60_000);
+    const importing = importer.insertFeatures(input.features);
+    await input.middle;
     await server.addNotes([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
-    carryOn();
+    input.carryOn();
     expect(await importing).toEqual({ inserted: 60_000, duplicates: 0 });
     expect(await server.notesAt(1, 1, 10)).toEqual([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
     // The import is visible to a connection that reads after it committed.

@@ -147,3 +147,21 @@ export function startServerProcess(args: readonly string[], options: { env?: Nod
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${stderr}`)));
   });
 }
+
+/**
+ * Runs the CLI with its stdout read like `| head -1`: the pipe is closed after the first line, while
+ * the CLI may still have thousands to write. Resolves with what arrived, stderr and the exit code.
+ */
+export async function runIntoClosingPipe(args: readonly string[]): Promise<{ received: string; stderr: string; code: number | null }> {
+  ensureBuilt();
+  const child = spawnCli(args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnvironment() });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let received = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+    if (received.includes('\n')) child.stdout!.destroy();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { received, stderr, code };
+}

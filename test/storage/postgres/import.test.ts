@@ -3,6 +3,7 @@ import { openStorage } from '../../../src/storage/open-storage.js';
 import type { FeatureRecord, Storage } from '../../../src/storage/storage.js';
 import { createTestDatabase, HAVE_POSTGRES } from '../../support/postgres.js';
 import { collect } from '../../support/servers.js';
+import { pausedInput } from '../../support/paused-input.js';
 
 describe.skipIf(!HAVE_POSTGRES)('PostgreSQL import', () => {
   const opened: Storage[] = [];
@@ -20,24 +21,12 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL import', () => {
     const importer = await open(url);
     const server = await open(url);
     await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
-    let reachedMiddle!: () => void;
-    const middle = new Promise<void>((resolve) => (reachedMiddle = resolve));
-    let carryOn!: () => void;
-    const resume = new Promise<void>((resolve) => (carryOn = resolve));
-    async function* input() {
-      for (let i = 0; i < 20_000; i++) {
-        if (i === 10_000) {
-          reachedMiddle();
-          await resume;
-        }
-        yield { name: `f${i}`, latitude: i, longitude: -i };
-      }
-    }
-    const importing = importer.insertFeatures(input());
-    await middle;
+    const input = pausedInput(20_000);
+    const importing = importer.insertFeatures(input.features);
+    await input.middle;
     await server.addNotes([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
     expect(await server.countFeatures()).toBe(1);
-    carryOn();
+    input.carryOn();
     expect(await importing).toEqual({ inserted: 20_000, duplicates: 0 });
     expect(await server.notesAt(1, 1, 10)).toEqual([{ latitude: 1, longitude: 1, message: 'written during the import' }]);
     expect(await server.countFeatures()).toBe(20_001);
