@@ -6,7 +6,9 @@ import type { Storage } from '../storage/storage.js';
 import type { StorageUrl } from '../storage/storage-url.js';
 import { openAppStorage } from './app-storage.js';
 import { followImports } from './follow-imports.js';
-import { loadIndex, seedIfAsked } from './load-features.js';
+import { indexFilePath } from './index-file-location.js';
+import { seedIfAsked } from './load-features.js';
+import { openIndex } from './open-index.js';
 import { openInOrder, type Closable } from './opened.js';
 import type { StartOptions } from './start-app.js';
 
@@ -70,16 +72,25 @@ export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promi
       },
     });
     log.info({ storage: shown }, 'storage open');
-    const stored = await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
+    await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
-    // The import feed's position on both sides of the scan: the index follows the feed from there.
-    const importsBefore = await storage.lastImportPosition();
-    const index = await loadIndex(storage, stored, async (count) => {
-      pending.setStatus(`starting: loading ${count} features`);
-      await phase.onLoading();
+    const path = indexFilePath(phase.storageUrl.location, await storage.identity(), options.indexDir);
+    let told = false;
+    const { index, from, overlapThrough, file } = await openIndex(storage, {
+      path,
+      verifyChecksums: options.verifyIndexChecksums ?? true,
+      log,
+      onLoading: async (what) => {
+        pending.setStatus(`starting: ${what}`);
+        if (!told) {
+          told = true;
+          await phase.onLoading();
+        }
+      },
     });
-    log.info({ features: index.size, ms: Date.now() - startedLoading }, 'index loaded');
-    const follower = followImports({ storage, index, from: importsBefore, overlapThrough: await storage.lastImportPosition(), log });
+    if (!told) await phase.onLoading();
+    log.info({ features: index.size, ms: Date.now() - startedLoading, ...(file ? { indexFile: file.path } : {}) }, 'index loaded');
+    const follower = followImports({ storage, index, from, overlapThrough, log });
     keep({ close: () => follower.stop() });
     return { storage, index };
   });

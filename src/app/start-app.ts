@@ -26,6 +26,10 @@ export interface StartOptions {
   /** The PostgreSQL password when the URL has none (the CLI passes PGPASSWORD). */
   readonly storagePassword?: string;
   readonly synchronous?: 'normal' | 'full';
+  /** Where PostgreSQL's index files live (default ./data/index); SQLite's lies beside its database. */
+  readonly indexDir?: string;
+  /** Check the index file's section checksums at start (default true; a cluster's workers skip it: their primary checked). */
+  readonly verifyIndexChecksums?: boolean;
   readonly host: string;
   readonly port: number;
   /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */

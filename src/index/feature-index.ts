@@ -5,15 +5,10 @@ import { FeatureColumns } from './feature-columns.js';
 import { findNearest, type NearestOptions } from './nearest.js';
 import { emptyView, growView, singleTreeView, type IndexView } from './index-view.js';
 import { runToEnd, type TreeNode } from './packed-tree.js';
+import type { Box, PackedFeatures } from './packed-features.js';
 import { PointHash } from './point-hash.js';
 
-/** An inclusive box in E7 units, already normalised (min <= max on each axis). */
-export interface Box {
-  readonly minLatitude: number;
-  readonly maxLatitude: number;
-  readonly minLongitude: number;
-  readonly maxLongitude: number;
-}
+export type { Box };
 
 /** Entries per tree node: wider nodes mean fewer node objects per feature (memory) at a small query cost. */
 const NODE_SIZE = 16;
@@ -23,6 +18,8 @@ const INTAKE_SLICE_MS = 10;
 export interface FeatureIndexOptions {
   /** The longest a live intake keeps the event loop between turns (default INTAKE_SLICE_MS; 0 gives a turn at every pause). */
   readonly intakeSliceMs?: number;
+  /** A packed base (an index file's features): the index then holds it plus what it takes in since. */
+  readonly base?: PackedFeatures;
 }
 
 /** What an intake is told besides its features. */
@@ -69,12 +66,32 @@ export type FeatureVisitor = (names: Uint8Array, nameStart: number, nameEnd: num
 /** A walk bound to its features (a box, say) that hands each to `visit`, pausing where it asks. */
 export type FeatureWalk = (visit: FeatureVisitor) => Iterable<void>;
 
+/** A feature found near a point, before it is made into what the caller asked for. */
+interface Near {
+  readonly name: string;
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly distanceMetres: number;
+}
+
+function near(name: string, latitude: number, longitude: number, distanceMetres: number): Near {
+  return { name, latitude, longitude, distanceMetres };
+}
+
+/** The nearest-first order of answers: distance, then latitude, then longitude. */
+function nearerFirst(a: Near, b: Near): number {
+  return a.distanceMetres - b.distanceMetres || a.latitude - b.latitude || a.longitude - b.longitude;
+}
+
 /**
- * The in-memory spatial index: rectangle and nearest queries over an R-tree, and exact-point
- * lookups through a hash of points (point-hash.ts), over every feature.
+ * The spatial index: rectangle and nearest queries over R-trees, and exact-point lookups through
+ * hashes of points, over every feature. It holds an optional packed base (an index file's features,
+ * read from a mapping: packed-features.ts) and, in the heap, the features taken in since (or every
+ * feature, when there is no base): searches walk both, and the two never share a point.
  */
 export class FeatureIndex {
-  private readonly columns = new FeatureColumns();
+  private base: PackedFeatures | undefined;
+  private columns = new FeatureColumns();
   private view: IndexView = emptyView();
   /**
    * Point -> id for exact lookups (GetFeature, RecordRoute). It may hold ids beyond the view's
@@ -86,13 +103,77 @@ export class FeatureIndex {
   private intaking = false;
   private readonly intakeSliceMs: number;
 
-  constructor({ intakeSliceMs = INTAKE_SLICE_MS }: FeatureIndexOptions = {}) {
+  constructor({ intakeSliceMs = INTAKE_SLICE_MS, base }: FeatureIndexOptions = {}) {
     this.intakeSliceMs = intakeSliceMs;
+    this.base = base;
   }
 
   /** The features searches see (those of an intake in progress are not counted until it is published). */
   get size(): number {
+    return (this.base?.count ?? 0) + this.view.count;
+  }
+
+  /** The features held in the heap beside the packed base (all of them when there is no base). */
+  get recentSize(): number {
     return this.view.count;
+  }
+
+  /** The packed base, if any. */
+  get packedBase(): PackedFeatures | undefined {
+    return this.base;
+  }
+
+  /**
+   * Every feature held in the heap (ids FIRST_ID..recentSize), for a merge into a new base: `add`
+   * takes each one's point and its name as UTF-8 bytes `names[start..end)`.
+   */
+  eachRecent(add: (latitude: number, longitude: number, names: Uint8Array, start: number, end: number) => void): void {
+    const columns = this.columns;
+    const count = this.view.count;
+    for (let id = FeatureColumns.FIRST_ID; id <= count; id++) {
+      add(columns.latitude(id), columns.longitude(id), columns.nameData, columns.nameStart(id), columns.nameEnd(id));
+    }
+  }
+
+  /**
+   * Puts a new packed base in place of the old one, in line with the intakes: the heap keeps only
+   * the features the new base lacks (taken in after it was written), rebuilt in slices, and the new
+   * base and heap are published together in one step. A search under way finishes on what it began on.
+   */
+  replaceBase(base: PackedFeatures): Promise<void> {
+    const run = this.intakes.then(async () => {
+      this.intaking = true;
+      try {
+        await this.replaceBaseNow(base);
+      } finally {
+        this.intaking = false;
+      }
+    });
+    this.intakes = run.catch(() => {});
+    return run;
+  }
+
+
+  private async replaceBaseNow(base: PackedFeatures): Promise<void> {
+    const old = this.columns;
+    const count = this.view.count;
+    const columns = new FeatureColumns();
+    let turnStarted = performance.now();
+    for (let id = FeatureColumns.FIRST_ID; id <= count; id++) {
+      const latitude = old.latitude(id);
+      const longitude = old.longitude(id);
+      if (base.find(latitude, longitude) === -1) columns.push(old.name(id), latitude, longitude);
+      if ((id & 1023) === 0 && performance.now() - turnStarted >= this.intakeSliceMs) {
+        await nextTurn();
+        turnStarted = performance.now();
+      }
+    }
+    const view = await runInSlices(growView(emptyView(), columns, NODE_SIZE), this.intakeSliceMs);
+    const points = await runInSlices(new PointHash(columns).including(FeatureColumns.FIRST_ID, columns.length), this.intakeSliceMs);
+    this.base = base;
+    this.columns = columns;
+    this.view = view;
+    this.points = points;
   }
 
   /** Bytes held by the feature columns (the tree's nodes come on top; see bench/index-memory.js). */
@@ -126,7 +207,7 @@ export class FeatureIndex {
    * into the columns as it arrives so that no batch outlives its turn. `expected` presizes the columns.
    */
   async loadBatches(batches: AsyncIterable<readonly FeatureRecord[]>, expected = 0): Promise<void> {
-    if (this.size > 0 || this.columns.length > 0) throw new Error('loadBatches needs an empty index');
+    if (this.size > 0 || this.columns.length > 0 || this.base) throw new Error('loadBatches needs an empty index');
     this.columns.reserve(expected);
     for await (const batch of batches) {
       for (const feature of batch) this.columns.push(feature.name, feature.latitude, feature.longitude);
@@ -216,11 +297,16 @@ export class FeatureIndex {
 
   /** Whether a feature sits at exactly this point (no name is decoded). */
   has(latitude: number, longitude: number): boolean {
-    return this.findId(latitude, longitude) !== -1;
+    return (this.base !== undefined && this.base.find(latitude, longitude) !== -1) || this.findId(latitude, longitude) !== -1;
   }
 
   /** The feature at exactly this point, in O(1). */
   at(latitude: number, longitude: number): FeatureRecord | undefined {
+    const base = this.base;
+    if (base) {
+      const position = base.find(latitude, longitude);
+      if (position !== -1) return { name: base.name(position), latitude, longitude };
+    }
     const id = this.findId(latitude, longitude);
     return id === -1 ? undefined : this.feature(id);
   }
@@ -239,6 +325,10 @@ export class FeatureIndex {
   ): Generator<T, void, undefined> {
     const columns = this.columns;
     const root = this.view.root;
+    const base = this.base;
+    if (base) {
+      for (const position of base.positionsWithin(box)) yield make(base.name(position), base.latitude(position), base.longitude(position));
+    }
     if (root.children.length === 0 || !overlaps(root, box)) return;
     const pending: TreeNode[] = [root];
     for (let node = pending.pop(); node; node = pending.pop()) {
@@ -276,6 +366,13 @@ export class FeatureIndex {
   *visitWithin(box: Box, visit: FeatureVisitor): Generator<void, void, undefined> {
     const columns = this.columns;
     const { root, count } = this.view;
+    const base = this.base;
+    if (base) {
+      for (const position of base.positionsWithin(box)) {
+        base.locateName(position);
+        if (visit(base.nameBytes, base.nameStart, base.nameEnd, base.latitude(position), base.longitude(position))) yield;
+      }
+    }
     if (root.children.length === 0 || !overlaps(root, box)) return;
     if (root.minX >= box.minLongitude && root.maxX <= box.maxLongitude && root.minY >= box.minLatitude && root.maxY <= box.maxLatitude) {
       // Ids run from FIRST_ID to the view's count; features published meanwhile are not this walk's.
@@ -317,7 +414,11 @@ export class FeatureIndex {
     options: NearestOptions,
     make: (name: string, latitude: number, longitude: number, distanceMetres: number) => T,
   ): T[] {
-    return findNearest(this.view.root, this.columns, point, options, make);
+    const base = this.base;
+    if (!base) return findNearest(this.view.root, this.columns, point, options, make);
+    const both = [...base.nearest(point, options, near), ...findNearest(this.view.root, this.columns, point, options, near)];
+    both.sort(nearerFirst);
+    return both.slice(0, options.limit).map((found) => make(found.name, found.latitude, found.longitude, found.distanceMetres));
   }
 
   private feature(id: number): FeatureRecord {

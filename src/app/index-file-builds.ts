@@ -1,0 +1,61 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { acquireFileLock, removeStaleTemporaries, type FileLock } from '../common/replace-file.js';
+import { writeIndexFile, type IndexFileHeader, type IndexFileOrigin } from '../index/index-file.js';
+import type { Storage } from '../storage/storage.js';
+
+/** How often a process waiting for another's index build looks again. */
+const LOCK_POLL_MS = 250;
+
+/** What the header must say for a file to describe this storage as it is: why not, or undefined. */
+export async function staleReason(header: IndexFileHeader, storage: Storage): Promise<string | undefined> {
+  const identity = await storage.identity();
+  if (header.identity !== identity) return 'it was built from another database';
+  const last = await storage.lastImportPosition();
+  if (header.overlapThrough > last) {
+    return `it is ahead of its storage (it holds imports through feed position ${header.overlapThrough}, the storage only through ${last})`;
+  }
+  if (header.overlapThrough > 0 && (await storage.importToken(header.overlapThrough)) !== header.importToken) {
+    return `it was built from another copy of this database (the import at feed position ${header.overlapThrough} differs)`;
+  }
+  return undefined;
+}
+
+/** The origin of a file that holds the storage as it is now, through feed position `position`. */
+export async function originAt(storage: Storage, feedPosition: number, overlapThrough: number): Promise<IndexFileOrigin> {
+  const importToken = overlapThrough === 0 ? '' : ((await storage.importToken(overlapThrough)) ?? '');
+  return { identity: await storage.identity(), feedPosition, overlapThrough, importToken };
+}
+
+/**
+ * Writes the index file anew from every stored feature. The feed position is read on both sides of
+ * the scan: imports up to the later one may be in the file, and catch-up starts at the earlier one.
+ */
+export function buildIndexFile(storage: Storage, path: string): Promise<IndexFileHeader> {
+  return writeIndexFile(path, async (builder) => {
+    const feedPosition = await storage.lastImportPosition();
+    for await (const batch of storage.scanFeatures()) {
+      for (const feature of batch) builder.add(feature.latitude, feature.longitude, feature.name);
+    }
+    return originAt(storage, feedPosition, await storage.lastImportPosition());
+  });
+}
+
+/**
+ * Takes the lock that lets one process at a time write the index file at `path` (creating its
+ * directory), waiting while another live process holds it, and removes what writers killed half-way
+ * left behind. `waited` says whether another process held it meanwhile (it may have written the file).
+ */
+export async function lockIndexFile(path: string): Promise<{ lock: FileLock; waited: boolean }> {
+  await mkdir(dirname(path), { recursive: true });
+  let waited = false;
+  for (;;) {
+    const lock = await acquireFileLock(`${path}.lock`);
+    if (lock) {
+      await removeStaleTemporaries(path);
+      return { lock, waited };
+    }
+    waited = true;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}

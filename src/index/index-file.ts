@@ -1,0 +1,112 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { writeFileAtomically } from '../common/replace-file.js';
+import { IndexFileBuilder, type IndexFileOrigin } from './index-file-builder.js';
+import {
+  decodeHeader,
+  IndexFileRejected,
+  NAME_PIECE_BYTES,
+  PAGE_SIZE,
+  SECTION_NAMES,
+  type IndexFileHeader,
+} from './index-file-format.js';
+import { mapSections, type FileSection } from './mapped-file.js';
+import { PackedFeatures } from './packed-features.js';
+
+export { IndexFileRejected, type IndexFileHeader, type IndexFileOrigin };
+
+/** An index file, opened and validated. */
+export interface OpenedIndexFile {
+  readonly header: IndexFileHeader;
+  readonly features: PackedFeatures;
+  /** Whether the sections are memory-mapped (false: read into the heap, and `reason` says why). */
+  readonly mapped: boolean;
+  readonly reason?: string;
+}
+
+export interface OpenIndexFileOptions {
+  /** Check every section against its checksum (reads the whole file once). */
+  readonly verifyChecksums: boolean;
+}
+
+function readHeader(path: string): { header: IndexFileHeader; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new IndexFileRejected('it does not exist');
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const page = Buffer.alloc(PAGE_SIZE);
+    const read = readSync(fd, page, 0, PAGE_SIZE, 0);
+    if (read < PAGE_SIZE) throw new IndexFileRejected(`it is truncated (${size} bytes, shorter than its header)`);
+    return { header: decodeHeader(page, size), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The names section's pieces, each a mapping of its own. */
+function namePieces(header: IndexFileHeader): FileSection[] {
+  const { offset, length } = header.sections.names;
+  const pieces: FileSection[] = [];
+  for (let at = 0; at < length; at += NAME_PIECE_BYTES) pieces.push({ offset: offset + at, length: Math.min(NAME_PIECE_BYTES, length - at) });
+  return pieces;
+}
+
+/**
+ * Opens an index file: reads and checks its header, maps its sections (or reads them, where mapping
+ * is not available), and, if asked, checks every section's checksum. Throws IndexFileRejected,
+ * saying why, for a file that cannot be trusted; any other error is a fault of the machine.
+ */
+export function openIndexFile(path: string, options: OpenIndexFileOptions): OpenedIndexFile {
+  const { header } = readHeader(path);
+  const { sections, count } = header;
+  const pieces = namePieces(header);
+  const expectedSlots = Math.max(16, count * 2) * 4;
+  if (sections.offsets.length !== (count + 1) * 8) throw new IndexFileRejected(`its offsets section does not fit ${count} features`);
+  if (sections.slots.length !== expectedSlots) throw new IndexFileRejected(`its point hash does not fit ${count} features`);
+  const mapping = mapSections(path, [sections.tree, sections.offsets, sections.slots, ...pieces]);
+  const [tree, offsets, slots, ...names] = mapping.buffers as Buffer[];
+  if (options.verifyChecksums) {
+    const byName = { tree: [tree!], offsets: [offsets!], slots: [slots!], names };
+    for (const name of SECTION_NAMES) {
+      let crc = 0;
+      for (const buffer of byName[name]) crc = crc32(buffer, crc);
+      if (crc !== sections[name].crc32) throw new IndexFileRejected(`its ${name} section fails its checksum`);
+    }
+  }
+  let features: PackedFeatures;
+  try {
+    features = new PackedFeatures({ count, tree: tree!, offsets: offsets!, slots: slots!, names, namePieceBytes: NAME_PIECE_BYTES });
+  } catch (error) {
+    throw new IndexFileRejected(`its tree cannot be read (${(error as Error).message})`);
+  }
+  return { header, features, mapped: mapping.mapped, ...(mapping.reason === undefined ? {} : { reason: mapping.reason }) };
+}
+
+/**
+ * Writes a new index file at `path`, whole: built under a temporary name, synced, then renamed over
+ * the old one, so that a process killed half-way leaves the old file, and a process that maps the
+ * old file keeps reading it. `fill` adds every feature to the builder and says what they are.
+ */
+export async function writeIndexFile(
+  path: string,
+  fill: (builder: IndexFileBuilder) => Promise<IndexFileOrigin> | IndexFileOrigin,
+): Promise<IndexFileHeader> {
+  let header: IndexFileHeader | undefined;
+  await writeFileAtomically(path, async (fd: number) => {
+    const builder = new IndexFileBuilder(fd, `${path}.tmp-${process.pid}-offsets`);
+    let origin: IndexFileOrigin;
+    try {
+      origin = await fill(builder);
+    } catch (error) {
+      builder.discardScratch();
+      throw error;
+    }
+    header = builder.finish(origin);
+  });
+  return header!;
+}
