@@ -8,6 +8,7 @@ import { openAppStorage } from './app-storage.js';
 import { followImports } from './follow-imports.js';
 import { indexFilePath } from './index-file-location.js';
 import { seedIfAsked } from './load-features.js';
+import { keepIndexFile } from './index-upkeep.js';
 import { openIndex } from './open-index.js';
 import { openInOrder, type Closable } from './opened.js';
 import type { StartOptions } from './start-app.js';
@@ -90,7 +91,9 @@ export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promi
     });
     if (!told) await phase.onLoading();
     log.info({ features: index.size, ms: Date.now() - startedLoading, ...(file ? { indexFile: file.path } : {}) }, 'index loaded');
-    const follower = followImports({ storage, index, from, overlapThrough, log });
+    const upkeep = file ? keepIndexFile({ storage, index, path: file.path, log }) : undefined;
+    if (upkeep) keep({ close: () => upkeep.stop() });
+    const follower = followImports({ storage, index, from, overlapThrough, log, ...(upkeep ? { onIntake: upkeep.afterIntake } : {}) });
     keep({ close: () => follower.stop() });
     return { storage, index };
   });

@@ -49,6 +49,8 @@ export interface RouteGuideOptions {
   /** Serve Prometheus metrics on this port (0 picks a free one); default: no metrics. */
   readonly metricsPort?: number;
   readonly metricsHost?: string;
+  /** Where a PostgreSQL storage's index files live, one for each database (default `./data/index`); SQLite's lies beside the database. */
+  readonly indexDir?: string;
   /** SQLite durability: `normal` (default) or `full`. */
   readonly synchronous?: 'normal' | 'full';
   /** Structured logs on stderr (default `info`; `silent` for none). */

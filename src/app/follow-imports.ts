@@ -18,6 +18,8 @@ export interface FollowImportsOptions {
    */
   readonly overlapThrough: number;
   readonly log: Logger;
+  /** Told the feed position after each intake is published, at once (the index then holds every import up to it). */
+  readonly onIntake?: (position: number) => void;
 }
 
 export interface ImportFollower {
@@ -61,8 +63,11 @@ export function followImports(options: FollowImportsOptions): ImportFollower {
         if (imports.length === 0) break;
         const through = imports[imports.length - 1]!.position;
         const started = performance.now();
-        const added = await index.takeIn(featuresOf(storage, imports, () => stopped), { skipIndexed: imports[0]!.position <= options.overlapThrough });
+        // With a packed base, another process's newer file may already hold what comes next.
+        const skipIndexed = imports[0]!.position <= options.overlapThrough || index.packedBase !== undefined;
+        const added = await index.takeIn(featuresOf(storage, imports, () => stopped), { skipIndexed });
         position = through;
+        options.onIntake?.(position);
         log.info(
           { imports: imports.length, position, features: added, indexed: index.size, ms: Math.round(performance.now() - started) },
           'index took in new imports',

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { acquireFileLock, removeStaleTemporaries, type FileLock } from '../common/replace-file.js';
-import { writeIndexFile, type IndexFileHeader, type IndexFileOrigin } from '../index/index-file.js';
+import { copyPacked } from '../index/index-merge.js';
+import { IndexFileRejected, openIndexFile, writeIndexFile, type IndexFileHeader, type IndexFileOrigin, type OpenedIndexFile } from '../index/index-file.js';
 import type { Storage } from '../storage/storage.js';
 
 /** How often a process waiting for another's index build looks again. */
@@ -57,5 +58,54 @@ export async function lockIndexFile(path: string): Promise<{ lock: FileLock; wai
     }
     waited = true;
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+/**
+ * A new file from an old one and the imports committed since it was written: the old file's
+ * features are copied as they are (no rebuild from storage), and each later import's features are
+ * added unless the old file already holds their point (imports through its overlap may be in it).
+ */
+export function mergeImportsIntoIndexFile(storage: Storage, path: string, old: OpenedIndexFile): Promise<IndexFileHeader> {
+  return writeIndexFile(path, async (builder) => {
+    const base = old.features;
+    copyPacked(base, builder);
+    // Imports commit in feed order: once none follows `position`, the file holds the storage as of it.
+    let position = old.header.feedPosition;
+    for (;;) {
+      const imports = await storage.importsAfter(position, 100);
+      if (imports.length === 0) break;
+      for (const committed of imports) {
+        for await (const batch of storage.scanImport(committed.position)) {
+          for (const feature of batch) {
+            if (base.find(feature.latitude, feature.longitude) === -1) builder.add(feature.latitude, feature.longitude, feature.name);
+          }
+        }
+        position = committed.position;
+      }
+    }
+    return originAt(storage, position, position);
+  });
+}
+
+/**
+ * Brings the index file at `path` up to date with the storage after an import (`routeguide seed`):
+ * merges the imports into a current file, or builds the file anew when there is none that can be
+ * trusted. Under the file's lock. Resolves with the new header and whether it was merged.
+ */
+export async function updateIndexFile(storage: Storage, path: string): Promise<{ header: IndexFileHeader; merged: boolean }> {
+  const { lock } = await lockIndexFile(path);
+  try {
+    let old: OpenedIndexFile | undefined;
+    try {
+      old = openIndexFile(path, { verifyChecksums: true });
+      if ((await staleReason(old.header, storage)) !== undefined) old = undefined;
+    } catch (error) {
+      if (!(error instanceof IndexFileRejected)) throw error;
+    }
+    if (old) return { header: await mergeImportsIntoIndexFile(storage, path, old), merged: true };
+    return { header: await buildIndexFile(storage, path), merged: false };
+  } finally {
+    await lock.release();
   }
 }

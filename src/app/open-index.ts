@@ -2,6 +2,7 @@ import { FeatureIndex } from '../index/feature-index.js';
 import { IndexFileRejected, openIndexFile, type IndexFileHeader, type OpenedIndexFile } from '../index/index-file.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/storage.js';
+import type { FileLock } from '../common/replace-file.js';
 import { buildIndexFile, lockIndexFile, staleReason } from './index-file-builds.js';
 import { loadIndex } from './load-features.js';
 
@@ -57,26 +58,22 @@ function fromFile(opened: OpenedIndexFile, path: string, log: Logger): OpenedInd
 }
 
 /**
- * Opens the index at start-up. From its file when that is current: mapped, never parsed, and then
- * caught up from the feed. A file that cannot be trusted (missing, another database, another
- * format version, truncated, failing a checksum, ahead of its storage) is never served: it is
- * rebuilt from storage once, under a lock (a process that finds another building waits for it and
- * uses its file), with one log line saying why. Where the file cannot be written, one line says so
- * and the index is built in the heap.
+ * The index file at `path`, current: opened when it can be trusted, else rebuilt from storage once,
+ * under a lock (a process that finds another building waits for it and uses its file), with one log
+ * line saying why. Undefined, after one line saying so, when the file cannot be written.
  */
-export async function openIndex(storage: Storage, options: OpenIndexOptions): Promise<OpenedIndex> {
-  const { path, log } = options;
-  if (path === undefined) return heapIndex(storage, options);
+async function currentIndexFile(storage: Storage, path: string, options: OpenIndexOptions): Promise<OpenedIndexFile | undefined> {
+  const { log } = options;
   const first = await tryFile(path, storage, options.verifyChecksums);
-  if (typeof first !== 'string') return fromFile(first, path, log);
-  let lock;
+  if (typeof first !== 'string') return first;
+  let lock: FileLock | undefined;
   try {
     const locked = await lockIndexFile(path);
     lock = locked.lock;
     if (locked.waited) {
       // Another process held the lock: it may have just written a good file.
       const again = await tryFile(path, storage, options.verifyChecksums);
-      if (typeof again !== 'string') return fromFile(again, path, log);
+      if (typeof again !== 'string') return again;
     }
     log.warn({ indexFile: path, reason: first }, 'index file cannot be used; rebuilding it from storage');
     await options.onLoading?.('building the index file');
@@ -84,12 +81,33 @@ export async function openIndex(storage: Storage, options: OpenIndexOptions): Pr
     const header = await buildIndexFile(storage, path);
     log.info({ indexFile: path, features: header.count, ms: Date.now() - started }, 'index file written');
   } catch (error) {
-    log.warn({ indexFile: path, reason: (error as Error).message }, 'cannot write the index file; serving from an index built in memory');
-    return heapIndex(storage, options);
+    log.warn({ indexFile: path, reason: (error as Error).message }, 'cannot write the index file; the index is built in memory');
+    return undefined;
   } finally {
     await lock?.release();
   }
   const built = await tryFile(path, storage, false);
   if (typeof built === 'string') throw new Error(`the index file just written at ${path} cannot be used: ${built}`);
-  return fromFile(built, path, log);
+  return built;
+}
+
+/**
+ * Opens the index at start-up. From its file when that is current (see currentIndexFile): mapped,
+ * never parsed, then caught up from the feed. A file that cannot be trusted (missing, another
+ * database, another format version, truncated, failing a checksum, ahead of its storage) is never
+ * served. Without a file (memory storage, or one that cannot be written), every feature is loaded
+ * into the heap.
+ */
+export async function openIndex(storage: Storage, options: OpenIndexOptions): Promise<OpenedIndex> {
+  if (options.path === undefined) return heapIndex(storage, options);
+  const file = await currentIndexFile(storage, options.path, options);
+  return file ? fromFile(file, options.path, options.log) : heapIndex(storage, options);
+}
+
+/**
+ * What a cluster's primary does before it forks: makes the index file current, checksums checked,
+ * so that every worker maps it (without checking it again) and none rebuilds it.
+ */
+export async function prepareIndexFile(storage: Storage, path: string | undefined, log: Logger): Promise<void> {
+  if (path !== undefined) await currentIndexFile(storage, path, { path, verifyChecksums: true, log });
 }

@@ -7,6 +7,7 @@ import { booleanSetting, choiceSetting, integerSetting, optionalIntegerSetting, 
 import type { Logger } from '../observability/logger.js';
 import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
+import { DEFAULT_INDEX_DIR } from './index-file-location.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
 
@@ -42,6 +43,12 @@ export const serveSettings = {
     description: 'where features and notes live: memory:, sqlite:<path> or postgres://USER:PASSWORD@HOST:PORT/DATABASE',
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
+  },
+  'index-dir': {
+    schema: textSetting(DEFAULT_INDEX_DIR),
+    description: 'where a PostgreSQL storage\'s index files live, one for each database (SQLite\'s lies beside the database, as PATH.index)',
+    defaultText: DEFAULT_INDEX_DIR,
+    valueName: 'DIR',
   },
   host: { schema: textSetting('127.0.0.1'), description: 'address to listen on', defaultText: '127.0.0.1', valueName: 'HOST' },
   port: { schema: integerSetting(0, 65535, 50051), description: 'port to listen on; 0 picks a free one', defaultText: '50051', valueName: 'PORT' },
@@ -184,6 +191,7 @@ export function startOptionsFrom(command: string, settings: ServeSettings, log: 
     storagePoolSize: settings['storage-pool-size'],
     storageConnectTimeoutMs: settings['storage-connect-timeout'],
     synchronous: settings.synchronous,
+    indexDir: settings['index-dir'],
     host: settings.host,
     port: settings.port,
     seedFile: settings.seed,

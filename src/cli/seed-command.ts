@@ -139,6 +139,7 @@ async function importInto(
   const started = performance.now();
   // Once the input is read, its progress gives way to the copy's.
   let writing: Progress | undefined;
+  let imported: number | undefined;
   try {
     const { inserted, duplicates } = await seedStorage(into.storageUrl, features, {
       importBatchRows: into.batchRows,
@@ -160,10 +161,22 @@ async function importInto(
           `${COMMAND}: removed ${plural(removed.removedFeatures, 'feature')} left by an unfinished import ` +
             `(pid ${removed.pid} on ${removed.host}, started ${new Date(removed.startedAt).toISOString()})\n`,
         ),
+      onIndexFile: (event) => {
+        if (event.state === 'writing') {
+          imported = performance.now();
+          progress.finish();
+          writing?.finish();
+          process.stderr.write(`bringing the index file ${event.path} up to date\n`);
+        } else {
+          const how = event.merged ? 'merged the import into' : 'built';
+          process.stderr.write(`${how} the index file ${event.path} (${plural(event.features, 'feature')}) in ${(event.ms / 1000).toFixed(2)} s\n`);
+        }
+      },
     });
     progress.finish();
     writing?.finish();
-    const seconds = (performance.now() - started) / 1000;
+    // The rate is the import's: the index file's update is reported on its own line.
+    const seconds = ((imported ?? performance.now()) - started) / 1000;
     process.stdout.write(
       `seeded ${plural(inserted, 'feature')} from ${source} into ${into.storageUrl.shown}; ${plural(duplicates, 'duplicate')} skipped; ` +
         `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,

@@ -3,8 +3,10 @@ import { nextTurn, runInSlices } from '../common/event-loop.js';
 import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
 import { findNearest, type NearestOptions } from './nearest.js';
+import { compareNearest, mergeNearest, type NearestFound } from './nearest-order.js';
 import { emptyView, growView, singleTreeView, type IndexView } from './index-view.js';
 import { runToEnd, type TreeNode } from './packed-tree.js';
+import type { RecentFeatures } from './index-merge.js';
 import type { Box, PackedFeatures } from './packed-features.js';
 import { PointHash } from './point-hash.js';
 
@@ -66,21 +68,8 @@ export type FeatureVisitor = (names: Uint8Array, nameStart: number, nameEnd: num
 /** A walk bound to its features (a box, say) that hands each to `visit`, pausing where it asks. */
 export type FeatureWalk = (visit: FeatureVisitor) => Iterable<void>;
 
-/** A feature found near a point, before it is made into what the caller asked for. */
-interface Near {
-  readonly name: string;
-  readonly latitude: number;
-  readonly longitude: number;
-  readonly distanceMetres: number;
-}
-
-function near(name: string, latitude: number, longitude: number, distanceMetres: number): Near {
+function found(name: string, latitude: number, longitude: number, distanceMetres: number): NearestFound {
   return { name, latitude, longitude, distanceMetres };
-}
-
-/** The nearest-first order of answers: distance, then latitude, then longitude. */
-function nearerFirst(a: Near, b: Near): number {
-  return a.distanceMetres - b.distanceMetres || a.latitude - b.latitude || a.longitude - b.longitude;
 }
 
 /**
@@ -124,15 +113,25 @@ export class FeatureIndex {
   }
 
   /**
-   * Every feature held in the heap (ids FIRST_ID..recentSize), for a merge into a new base: `add`
-   * takes each one's point and its name as UTF-8 bytes `names[start..end)`.
+   * A copy of the features held in the heap (what a merge adds to the base), as one thread hands
+   * them to another: those published when it is called, copied in pauses (a generator, as growView).
    */
-  eachRecent(add: (latitude: number, longitude: number, names: Uint8Array, start: number, end: number) => void): void {
+  *recentFeatures(): Generator<void, RecentFeatures> {
     const columns = this.columns;
     const count = this.view.count;
-    for (let id = FeatureColumns.FIRST_ID; id <= count; id++) {
-      add(columns.latitude(id), columns.longitude(id), columns.nameData, columns.nameStart(id), columns.nameEnd(id));
+    const latitudes = new Int32Array(count);
+    const longitudes = new Int32Array(count);
+    const nameEnds = new Float64Array(count + 1);
+    for (let i = 0; i < count; i++) {
+      latitudes[i] = columns.latitude(FeatureColumns.FIRST_ID + i);
+      longitudes[i] = columns.longitude(FeatureColumns.FIRST_ID + i);
+      nameEnds[i + 1] = columns.nameEnd(FeatureColumns.FIRST_ID + i);
+      if ((i & 16383) === 16383) yield;
     }
+    // Names start at 0 (the slot before FIRST_ID ends at 0), so their ends are offsets into the copy.
+    const names = new Uint8Array(nameEnds[count]!);
+    names.set(columns.nameData.subarray(0, names.length));
+    return { count, latitudes, longitudes, nameEnds, names };
   }
 
   /**
@@ -416,9 +415,8 @@ export class FeatureIndex {
   ): T[] {
     const base = this.base;
     if (!base) return findNearest(this.view.root, this.columns, point, options, make);
-    const both = [...base.nearest(point, options, near), ...findNearest(this.view.root, this.columns, point, options, near)];
-    both.sort(nearerFirst);
-    return both.slice(0, options.limit).map((found) => make(found.name, found.latitude, found.longitude, found.distanceMetres));
+    const both = mergeNearest(base.nearest(point, options, found), findNearest(this.view.root, this.columns, point, options, found), options.limit, compareNearest);
+    return both.map((f) => make(f.name, f.latitude, f.longitude, f.distanceMetres));
   }
 
   private feature(id: number): FeatureRecord {

@@ -40,6 +40,8 @@ export async function startClusterWorker(options: StartOptions & { readonly coll
       log,
       seedFile: undefined,
       empty: true,
+      // The primary checked the index file's checksums before forking.
+      verifyIndexChecksums: false,
       metricsPort: undefined,
       exportMetrics: clusterMetrics
         ? (registry) => clusterMetrics.answerMetricsRequests(registry, (error) => log.error({ err: error }, 'cannot answer the metrics scrape'))
