@@ -70,11 +70,11 @@ export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promi
       },
     });
     log.info({ storage: shown }, 'storage open');
-    const stored = await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
+    await seedIfAsked(storage, { ...options, onSeeding: (file) => pending.setStatus(`starting: seeding features from ${file}`) });
     const startedLoading = Date.now();
     // The import feed's position on both sides of the scan: the index follows the feed from there.
     const importsBefore = await storage.lastImportPosition();
-    const index = await loadIndex(storage, stored, async (count) => {
+    const index = await loadIndex(storage, async (count) => {
       pending.setStatus(`starting: loading ${count} features`);
       await phase.onLoading();
     });
