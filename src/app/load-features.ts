@@ -6,15 +6,11 @@ import type { Storage } from '../storage/storage.js';
 
 /**
  * Loads every stored feature into a new index in one bulk load, batch by batch (no array of all
- * features). `expected` sizes the index up front; it is counted when not given.
+ * features). The features are counted first, to size the index up front.
  */
-export async function loadIndex(
-  storage: Storage,
-  expected?: number,
-  onCounted?: (count: number) => void | Promise<void>,
-): Promise<FeatureIndex> {
+export async function loadIndex(storage: Storage, onCounted?: (count: number) => void | Promise<void>): Promise<FeatureIndex> {
   const index = new FeatureIndex();
-  const count = expected ?? (await storage.countFeatures());
+  const count = await storage.countFeatures();
   await onCounted?.(count);
   await index.loadBatches(storage.scanFeatures(), count);
   return index;
@@ -31,14 +27,13 @@ export interface SeedOptions {
 }
 
 /**
- * Seeds from `seedFile`, or from the canonical file when storage is empty (unless `empty`). Resolves
- * with the number of stored features when nothing was seeded, so start-up counts them only once.
+ * Seeds from `seedFile`, or from the canonical file when storage is empty (unless `empty`). Whether
+ * it is empty is asked with hasFeatures, not counted: a count reads every feature.
  */
-export async function seedIfAsked(storage: Storage, options: SeedOptions): Promise<number | undefined> {
+export async function seedIfAsked(storage: Storage, options: SeedOptions): Promise<void> {
   let file = options.seedFile;
   if (file === undefined) {
-    const stored = await storage.countFeatures();
-    if (options.empty || stored > 0) return stored;
+    if (options.empty || (await storage.hasFeatures())) return;
     file = CANONICAL_SEED_FILE;
   }
   const opened = readFeatureFile(file);
@@ -46,7 +41,6 @@ export async function seedIfAsked(storage: Storage, options: SeedOptions): Promi
   try {
     const summary = await storage.insertFeatures(opened.features);
     options.log.info({ file, ...summary }, 'seeded features');
-    return undefined;
   } finally {
     opened.close();
   }

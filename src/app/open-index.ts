@@ -42,7 +42,7 @@ async function tryFile(path: string, storage: Storage, verifyChecksums: boolean)
 /** Every stored feature in the heap, as before index files: for memory storage, or an unwritable directory. */
 async function heapIndex(storage: Storage, options: OpenIndexOptions): Promise<OpenedIndex> {
   const from = await storage.lastImportPosition();
-  const index = await loadIndex(storage, undefined, (count) => options.onLoading?.(`loading ${count} features`));
+  const index = await loadIndex(storage, (count: number) => options.onLoading?.(`loading ${count} features`));
   return { index, from, overlapThrough: await storage.lastImportPosition() };
 }
 

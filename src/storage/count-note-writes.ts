@@ -7,6 +7,9 @@ export function countNoteWrites(storage: Storage, onStored: (count: number) => v
       return storage.scheme;
     },
     countFeatures: () => storage.countFeatures(),
+    hasFeatures: () => storage.hasFeatures(),
+    identity: () => storage.identity(),
+    importToken: (position) => storage.importToken(position),
     insertFeatures: (features) => storage.insertFeatures(features),
     scanFeatures: (batchSize) => storage.scanFeatures(batchSize),
     async addNotes(notes) {

@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { pointKey } from '../geo/point-key.js';
 import { createSerialQueue } from './serial-queue.js';
 import { StorageClosedError } from './errors.js';
 import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from './storage.js';
+
+/** 32 random hex digits, like the databases' identities and import tokens. */
+function randomHex(): string {
+  return randomBytes(16).toString('hex');
+}
 
 /** Options for the memory backend (`memory:`). It has none yet: everything is lost on exit. */
 export type MemoryStorageOptions = Record<string, never>;
@@ -19,6 +25,9 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
   let closing: Promise<void> | undefined;
   // The import feed: each committed import's features, by position (commit order is call order here).
   const imports: FeatureRecord[][] = [];
+  // Random, as a database's are: this storage's identity, and each import's token (by position - 1).
+  const identity = randomHex();
+  const importTokens: string[] = [];
   const listeners = new Set<() => void>();
 
   /** One process: a commit is announced at once, after the write that made it. */
@@ -54,6 +63,7 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
     }
     for (const [key, feature] of staged) features.set(key, feature);
     imports.push([...staged.values()]);
+    importTokens.push(randomHex());
     changed();
     return { inserted: staged.size, duplicates };
   }
@@ -64,6 +74,21 @@ export function createMemoryStorage(_options: MemoryStorageOptions = {}): Storag
     async countFeatures() {
       assertOpen();
       return features.size;
+    },
+
+    async hasFeatures() {
+      assertOpen();
+      return features.size > 0;
+    },
+
+    async identity() {
+      assertOpen();
+      return identity;
+    },
+
+    async importToken(position) {
+      assertOpen();
+      return Number.isInteger(position) && position > 0 ? importTokens[position - 1] : undefined;
     },
 
     async insertFeatures(input) {

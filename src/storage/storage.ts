@@ -45,6 +45,30 @@ export interface Storage {
   countFeatures(): Promise<number>;
 
   /**
+   * Whether any feature is stored: countFeatures() > 0, but cheap (it reads at most a few rows,
+   * where a count reads them all: seconds at 100M features). For start-up's "is storage empty?".
+   */
+  hasFeatures(): Promise<boolean>;
+
+  /**
+   * The database's identity: 32 random hex digits made once, when the database was created (SQLite
+   * migration 006, PostgreSQL 002), the same on every open and from every process, and different
+   * for every other database. A copy of the database (a copied file, a restored backup) keeps it;
+   * importToken tells such copies apart once they take different imports. memory: a new id for each
+   * Storage. With the import feed's position and the token there, it names the state an index file
+   * was built from.
+   */
+  identity(): Promise<string>;
+
+  /**
+   * The token of the import committed at this import-feed position: 32 random hex digits made for
+   * that import alone, the same on every read. undefined when no import committed there (0, a
+   * position past the last one). A copy of the database that took another import at that position
+   * since, or a backup restored and imported into again, holds another token there.
+   */
+  importToken(position: number): Promise<string | undefined>;
+
+  /**
    * Inserts features all or nothing: readers see every one of them or none (SQLite writes in short
    * batches that stay invisible until the import commits). A feature whose point already holds one
    * (stored before, or earlier in the same input) is skipped and counted as a duplicate.

@@ -128,14 +128,14 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL start-up', () => {
     );
     opened.push(...storages);
     expect(applied).toHaveLength(10);
-    expect(applied.filter((names) => names.length > 0)).toEqual([['001_features_notes_imports.sql']]);
+    expect(applied.filter((names) => names.length > 0)).toEqual([['001_features_notes_imports.sql', '002_storage_identity.sql']]);
     // Every one of them works on the one schema.
     await storages[3]!.insertFeatures([{ name: 'here', latitude: 1, longitude: 1 }]);
     expect(await storages[7]!.countFeatures()).toBe(1);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      expect((await client.query('SELECT name FROM schema_migrations')).rows).toEqual([{ name: '001_features_notes_imports.sql' }]);
+      expect((await client.query('SELECT name FROM schema_migrations ORDER BY name')).rows).toEqual([{ name: '001_features_notes_imports.sql' }, { name: '002_storage_identity.sql' }]);
     } finally {
       await client.end();
     }

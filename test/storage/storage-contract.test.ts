@@ -4,6 +4,7 @@ import { createMemoryStorage } from '../../src/storage/memory.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { describeStorageContract } from '../support/storage-contract.js';
 import { describeStorageFeedsContract } from '../support/storage-feeds-contract.js';
+import { describeStorageIdentityContract } from '../support/storage-identity-contract.js';
 import { temporaryDirectory } from '../support/servers.js';
 
 const directory = temporaryDirectory();
@@ -11,6 +12,7 @@ afterAll(() => directory.remove());
 
 describeStorageContract('memory', () => createMemoryStorage());
 describeStorageFeedsContract('memory', () => createMemoryStorage());
+describeStorageIdentityContract('memory', () => createMemoryStorage());
 
 let databases = 0;
 let current = '';
@@ -21,3 +23,4 @@ const openNewSqlite = () => {
 const openSameSqlite = () => openSqliteStorage({ path: current });
 describeStorageContract('sqlite', openNewSqlite, openSameSqlite);
 describeStorageFeedsContract('sqlite', openNewSqlite, openSameSqlite);
+describeStorageIdentityContract('sqlite', openNewSqlite, openSameSqlite);

@@ -49,6 +49,27 @@ export function describeStorageContract(
       expect(await all(storage)).toEqual([...input].sort((a, b) => a.latitude - b.latitude));
     });
 
+    it('says whether any feature is stored (hasFeatures), as countFeatures() > 0 does', async () => {
+      expect(await storage.hasFeatures()).toBe(false);
+      await storage.insertFeatures([]);
+      await expect(
+        storage.insertFeatures(
+          (function* () {
+            yield feature(1, 1);
+            throw new Error('input failed');
+          })(),
+        ),
+      ).rejects.toThrow('input failed');
+      expect(await storage.hasFeatures()).toBe(false);
+      await storage.insertFeatures([feature(1, 1)]);
+      expect(await storage.hasFeatures()).toBe(true);
+      if (reopen) {
+        await storage.close();
+        storage = reopen();
+        expect(await storage.hasFeatures()).toBe(true);
+      }
+    });
+
     it('keeps features with an empty name', async () => {
       await storage.insertFeatures([feature(5, 5, '')]);
       expect(await all(storage)).toEqual([feature(5, 5, '')]);

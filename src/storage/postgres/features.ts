@@ -6,7 +6,7 @@ import { LAST_POSITION_SQL } from './feed-positions.js';
 import { importFeatures } from './import.js';
 
 /** The features and the import feed of a PostgreSQL storage: the Storage calls that read and write features. */
-export type PostgresFeatures = Pick<Storage, 'countFeatures' | 'insertFeatures' | 'scanFeatures' | 'lastImportPosition' | 'importsAfter' | 'scanImport'>;
+export type PostgresFeatures = Pick<Storage, 'countFeatures' | 'hasFeatures' | 'insertFeatures' | 'scanFeatures' | 'lastImportPosition' | 'importsAfter' | 'importToken' | 'scanImport'>;
 
 /** `inserts` runs the imports one after the other, in call order (close() waits for the one in flight). */
 export function createPostgresFeatures(database: PostgresDatabase, scans: CursorScans, inserts: SerialQueue): PostgresFeatures {
@@ -33,6 +33,12 @@ export function createPostgresFeatures(database: PostgresDatabase, scans: Cursor
       return Number(rows[0]!.count);
     },
 
+    async hasFeatures() {
+      await database.assertOpen();
+      const { rows } = await database.query<{ stored: boolean }>('SELECT EXISTS (SELECT 1 FROM features) AS stored');
+      return rows[0]!.stored;
+    },
+
     insertFeatures(input) {
       // Queued at once, in call order; each checks that the storage is open when its turn comes.
       if (database.isClosing()) return Promise.reject(database.closedError());
@@ -57,6 +63,14 @@ export function createPostgresFeatures(database: PostgresDatabase, scans: Cursor
         [position, limit],
       );
       return rows.map((row): CommittedImport => ({ position: Number(row.position) }));
+    },
+
+    async importToken(position) {
+      await database.assertOpen();
+      // Positions are whole numbers: any other is none (and would not parse as a bigint).
+      if (!Number.isSafeInteger(position)) return undefined;
+      const { rows } = await database.query<{ token: string }>('SELECT token FROM imports WHERE position = $1', [position]);
+      return rows[0]?.token;
     },
 
     async *scanImport(position, batchSize = 10_000) {

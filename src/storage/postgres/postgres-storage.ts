@@ -49,6 +49,13 @@ export function openPostgresStorage(options: PostgresStorageOptions): PostgresSt
     ...createPostgresFeatures(database, scans, inserts),
     ...createPostgresNotes(database),
 
+    async identity() {
+      await database.assertOpen();
+      // Migration 002's one row.
+      const { rows } = await database.query<{ id: string }>('SELECT id FROM storage_identity');
+      return rows[0]!.id;
+    },
+
     onChange(listener) {
       database.assertNotClosed();
       return changes.onChange(listener);

@@ -26,6 +26,18 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     const visible = visibleFeatures(view);
     return db.prepare(`SELECT count(*) FROM features WHERE ${visible.sql}`).pluck().get(...visible.params) as number;
   });
+  // Any visible feature: one of before imports were tracked (import_id 0), or one of a committed
+  // import; each is one seek in features_by_import, however many rows a pending import holds.
+  const hasFeaturesStatement = db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM features WHERE import_id = 0)
+           OR EXISTS (SELECT 1 FROM imports WHERE commit_position IS NOT NULL
+                        AND EXISTS (SELECT 1 FROM features WHERE features.import_id = imports.id))`,
+    )
+    .pluck();
+  // Migration 006: the database's identity, and each import's token.
+  const identityStatement = db.prepare('SELECT id FROM storage_identity').pluck();
+  const importTokenStatement = db.prepare('SELECT token FROM imports WHERE commit_position = ?').pluck();
   const insertNotes = (rows: number) =>
     db.prepare(`INSERT INTO notes (latitude, longitude, message, created_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
   // Rows are inserted (and numbered) in the order listed. NOTES_PER_INSERT rows a statement cost
@@ -139,6 +151,21 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     async countFeatures() {
       assertOpen();
       return countVisible();
+    },
+
+    async hasFeatures() {
+      assertOpen();
+      return hasFeaturesStatement.get() === 1;
+    },
+
+    async identity() {
+      assertOpen();
+      return identityStatement.get() as string;
+    },
+
+    async importToken(position) {
+      assertOpen();
+      return (importTokenStatement.get(position) as string | null | undefined) ?? undefined;
     },
 
     async insertFeatures(input) {

@@ -4,6 +4,7 @@ import { parseStorageUrl } from '../../../src/storage/open-storage.js';
 import type { PostgresTarget } from '../../../src/storage/postgres/options.js';
 import { describeStorageContract } from '../../support/storage-contract.js';
 import { describeStorageFeedsContract } from '../../support/storage-feeds-contract.js';
+import { describeStorageIdentityContract } from '../../support/storage-identity-contract.js';
 import { createTestDatabase, HAVE_POSTGRES } from '../../support/postgres.js';
 
 function targetOf(url: string): PostgresTarget {
@@ -22,4 +23,10 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL', () => {
   const openCurrent = () => openPostgresStorage({ target: current });
   describeStorageContract('postgres', openCurrent, openCurrent);
   describeStorageFeedsContract('postgres', openCurrent, openCurrent);
+  // Its own database at each open: two opens in one test are two databases.
+  const openNew = async () => {
+    current = targetOf(await createTestDatabase('identity'));
+    return openCurrent();
+  };
+  describeStorageIdentityContract('postgres', openNew, openCurrent);
 });

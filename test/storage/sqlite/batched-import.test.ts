@@ -84,6 +84,20 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     expect((await collect(server.scanFeatures())).flat().find((f) => f.latitude === 3)?.name).toBe('f3');
   });
 
+  it('has no features (hasFeatures) while the only rows are those of an import not committed yet', async () => {
+    const server = await open();
+    const seenBetweenBatches: boolean[] = [];
+    const importer = await open({
+      importBatchRows: 1000,
+      onImportBatch: async () => {
+        seenBetweenBatches.push(await server.hasFeatures());
+      },
+    });
+    await importer.insertFeatures(features(3_000));
+    expect(seenBetweenBatches).toEqual([false, false, false]);
+    expect(await server.hasFeatures()).toBe(true);
+  });
+
   it('deletes the rows it already copied when it fails part-way through, and a later import proceeds', async () => {
     const server = await open();
     await server.insertFeatures([{ name: 'before', latitude: -5, longitude: -5 }]);
