@@ -61,7 +61,8 @@ export async function writeFileAtomically(path: string, write: (fd: number) => P
     }
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    // The caller hears of the write's failure, not the clean-up's; a temporary left is stale later.
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw error;
   } finally {
     writing.delete(temporary);
