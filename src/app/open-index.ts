@@ -81,7 +81,7 @@ async function currentIndexFile(storage: Storage, path: string, options: OpenInd
     const header = await buildIndexFile(storage, path);
     log.info({ indexFile: path, features: header.count, ms: Date.now() - started }, 'index file written');
   } catch (error) {
-    log.warn({ indexFile: path, reason: (error as Error).message }, 'cannot write the index file; the index is built in memory');
+    log.warn({ indexFile: path, reason: (error as Error).message, unusable: first }, 'cannot write the index file; the index is built in memory');
     return undefined;
   } finally {
     await lock?.release();

@@ -34,8 +34,9 @@ function readHeader(path: string): { header: IndexFileHeader; size: number } {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new IndexFileRejected('it does not exist');
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new IndexFileRejected('it does not exist');
+    throw new IndexFileRejected(`it cannot be read (${code ?? (error as Error).message})`);
   }
   try {
     const size = fstatSync(fd).size;
