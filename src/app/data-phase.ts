@@ -95,6 +95,8 @@ export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promi
     if (upkeep) keep({ close: () => upkeep.stop() });
     const follower = followImports({ storage, index, from, overlapThrough, log, ...(upkeep ? { onIntake: upkeep.afterIntake } : {}) });
     keep({ close: () => follower.stop() });
+    // What committed after the file was written (or during the load) is in before `listening on`.
+    await follower.caughtUp;
     return { storage, index };
   });
 }

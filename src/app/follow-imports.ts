@@ -25,6 +25,11 @@ export interface FollowImportsOptions {
 export interface ImportFollower {
   /** The import feed's position the index has taken in (for tests and logs). */
   readonly position: number;
+  /**
+   * Settles when the first catch-up has ended: everything committed before the follower started is
+   * in the index (start-up waits for it before `listening on`), unless it failed, which is logged.
+   */
+  readonly caughtUp: Promise<void>;
   /** Stops following; resolves once an intake in progress has stopped (publishing nothing) or finished. */
   stop(): Promise<void>;
 }
@@ -97,10 +102,13 @@ export function followImports(options: FollowImportsOptions): ImportFollower {
 
   const unsubscribe = storage.onChange(wake);
   wake();
+  // The first catch-up's end, succeeded or logged (a failure is retried as any other).
+  const caughtUp = running!.then(() => {});
   return {
     get position() {
       return position;
     },
+    caughtUp,
     async stop() {
       stopped = true;
       unsubscribe();

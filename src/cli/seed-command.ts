@@ -169,7 +169,7 @@ async function importInto(
           process.stderr.write(`bringing the index file ${event.path} up to date\n`);
         } else {
           const how = event.merged ? 'merged the import into' : 'built';
-          process.stderr.write(`${how} the index file ${event.path} (${plural(event.features, 'feature')}) in ${(event.ms / 1000).toFixed(2)} s\n`);
+          process.stderr.write(`${how} the index file ${event.path} (${plural(event.features, 'feature', event.features.toLocaleString('en-US'))}) in ${(event.ms / 1000).toFixed(2)} s\n`);
         }
       },
     });
