@@ -24,11 +24,17 @@ export interface StorageCheck {
  */
 export function checkStorageAfterListening(url: StorageUrl, log: Logger, onCorrupted: () => void): StorageCheck {
   const check = checkStorageInBackground(url);
+  if (check === undefined) return { corrupted: () => false, finished: Promise.resolve(), stop: async () => undefined };
+  const started = Date.now();
   let stopped = false;
   let corrupted = false;
   const finished = check.problems.then(
     (problems) => {
-      if (stopped || problems.length === 0) return;
+      if (stopped) return;
+      if (problems.length === 0) {
+        log.debug({ storage: url.shown, ms: Date.now() - started }, 'storage passed its integrity check');
+        return;
+      }
       corrupted = true;
       log.error({ storage: url.shown, reason: describeProblems(problems) }, 'storage failed its integrity check; stopping');
       onCorrupted();

@@ -65,11 +65,10 @@ export async function openStorageUrl(url: StorageUrl, options: Omit<OpenStorageO
 
 /**
  * The integrity check an open with `quickCheckAtOpen: false` left out, on a thread of its own: SQLite's
- * quick_check on a connection of its own (see quickCheckInBackground). memory: and PostgreSQL have
- * none to run: no problems.
+ * quick_check on a connection of its own (see quickCheckInBackground). undefined for memory: and
+ * PostgreSQL, which have none.
  */
-export function checkStorageInBackground(url: StorageUrl): BackgroundCheck {
+export function checkStorageInBackground(url: StorageUrl): BackgroundCheck | undefined {
   const { location } = url;
-  if (location.scheme === 'sqlite') return quickCheckInBackground({ path: location.path });
-  return { problems: Promise.resolve([]), stop: async () => undefined };
+  return location.scheme === 'sqlite' ? quickCheckInBackground({ path: location.path }) : undefined;
 }
