@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,9 @@ import {
   type RouteGuideServer,
 } from '../src/routeguide.js';
 import { createCertificates, type Certificates } from './support/certificates.js';
+import { corruptIndexReadByNothingAtStart } from './support/corrupt-database.js';
 import { temporaryDirectory } from './support/servers.js';
+import { eventually } from './support/wait.js';
 
 const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
 const WORLD = { lo: { latitude: -900000000, longitude: -1800000000 }, hi: { latitude: 900000000, longitude: 1800000000 } };
@@ -111,6 +114,24 @@ describe('the routeguide package entry', () => {
     await expect(connect(server.address).getFeature(BERKSHIRE, { deadline: new Date(Date.now() - 1) })).rejects.toMatchObject({
       code: status.DEADLINE_EXCEEDED,
     });
+  });
+
+  it('an embedded server whose SQLite file fails the check run once it serves stops itself; close() then resolves', async () => {
+    const directory = temporaryDirectory();
+    try {
+      const path = join(directory.path, 'corrupt.db');
+      const storage = await openStorage(`sqlite:${path}`);
+      await storage.insertFeatures([{ name: 'Here', latitude: 1, longitude: 2 }]);
+      await storage.close();
+      corruptIndexReadByNothingAtStart(path);
+      server = await startRouteGuide({ logLevel: 'silent', storage: `sqlite:${path}` });
+      const client = connect(server.address);
+      const refused = (error: unknown) => (error as { code?: number }).code === status.UNAVAILABLE;
+      await eventually(() => client.getFeature({ latitude: 1, longitude: 2 }).then(() => false, refused), 10_000, 'the server to stop itself');
+      await server.close(1);
+    } finally {
+      directory.remove();
+    }
   });
 
   it('openStorage resolves with a storage that keeps what it is given', async () => {

@@ -42,6 +42,8 @@ export function dataPhase(options: StartOptions, phase: DataPhaseOptions): Promi
     pending.setStatus('starting: opening storage');
     const opened = await openAppStorage(phase.storageUrl, {
       synchronous: options.synchronous,
+      // Checked once the server listens (storage-check.ts): quick_check takes seconds at 10M features.
+      quickCheckAtOpen: false,
       poolSize: options.storagePoolSize,
       connectTimeoutMs: options.storageConnectTimeoutMs,
       password: options.storagePassword,

@@ -3,6 +3,7 @@ import { camelCase, kebabCase, parseSettings, SettingsError, type OptionsOf } fr
 import { createLogger } from '../observability/logger.js';
 import { serveSettings, startOptionsFrom } from './serve-settings.js';
 import { startApp } from './start-app.js';
+import { checkStorageAfterListening } from './storage-check.js';
 
 /**
  * The settings of `routeguide serve`, in camelCase, with its defaults, except that `storage` is
@@ -72,6 +73,8 @@ export interface RouteGuideServer {
   /**
    * Graceful stop, as `serve` does on SIGTERM: stops accepting calls, gives open streams
    * `graceSeconds` (default `shutdownGrace`) to finish, ends the rest with UNAVAILABLE, closes storage.
+   * A server whose SQLite file fails its integrity check (run once it serves) logs one error line
+   * and stops itself so; close() then resolves when that stop does.
    */
   close(graceSeconds?: number): Promise<void>;
 }
@@ -117,11 +120,22 @@ export async function startRouteGuide(options: RouteGuideOptions = {}): Promise<
   const format = settings['log-format'];
   const log = createLogger(settings['log-level'], format === 'auto' ? {} : { pretty: format === 'pretty' });
   const running = await startApp(startOptionsFrom(COMMAND, settings, log, camelCase));
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs: number): Promise<void> =>
+    (stopping ??= (async () => {
+      const checkStopped = check.stop();
+      await running.stop(graceMs);
+      await checkStopped;
+    })());
+  // As `serve` does: a storage that fails the check its open left out stops the server.
+  const check = checkStorageAfterListening(running.storageUrl, log, () => {
+    stop(settings['shutdown-grace']).catch((error: unknown) => log.error({ err: error }, 'shutdown failed'));
+  });
   return {
     address: formatHostPort(running.host, running.port),
     port: running.port,
     ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port), httpPort: running.http.port } : {}),
     metricsPort: running.metricsPort,
-    close: (graceSeconds) => running.stop(graceSeconds === undefined ? settings['shutdown-grace'] : graceSeconds * 1000),
+    close: (graceSeconds) => stop(graceSeconds === undefined ? settings['shutdown-grace'] : graceSeconds * 1000),
   };
 }

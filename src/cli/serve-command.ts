@@ -1,5 +1,6 @@
 import { serveSettings, startOptionsFrom } from '../app/serve-settings.js';
 import { startApp } from '../app/start-app.js';
+import { checkStorageAfterListening, STORAGE_CORRUPTED_EXIT_CODE, type StorageCheck } from '../app/storage-check.js';
 import { formatHostPort } from '../common/host-port.js';
 import { helpText, otherVariables, parseCommandLine, type Environment } from '../common/settings.js';
 import { routeGrpcJsLogs } from '../grpc/grpc-js-logs.js';
@@ -35,13 +36,18 @@ export async function serveCommand(argv: readonly string[], env: Environment): P
   const running = await startApp(options);
   const address = formatHostPort(running.host, running.port);
   // Handlers go in before the `listening` line: a script may signal as soon as it reads it.
-  const { stopped } = stopOnRequests(variables.underNpm, log, settings['shutdown-grace'], async () => {
+  let check: StorageCheck | undefined;
+  const { stopped, requestStop } = stopOnRequests(variables.underNpm, log, settings['shutdown-grace'], async () => {
+    const checkStopped = check?.stop();
     await running.stop(settings['shutdown-grace']);
+    await checkStopped;
     return 0;
   });
   log.info({ address, ...(running.http ? { httpAddress: formatHostPort(running.http.host, running.http.port) } : {}), storage: running.storageUrl.shown, features: running.index.size, tls: options.tls !== undefined }, 'serving');
   if (running.http) process.stdout.write(`http listening on ${formatHostPort(running.http.host, running.http.port)}\n`);
   // The last line, once everything is ready: scripts wait for it.
   process.stdout.write(`listening on ${address}\n`);
-  return stopped;
+  check = checkStorageAfterListening(running.storageUrl, log, () => requestStop({ cause: 'storage failed its integrity check' }));
+  const code = await stopped;
+  return check.corrupted() ? STORAGE_CORRUPTED_EXIT_CODE : code;
 }

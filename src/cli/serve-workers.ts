@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { startCluster } from '../app/cluster/primary.js';
 import { startClusterWorker } from '../app/cluster/worker.js';
 import type { ServeSettings } from '../app/serve-settings.js';
+import { checkStorageAfterListening, STORAGE_CORRUPTED_EXIT_CODE, type StorageCheck } from '../app/storage-check.js';
 import type { StartOptions } from '../app/start-app.js';
 import { formatHostPort } from '../common/host-port.js';
 import type { OtherVariables } from '../common/settings.js';
@@ -25,7 +26,13 @@ export async function serveWorkers(
   if (cluster.isPrimary) {
     const running = await startCluster({ command, workers: settings.workers, start: options, workerArgs: ['serve', ...argv] });
     const address = formatHostPort(running.host, running.port);
-    const { stopped } = stopOnRequests(underNpm, options.log, graceMs, async () => ((await running.stop()) ? 0 : 1));
+    let check: StorageCheck | undefined;
+    const { stopped, requestStop } = stopOnRequests(underNpm, options.log, graceMs, async () => {
+      const checkStopped = check?.stop();
+      const clean = await running.stop();
+      await checkStopped;
+      return clean ? 0 : 1;
+    });
     const httpAddress = running.http && formatHostPort(running.http.host, running.http.port);
     options.log.info(
       { address, ...(httpAddress ? { httpAddress } : {}), storage: running.storageUrl.shown, workers: settings.workers, tls: options.tls !== undefined },
@@ -33,7 +40,10 @@ export async function serveWorkers(
     );
     if (httpAddress) process.stdout.write(`http listening on ${httpAddress}\n`);
     process.stdout.write(`listening on ${address}\n`);
-    return stopped;
+    // The workers opened the storage without checking it: the primary checks it once for all.
+    check = checkStorageAfterListening(running.storageUrl, options.log, () => requestStop({ cause: 'storage failed its integrity check' }));
+    const code = await stopped;
+    return check.corrupted() ? STORAGE_CORRUPTED_EXIT_CODE : code;
   }
   let requestStop: ((cause: StopCause) => void) | undefined;
   const worker = await startClusterWorker({ ...options, collectMetrics: options.metricsPort !== undefined }, () =>

@@ -12,7 +12,8 @@ const PARENT_POLL_MS = 500;
 export type StopCause =
   | { readonly signal: NodeJS.Signals }
   | { readonly cause: 'parent exited'; readonly parentPid: number }
-  | { readonly cause: 'asked by the primary' };
+  | { readonly cause: 'asked by the primary' }
+  | { readonly cause: 'storage failed its integrity check' };
 
 /**
  * Calls `stop` on the first stop signal and `exitNow` on a second one.
@@ -24,7 +25,8 @@ export type StopCause =
  * when its parent is gone.
  *
  * Returns a function that starts the same stop for another cause, unless it has started already;
- * the first signal after such a start is taken as its copy (given to `onForwardedCopy`), not as a second.
+ * the first signal after the primary's request is taken as its copy (given to `onForwardedCopy`), not
+ * as a second.
  */
 export function onStopRequests(
   underNpm: boolean,
@@ -60,13 +62,13 @@ export function onStopRequests(
     exitNow(signal);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  // A request from elsewhere (a cluster worker's primary) starts the same stop, once. The primary
-  // asks because it got a stop signal, and a signal sent to the whole process group reaches this
-  // process too, usually just after the request: so the first signal after it is part of the same
-  // stop, and only a second one exits at once.
+  // A request from elsewhere (a cluster worker's primary, a failed storage check) starts the same
+  // stop, once. The primary asks because it got a stop signal, and a signal sent to the whole process
+  // group reaches this process too, usually just after the request: so the first signal after it is
+  // part of the same stop, and only a second one exits at once. Any other cause expects no signal.
   return (cause) => {
     if (first !== undefined) return;
-    signalExpected = true;
+    signalExpected = 'cause' in cause && cause.cause === 'asked by the primary';
     begin(cause);
   };
 }

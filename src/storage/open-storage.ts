@@ -4,11 +4,14 @@ import { createMemoryStorage } from './memory.js';
 import type { PostgresStorageOptions } from './postgres/options.js';
 import type { SqliteStorageOptions } from './sqlite/options.js';
 import { openSqliteStorage } from './sqlite/sqlite-storage.js';
+import { quickCheckInBackground, type BackgroundCheck } from './sqlite/quick-check.js';
 import type { Storage } from './storage.js';
 import { readStorageUrl, StorageUrlError, type StorageUrl } from './storage-url.js';
 
 export { parseStorageUrl, readStorageUrl, redactStorageUrl, StorageUrlError, SUPPORTED_SCHEMES } from './storage-url.js';
 export type { StorageLocation, StorageUrl } from './storage-url.js';
+export { describeProblems } from './sqlite/quick-check.js';
+export type { BackgroundCheck } from './sqlite/quick-check.js';
 /** The defaults of the options below that a command shows in its help. */
 export { DEFAULT_POOL_SIZE } from './postgres/options.js';
 export { DEFAULT_IMPORT_BATCH_ROWS } from './sqlite/options.js';
@@ -58,4 +61,14 @@ export async function openStorageUrl(url: StorageUrl, options: Omit<OpenStorageO
     throw new StorageUrlError(`storage URL "${url.shown}": ${directory} is not a directory`);
   }
   return openSqliteStorage({ ...options, path: location.path });
+}
+
+/**
+ * The integrity check an open with `quickCheckAtOpen: false` left out, on a thread of its own: SQLite's
+ * quick_check on a connection of its own (see quickCheckInBackground). undefined for memory: and
+ * PostgreSQL, which have none.
+ */
+export function checkStorageInBackground(url: StorageUrl): BackgroundCheck | undefined {
+  const { location } = url;
+  return location.scheme === 'sqlite' ? quickCheckInBackground({ path: location.path }) : undefined;
 }

@@ -10,11 +10,13 @@ import { serveSettings } from '../../src/app/serve-settings.js';
 import { parseSettings } from '../../src/common/settings.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
 import type { RouteNote } from '../../src/gen/messages/route_guide.js';
-import { BIN } from '../support/build.js';
+import { BIN, ROOT } from '../support/build.js';
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../support/cli.js';
+import { corruptIndexReadByNothingAtStart } from '../support/corrupt-database.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
 import { eventually } from '../support/wait.js';
 
+const CANONICAL = join(ROOT, 'seed', 'route_guide_db.json');
 /** A feature of the canonical seed. */
 const BERKSHIRE = { latitude: 409146138, longitude: -746188906 };
 const BERKSHIRE_NAME = 'Berkshire Valley Management Area Trail, Jefferson, NJ, USA';
@@ -131,6 +133,23 @@ describe('serve --workers 2 on a SQLite file', () => {
       expect(logLines(server).find((line) => line.msg === 'seeded features')?.worker).toBeUndefined();
     },
   );
+
+  it('checks the storage once, in the primary, after listening: a corrupted file stops every worker, with one error line and exit code 1', { timeout: 60_000 }, async () => {
+    const path = join(directory.path, 'corrupt.db');
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, CANONICAL])).code).toBe(0);
+    // Damage that start-up does not read: only the check finds it.
+    corruptIndexReadByNothingAtStart(path);
+    const result = await runCli(['serve', '--port', '0', '--workers', '2', '--log-format', 'json', '--storage', `sqlite:${path}`], { timeoutMs: 45_000 });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+\n$/);
+    const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as LogLine & { level: number; reason?: string });
+    expect(lines.filter((line) => line.level >= 40)).toEqual([
+      expect.objectContaining({ level: 50, reason: expect.stringMatching(/^database is corrupted \(quick_check: .+\)$/) }),
+    ]);
+    // The primary's line: a worker's names its worker.
+    expect(lines.find((line) => line.level === 50)?.worker).toBeUndefined();
+    expect(lines.filter((line) => line.msg === 'worker serving')).toHaveLength(2);
+  });
 
   it('serves the HTTP port from every worker: http listening on comes before listening on, and Connect calls reach both workers', { timeout: 60_000 }, async () => {
     const server = await serveWorkers('http', ['--http-port', '0']);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../../src/client/client.js';
 import { ROOT } from '../support/build.js';
 import { ensureBuilt, runCli, startServerProcess } from '../support/cli.js';
+import { corruptIndexReadByNothingAtStart } from '../support/corrupt-database.js';
 import { countStoredFeatures, temporaryDirectory } from '../support/servers.js';
 
 // Absolute: CLI runs get a throwaway working directory, not the repository.
@@ -113,15 +114,33 @@ describe('routeguide serve', () => {
     expect(result.leftInWorkingDirectory).toEqual([]);
   });
 
-  it('refuses a corrupted database with one clear line, not a crash', async () => {
+  it('refuses a corrupted database in seed and copy, which check it at open, with one clear line, not a crash', async () => {
+    const path = join(directory.path, 'corrupt-at-open.db');
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, CANONICAL])).code).toBe(0);
+    corruptIndexReadByNothingAtStart(path);
+    for (const [command, args] of [
+      ['seed', ['seed', '--storage', `sqlite:${path}`, CANONICAL]],
+      ['copy', ['copy', '--from', `sqlite:${path}`, '--to', `sqlite:${join(directory.path, 'copied.db')}`]],
+    ] as const) {
+      const result = await runCli(args);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(new RegExp(`^routeguide ${command}: cannot open SQLite database .*corrupt-at-open\\.db: database is corrupted \\(quick_check: .+\\)$`));
+    }
+  }, 30_000);
+
+  it('checks a corrupted database once it listens: one error line naming the problems, then stops with exit code 1', async () => {
     const path = join(directory.path, 'corrupt.db');
     expect((await runCli(['seed', '--storage', `sqlite:${path}`, CANONICAL])).code).toBe(0);
-    const bytes = readFileSync(path);
-    bytes.fill(0xde, 4096, 8192);
-    writeFileSync(path, bytes);
-    const result = await runCli(['serve', '--port', '0', '--storage', `sqlite:${path}`]);
+    // Damage that start-up does not read: only the check finds it.
+    corruptIndexReadByNothingAtStart(path);
+    const result = await runCli(['serve', '--port', '0', '--log-format', 'json', '--storage', `sqlite:${path}`]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^routeguide serve: cannot open SQLite database .*corrupt\.db: (database disk image is malformed|database is corrupted \(quick_check: .*\))$/);
+    expect(result.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+\n$/);
+    const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; reason?: string });
+    expect(lines.filter((line) => line.level >= 40)).toEqual([
+      expect.objectContaining({ level: 50, reason: expect.stringMatching(/^database is corrupted \(quick_check: .+\)$/) }),
+    ]);
+    expect(lines.at(-1)!.msg).toBe('stopped');
   });
 
   it('refuses a file that is not a database', async () => {

@@ -15,6 +15,8 @@ export async function prepareSharedStorage(storageUrl: StorageUrl, options: Star
   const { log } = options;
   const storage = await openAppStorage(storageUrl, {
     synchronous: options.synchronous,
+    // The primary checks it once the cluster listens (storage-check.ts), as one server would.
+    quickCheckAtOpen: false,
     poolSize: options.storagePoolSize,
     connectTimeoutMs: options.storageConnectTimeoutMs,
     password: options.storagePassword,

@@ -3,6 +3,7 @@ import { removeAbandonedImports } from './import-ledger.js';
 import { applyMigrations } from './migrations.js';
 import { StorageOpenError } from '../errors.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
+import { describeProblems, quickCheckProblems } from './quick-check.js';
 
 /** A new connection with the pragmas every connection needs: busy timeout, WAL, synchronous. */
 export function openConnection(options: SqliteStorageOptions): Database.Database {
@@ -19,15 +20,15 @@ export function openConnection(options: SqliteStorageOptions): Database.Database
   }
 }
 
-/** Opens the main connection, checks the file is a sound database and migrates it. */
+/** Opens the main connection, checks the file is a sound database (unless asked not to) and migrates it. */
 export function openMigrated(options: SqliteStorageOptions): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = openConnection(options);
     // A corrupted file fails here with a clear message, not later as INTERNAL on some call.
-    const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check);
-    if (problems.join() !== 'ok') {
-      throw new Error(`database is corrupted (quick_check: ${problems.join('; ').replace(/\s*\n\s*/g, ' ')})`);
+    if (options.quickCheckAtOpen !== false) {
+      const problems = quickCheckProblems(db);
+      if (problems.length > 0) throw new Error(describeProblems(problems));
     }
     const ran = applyMigrations(db);
     options.onMigrated?.(ran);

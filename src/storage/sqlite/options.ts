@@ -19,6 +19,12 @@ export interface SqliteStorageOptions {
   readonly synchronous?: 'normal' | 'full';
   /** How long a write waits for another connection's write lock, in milliseconds. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Run SQLite's quick_check at open (default true), so that a corrupted file is refused before
+   * anything reads it. It reads the whole file (about 20 s at 100M features): `serve` opens without
+   * it and runs quickCheckInBackground (quick-check.ts) once it listens.
+   */
+  readonly quickCheckAtOpen?: boolean;
   /** Called with the names of the migrations this open applied. */
   readonly onMigrated?: (names: string[]) => void;
   /**
