@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { BIN, ROOT } from '../support/build.js';
 import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../support/cli.js';
 import { corruptIndexReadByNothingAtStart } from '../support/corrupt-database.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
+import { readFileMappings } from '../support/memory-maps.js';
 import { eventually } from '../support/wait.js';
 
 const CANONICAL = join(ROOT, 'seed', 'route_guide_db.json');
@@ -31,6 +33,8 @@ interface LogLine {
   readonly port?: number;
   readonly protocol?: string;
 }
+
+const WORLD = { lo: { latitude: -900_000_000, longitude: -1_800_000_000 }, hi: { latitude: 900_000_000, longitude: 1_800_000_000 } };
 
 function logLines(server: ServerProcess): LogLine[] {
   return server
@@ -133,6 +137,30 @@ describe('serve --workers 2 on a SQLite file', () => {
       expect(logLines(server).find((line) => line.msg === 'seeded features')?.worker).toBeUndefined();
     },
   );
+
+  it('the primary checks the index file once; every worker maps it, and they share its pages', { timeout: 90_000 }, async () => {
+    const path = join(directory.path, 'shared-index.db');
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, CANONICAL])).code).toBe(0);
+    expect((await runCli(['seed', '--storage', `sqlite:${path}`, '--synthetic', '40000'], { timeoutMs: 60_000 })).code).toBe(0);
+    const server = await serveWorkers('shared-index');
+    const workers = logLines(server).filter((line) => line.msg === 'index loaded');
+    expect(workers).toHaveLength(2);
+    for (const loaded of workers) expect(loaded).toMatchObject({ features: 40_100, indexFile: `${path}.index` });
+    expect(logLines(server).map((line) => line.msg)).not.toContain('index file cannot be used; rebuilding it from storage');
+    // One whole-world walk on a connection to each worker reads every page of the file in both.
+    const connected = await connectionsWithWorkers(server, 2);
+    expect(new Set(connected.map(({ worker }) => worker)).size).toBe(2);
+    for (const { client } of connected) expect(await collect(client.listFeatures(WORLD))).toHaveLength(40_100);
+    const pids = [...new Set(logLines(server).filter((line) => line.msg === 'worker serving').map((line) => line.pid as number))];
+    expect(pids).toHaveLength(2);
+    const size = statSync(`${path}.index`).size;
+    for (const pid of pids) {
+      const mapped = readFileMappings(`${path}.index`, pid);
+      // Resident through the mapping (not copied into the heap), and shared: each counts about half.
+      expect(mapped.rss).toBeGreaterThan(0.5 * size);
+      expect(mapped.pss).toBeLessThan(0.75 * mapped.rss);
+    }
+  });
 
   it('checks the storage once, in the primary, after listening: a corrupted file stops every worker, with one error line and exit code 1', { timeout: 60_000 }, async () => {
     const path = join(directory.path, 'corrupt.db');

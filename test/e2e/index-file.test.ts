@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../../src/client/client.js';
+import { openIndexFile } from '../../src/index/index-file.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { FeatureRecord } from '../../src/storage/storage.js';
 import { BIN } from '../support/build.js';
@@ -91,7 +92,7 @@ describe('serve from an index file (SQLite)', () => {
     const path = databasePath();
     await seed(`sqlite:${path}`, '--synthetic', '20000');
     const before = statSync(`${path}.index`);
-    const child = spawn(process.execPath, [BIN, 'seed', '--storage', `sqlite:${path}`, '--synthetic', '600000', '--random-seed', '5'], { cwd: directory.path });
+    const child = spawn(process.execPath, [BIN, 'seed', '--storage', `sqlite:${path}`, '--synthetic', '300000', '--random-seed', '5'], { cwd: directory.path });
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (chunk: Buffer) => {
@@ -107,8 +108,27 @@ describe('serve from an index file (SQLite)', () => {
     expect(statSync(`${path}.index`).ino).toBe(before.ino);
     const server = await serve(['--storage', `sqlite:${path}`]);
     expect(logLines(server).map((line) => line.msg)).not.toContain('index file cannot be used; rebuilding it from storage');
-    expect(logLines(server).find((line) => line.msg === 'index took in new imports')).toMatchObject({ features: 600_000 });
-    expect(await countAll(server.target)).toBe(620_000);
+    expect(logLines(server).find((line) => line.msg === 'index took in new imports')).toMatchObject({ features: 300_000 });
+    expect(await countAll(server.target)).toBe(320_000);
+  });
+
+  it('a running server writes a new file in the background once imports since the last pass 5% of it, and maps it', { timeout: 120_000 }, async () => {
+    const path = databasePath();
+    await seed(`sqlite:${path}`, '--synthetic', '20000');
+    const server = await serve(['--storage', `sqlite:${path}`]);
+    // An import that leaves the file as it is: the server takes it in, then merges it into a new file.
+    const storage = await openStorage(`sqlite:${path}`);
+    await storage.insertFeatures(Array.from({ length: 1500 }, (_, i) => ({ name: `new ${i}`, latitude: 30_000 + i, longitude: 40_000 })));
+    await storage.close();
+    await eventually(() => logLines(server).some((line) => line.msg === 'index file rewritten'), 60_000, 'the new index file');
+    expect(logLines(server).find((line) => line.msg === 'index file rewritten')).toMatchObject({ features: 21_500, merged: 1500, position: 2 });
+    expect(openIndexFile(`${path}.index`, { verifyChecksums: true }).header).toMatchObject({ count: 21_500, feedPosition: 2, overlapThrough: 2 });
+    expect(await countAll(server.target)).toBe(21_500);
+    // The next start maps that file and has nothing to catch up.
+    await server.stop();
+    const next = await serve(['--storage', `sqlite:${path}`]);
+    expect(logLines(next).map((line) => line.msg)).not.toContain('index took in new imports');
+    expect(await countAll(next.target)).toBe(21_500);
   });
 
   it('a damaged file is rebuilt at start with one line saying why, and the server answers correctly', { timeout: 120_000 }, async () => {
