@@ -51,6 +51,7 @@ describe('routeguide seed', () => {
     const path = join(directory.path, 'crashed.db');
     const url = `sqlite:${path}`;
     await main(['seed', '--storage', url, '--synthetic', '10'], {});
+    stderr.length = 0;
     const pid = deadPid();
     leaveUnfinishedImport(path, { pid, startedAt: 0, points: [[3, 3]] });
     expect(await main(['seed', '--storage', url, '--synthetic', '20', '--random-seed', '2'], {})).toBe(0);
