@@ -23,15 +23,16 @@ const ABSOLUTE_SLACK_METRES = 1e-6;
 // Reciprocals, so that the polynomials multiply: a division costs several multiplications, and these
 // run for every box a search compares. Their rounding is far inside the slack.
 const SIXTH = 1 / 6;
-const TWENTIETH = 1 / 20;
-const FORTY_SECOND = 1 / 42;
 const TWELFTH = 1 / 12;
 const THIRTIETH = 1 / 30;
 
-/** sin(x) from below for 0 <= x <= π/2: Taylor's series stopped after a negative term. */
+/**
+ * sin(x) from below for 0 <= x <= π/2: Taylor's series stopped after its first negative term, x - x³/6.
+ * It runs for every box compared. Its error, under x⁵/120, is nothing at the distances that decide
+ * (1e-14 of a 100 km gap) and only loosens bounds of boxes a quarter of the globe away.
+ */
 function sinFromBelow(x: number): number {
-  const x2 = x * x;
-  return x * (1 - x2 * SIXTH * (1 - x2 * TWENTIETH * (1 - x2 * FORTY_SECOND)));
+  return x * (1 - x * x * SIXTH);
 }
 
 /** cos(x) from below for 0 <= x <= π/2 (Taylor's series stopped after a negative term), never below 0. */
