@@ -4,19 +4,28 @@ import { INT32_MAX } from './int32.js';
 /** The Earth's mean radius in metres, as the public RouteGuide examples use. */
 export const EARTH_RADIUS_METRES = 6_371_000;
 
-function radians(e7: number): number {
+/** An E7 angle in radians, as haversineMetres converts it. */
+export function e7ToRadians(e7: number): number {
   return ((e7 / 1e7) * Math.PI) / 180;
 }
 
 /** Great-circle distance in metres between two E7 points (haversine, atan2 form), not rounded. */
 export function haversineMetres(from: PointE7, to: PointE7): number {
-  const lat1 = radians(from.latitude);
-  const lat2 = radians(to.latitude);
-  const deltaLat = lat2 - lat1;
-  const deltaLng = radians(to.longitude) - radians(from.longitude);
-  const a =
-    Math.sin(deltaLat / 2) * Math.sin(deltaLat / 2) +
-    Math.cos(lat1) * Math.cos(lat2) * Math.sin(deltaLng / 2) * Math.sin(deltaLng / 2);
+  const lat1 = e7ToRadians(from.latitude);
+  return haversineMetresFrom(lat1, e7ToRadians(from.longitude), Math.cos(lat1), to.latitude, to.longitude);
+}
+
+/**
+ * haversineMetres from a point given in radians, with the cosine of its latitude, to an E7 point:
+ * for measuring many features from one point, to the last bit as haversineMetres measures them.
+ */
+export function haversineMetresFrom(latitude: number, longitude: number, cosLatitude: number, toLatitudeE7: number, toLongitudeE7: number): number {
+  const lat2 = e7ToRadians(toLatitudeE7);
+  const deltaLat = lat2 - latitude;
+  const deltaLng = e7ToRadians(toLongitudeE7) - longitude;
+  const sinHalfDeltaLat = Math.sin(deltaLat / 2);
+  const sinHalfDeltaLng = Math.sin(deltaLng / 2);
+  const a = sinHalfDeltaLat * sinHalfDeltaLat + cosLatitude * Math.cos(lat2) * sinHalfDeltaLng * sinHalfDeltaLng;
   const c = 2 * Math.atan2(Math.sqrt(a), Math.sqrt(1 - a));
   return EARTH_RADIUS_METRES * c;
 }

@@ -20,16 +20,25 @@ const FULL_TURN_E7 = 3_600_000_000;
 const RELATIVE_SLACK = 1e-9;
 const ABSOLUTE_SLACK_METRES = 1e-6;
 
-/** sin(x) from below for 0 <= x <= π/2: Taylor's series stopped after a negative term. */
+// Reciprocals, so that the polynomials multiply: a division costs several multiplications, and these
+// run for every box a search compares. Their rounding is far inside the slack.
+const SIXTH = 1 / 6;
+const TWELFTH = 1 / 12;
+const THIRTIETH = 1 / 30;
+
+/**
+ * sin(x) from below for 0 <= x <= π/2: Taylor's series stopped after its first negative term, x - x³/6.
+ * It runs for every box compared. Its error, under x⁵/120, is nothing at the distances that decide
+ * (1e-14 of a 100 km gap) and only loosens bounds of boxes a quarter of the globe away.
+ */
 function sinFromBelow(x: number): number {
-  const x2 = x * x;
-  return x * (1 - (x2 / 6) * (1 - (x2 / 20) * (1 - x2 / 42)));
+  return x * (1 - x * x * SIXTH);
 }
 
 /** cos(x) from below for 0 <= x <= π/2 (Taylor's series stopped after a negative term), never below 0. */
 function cosFromBelow(x: number): number {
   const x2 = x * x;
-  return Math.max(0, 1 - (x2 / 2) * (1 - (x2 / 12) * (1 - x2 / 30)));
+  return Math.max(0, 1 - x2 * 0.5 * (1 - x2 * TWELFTH * (1 - x2 * THIRTIETH)));
 }
 
 /** The angle between two longitudes (E7) going round the shorter way, in E7. */

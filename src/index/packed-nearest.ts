@@ -1,7 +1,7 @@
 import type Flatbush from 'flatbush';
-import { haversineMetres } from '../geo/distance.js';
+import { e7ToRadians, haversineMetresFrom } from '../geo/distance.js';
 import type { PointE7 } from '../geo/feature.js';
-import { haversinAbove, haversinFromBelow, RADIANS_PER_E7 } from './great-circle-bound.js';
+import { haversinAbove, haversinFromBelow } from './great-circle-bound.js';
 import type { NearestOptions } from './nearest.js';
 import { NearestAnswer } from './nearest-order.js';
 
@@ -124,13 +124,13 @@ class PackedSearch {
   private latitude = 0;
   private longitude = 0;
   private cosLatitude = 1;
+  /** The point in radians, for haversineMetresFrom. */
+  private latitudeRadians = 0;
+  private longitudeRadians = 0;
   private namedOnly = false;
   /** Nothing farther than this can be in the answer; features exactly at it may still win the tie. */
   private cutoff = 0;
   private cutoffHaversin = 0;
-  private readonly point = { latitude: 0, longitude: 0 };
-  /** One reused point for haversineMetres. */
-  private readonly feature = { latitude: 0, longitude: 0 };
   private readonly queue = new NodeQueue();
   readonly answer = new NearestAnswer();
 
@@ -138,27 +138,36 @@ class PackedSearch {
   run(tree: PackedTree, nameOf: (position: number) => string, point: PointE7, options: NearestOptions): void {
     this.tree = tree;
     this.nameOf = nameOf;
-    this.latitude = this.point.latitude = point.latitude;
-    this.longitude = this.point.longitude = point.longitude;
-    this.cosLatitude = Math.cos(point.latitude * RADIANS_PER_E7);
+    this.latitude = point.latitude;
+    this.longitude = point.longitude;
+    // As haversineMetres converts them, so that distances match it to the last bit.
+    this.latitudeRadians = e7ToRadians(point.latitude);
+    this.longitudeRadians = e7ToRadians(point.longitude);
+    this.cosLatitude = Math.cos(this.latitudeRadians);
     this.namedOnly = options.namedOnly;
     this.cutoff = options.maxDistanceMetres;
     this.cutoffHaversin = haversinAbove(this.cutoff);
     this.answer.start(options.limit);
-    const { boxes, levelBounds } = tree;
+    const { boxes, levelBounds, indices, nodeSize } = tree;
     const queue = this.queue;
     queue.clear();
     try {
       const rootLevel = levelBounds.length - 1;
       const root = levelBounds[rootLevel]! - 4;
-      if (this.boundOf(boxes, root) > this.cutoffHaversin) return;
+      const rootBound = haversinFromBelow(this.latitude, this.longitude, this.cosLatitude, boxes[root]!, boxes[root + 1]!, boxes[root + 2]!, boxes[root + 3]!);
+      if (rootBound > this.cutoffHaversin) return;
       // The root's children start the level below it (flatbush leaves a lone root's index unset).
-      this.open(rootLevel >= 2 ? levelBounds[rootLevel - 2]! : 0, rootLevel - 1);
-      while (queue.length > 0 && queue.nearestBound <= this.cutoffHaversin) {
-        const position = queue.nearestPosition;
-        const level = queue.nearestLevel;
+      let first = rootLevel >= 2 ? levelBounds[rootLevel - 2]! : 0;
+      let level = rootLevel - 1;
+      for (;;) {
+        // Measured or queued in functions of their own, each small enough for V8 to inline its calls.
+        const end = Math.min(first + 4 * nodeSize, levelBounds[level]!);
+        if (level === 0) this.measure(boxes, first, end);
+        else this.queueNodes(boxes, first, end, level);
+        if (queue.length === 0 || queue.nearestBound > this.cutoffHaversin) break;
+        first = indices[queue.nearestPosition >> 2]!;
+        level = queue.nearestLevel - 1;
         queue.pop();
-        this.open(tree.indices[position >> 2]!, level - 1);
       }
       this.answer.sort();
     } finally {
@@ -168,37 +177,27 @@ class PackedSearch {
     }
   }
 
-  private boundOf(boxes: Int32Array, position: number): number {
-    return haversinFromBelow(this.latitude, this.longitude, this.cosLatitude, boxes[position]!, boxes[position + 1]!, boxes[position + 2]!, boxes[position + 3]!);
-  }
-
-  /** Measures the features of a leaf node, or queues the nodes under a node; `first` is the first child's box position. */
-  private open(first: number, level: number): void {
-    const { boxes, levelBounds, nodeSize } = this.tree!;
-    const end = Math.min(first + 4 * nodeSize, levelBounds[level]!);
-    if (level === 0) {
-      this.measure(boxes, first, end);
-      return;
-    }
+  /** Queues the nodes from box position `first` to `end` (of `level`) that may hold a feature near enough. */
+  private queueNodes(boxes: Int32Array, first: number, end: number, level: number): void {
+    const { latitude, longitude, cosLatitude, cutoffHaversin, queue } = this;
     for (let position = first; position < end; position += 4) {
-      const bound = this.boundOf(boxes, position);
-      if (bound <= this.cutoffHaversin) this.queue.push(bound, position, level);
+      const bound = haversinFromBelow(latitude, longitude, cosLatitude, boxes[position]!, boxes[position + 1]!, boxes[position + 2]!, boxes[position + 3]!);
+      if (bound <= cutoffHaversin) queue.push(bound, position, level);
     }
   }
 
+  /** Measures the features from leaf box position `first` to `end`, keeping those that enter the answer. */
   private measure(boxes: Int32Array, first: number, end: number): void {
-    const { answer, feature, point } = this;
+    const { answer, latitude, longitude, cosLatitude, latitudeRadians, longitudeRadians } = this;
     for (let position = first; position < end; position += 4) {
-      const longitude = boxes[position]!;
-      const latitude = boxes[position + 1]!;
-      if (haversinFromBelow(this.latitude, this.longitude, this.cosLatitude, longitude, latitude, longitude, latitude) > this.cutoffHaversin) continue;
-      feature.latitude = latitude;
-      feature.longitude = longitude;
-      const distance = haversineMetres(point, feature);
-      if (distance > this.cutoff || !answer.wouldKeep(distance, latitude, longitude)) continue;
+      const featureLongitude = boxes[position]!;
+      const featureLatitude = boxes[position + 1]!;
+      if (haversinFromBelow(latitude, longitude, cosLatitude, featureLongitude, featureLatitude, featureLongitude, featureLatitude) > this.cutoffHaversin) continue;
+      const distance = haversineMetresFrom(latitudeRadians, longitudeRadians, cosLatitude, featureLatitude, featureLongitude);
+      if (distance > this.cutoff || !answer.wouldKeep(distance, featureLatitude, featureLongitude)) continue;
       const leaf = position >> 2;
       if (this.namedOnly && this.nameOf!(leaf) === '') continue;
-      answer.offer(leaf, distance, latitude, longitude);
+      answer.offer(leaf, distance, featureLatitude, featureLongitude);
       if (answer.full && answer.worstDistance < this.cutoff) {
         this.cutoff = answer.worstDistance;
         this.cutoffHaversin = haversinAbove(this.cutoff);
