@@ -1,5 +1,5 @@
 import { FeatureIndex } from '../index/feature-index.js';
-import { IndexFileRejected, openIndexFile, type IndexFileHeader, type OpenedIndexFile } from '../index/index-file.js';
+import { IndexFileRejected, MISSING, openIndexFile, type IndexFileHeader, type OpenedIndexFile } from '../index/index-file.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { FileLock } from '../common/replace-file.js';
@@ -75,7 +75,9 @@ async function currentIndexFile(storage: Storage, path: string, options: OpenInd
       const again = await tryFile(path, storage, options.verifyChecksums);
       if (typeof again !== 'string') return again;
     }
-    log.warn({ indexFile: path, reason: first }, 'index file cannot be used; rebuilding it from storage');
+    // A first start has no file yet: nothing is wrong, so that is said at info.
+    if (first === MISSING) log.info({ indexFile: path }, 'no index file yet; building it from storage');
+    else log.warn({ indexFile: path, reason: first }, 'index file cannot be used; rebuilding it from storage');
     await options.onLoading?.('building the index file');
     const started = Date.now();
     const header = await buildIndexFile(storage, path);

@@ -15,6 +15,9 @@ import { PackedFeatures } from './packed-features.js';
 
 export { IndexFileRejected, type IndexFileHeader, type IndexFileOrigin };
 
+/** Why a file that is not there is not used. */
+export const MISSING = 'it does not exist';
+
 /** An index file, opened and validated. */
 export interface OpenedIndexFile {
   readonly header: IndexFileHeader;
@@ -35,7 +38,7 @@ function readHeader(path: string): { header: IndexFileHeader; size: number } {
     fd = openSync(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new IndexFileRejected('it does not exist');
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new IndexFileRejected(MISSING);
     throw new IndexFileRejected(`it cannot be read (${code ?? (error as Error).message})`);
   }
   try {

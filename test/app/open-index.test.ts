@@ -83,7 +83,18 @@ describe('a file that cannot be trusted is rebuilt once, saying why, and then an
     await storage.close();
   }
 
-  it('a missing file', () => rebuiltAfter((indexPath) => unlinkSync(indexPath), /it does not exist/));
+  it('a missing file is built, said at info (a first start has none)', async () => {
+    const { storage, indexPath } = await seeded(1_000);
+    unlinkSync(indexPath);
+    const captured = captureLog();
+    const { index } = await openIndex(storage, { path: indexPath, verifyChecksums: true, log: captured.log });
+    expect(captured.lines.filter((line) => (line.level as number) >= 30 && String(line.msg).includes('index file')).map((line) => [line.level, line.msg])).toEqual([
+      [30, 'no index file yet; building it from storage'],
+      [30, 'index file written'],
+    ]);
+    expect(everything(index)).toEqual(expected(features(0, 1_000)));
+    await storage.close();
+  });
 
   it('a file of another format version', () =>
     rebuiltAfter((indexPath) => {
