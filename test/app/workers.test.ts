@@ -12,7 +12,7 @@ import { parseSettings } from '../../src/common/settings.js';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
 import type { RouteNote } from '../../src/gen/messages/route_guide.js';
 import { BIN, ROOT } from '../support/build.js';
-import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../support/cli.js';
+import { ensureBuilt, runCli, startServerProcess, type ServerProcess, jsonLogLines } from '../support/cli.js';
 import { corruptIndexReadByNothingAtStart } from '../support/corrupt-database.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
 import { readFileMappings } from '../support/memory-maps.js';
@@ -37,11 +37,7 @@ interface LogLine {
 const WORLD = { lo: { latitude: -900_000_000, longitude: -1_800_000_000 }, hi: { latitude: 900_000_000, longitude: 1_800_000_000 } };
 
 function logLines(server: ServerProcess): LogLine[] {
-  return server
-    .stderr()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
+  return jsonLogLines<LogLine>(server.stderr());
 }
 
 function getFeatureCalls(server: ServerProcess): LogLine[] {

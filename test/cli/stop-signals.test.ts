@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/client.js';
 import { ROOT } from '../support/build.js';
-import { ensureBuilt, startServerProcess } from '../support/cli.js';
+import { ensureBuilt, startServerProcess, jsonLogLines } from '../support/cli.js';
 
 interface LogLine {
   readonly msg: string;
@@ -13,10 +13,7 @@ interface LogLine {
 }
 
 function logLines(stderr: string): LogLine[] {
-  return stderr
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
+  return jsonLogLines<LogLine>(stderr);
 }
 
 /** Resolves true if a new TCP server can listen on 127.0.0.1:`port`, i.e. nothing holds it any more. */

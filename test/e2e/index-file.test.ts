@@ -7,7 +7,7 @@ import { openIndexFile } from '../../src/index/index-file.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import type { FeatureRecord } from '../../src/storage/storage.js';
 import { BIN } from '../support/build.js';
-import { ensureBuilt, runCli, startServerProcess, type ServerProcess } from '../support/cli.js';
+import { ensureBuilt, runCli, startServerProcess, type ServerProcess, jsonLogLines } from '../support/cli.js';
 import { readFileMappings } from '../support/memory-maps.js';
 import { createTestDatabase, HAVE_POSTGRES } from '../support/postgres.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
@@ -27,11 +27,7 @@ const databasePath = () => join(directory.path, `db-${names++}.db`);
 
 type LogLine = Record<string, unknown>;
 function logLines(server: ServerProcess): LogLine[] {
-  return server
-    .stderr()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
+  return jsonLogLines(server.stderr());
 }
 
 async function serve(args: readonly string[]): Promise<ServerProcess> {

@@ -12,31 +12,8 @@ import type { FeatureRecord, PointE7 } from '../../src/geo/feature.js';
 import { FeatureIndex } from '../../src/index/feature-index.js';
 import { createRandom } from '../../src/feature-files/synthetic-features.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
+import { bruteForce, features, key, point, queryParts, toQuery as toAnyQuery, type Found, type Query, type QueryParts } from '../support/nearest-cases.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/servers.js';
-
-interface Found {
-  readonly name: string;
-  readonly latitude: number;
-  readonly longitude: number;
-  readonly distance: number;
-}
-
-interface Query {
-  readonly point: PointE7;
-  readonly limit: number;
-  /** Inclusive; Infinity for no limit. */
-  readonly maxDistance: number;
-  readonly namedOnly: boolean;
-}
-
-/** The answer by definition: every feature measured, sorted by (distance, latitude, longitude). */
-function bruteForce(features: readonly FeatureRecord[], query: Query): Found[] {
-  return features
-    .map((f) => ({ name: f.name, latitude: f.latitude, longitude: f.longitude, distance: haversineMetres(query.point, f) }))
-    .filter((f) => f.distance <= query.maxDistance && !(query.namedOnly && f.name === ''))
-    .sort((a, b) => a.distance - b.distance || a.latitude - b.latitude || a.longitude - b.longitude)
-    .slice(0, query.limit);
-}
 
 function fromIndex(index: FeatureIndex, query: Query): Found[] {
   return index.nearest(query.point, { limit: query.limit, maxDistanceMetres: query.maxDistance, namedOnly: query.namedOnly }, (name, latitude, longitude, distance) => ({
@@ -56,56 +33,10 @@ function fromResponse(response: NearestFeaturesResponse): Found[] {
   }));
 }
 
-const key = (p: PointE7) => `${p.latitude},${p.longitude}`;
-
-const anyLatitude = fc.integer({ min: -900_000_000, max: 900_000_000 });
-const anyLongitude = fc.integer({ min: -1_800_000_000, max: 1_800_000_000 });
-/** Within 1 degree of the antimeridian, on either side of it. */
-const nearAntimeridian = fc.oneof(fc.integer({ min: 1_790_000_000, max: 1_800_000_000 }), fc.integer({ min: -1_800_000_000, max: -1_790_000_000 }));
-/** Within 1 degree of a pole. */
-const nearPole = fc.oneof(fc.integer({ min: 890_000_000, max: 900_000_000 }), fc.integer({ min: -900_000_000, max: -890_000_000 }));
-/** A coarse grid (15 degrees): points mirrored about a query give exactly equal distances, ties to order. */
-const gridPoint = fc.record({
-  latitude: fc.integer({ min: -6, max: 6 }).map((v) => v * 150_000_000),
-  longitude: fc.integer({ min: -12, max: 12 }).map((v) => v * 150_000_000),
-});
-/** A small cluster around the antimeridian and the equator, so that many answers straddle the line. */
-const nearDateLine = fc.record({ latitude: fc.integer({ min: -10_000_000, max: 10_000_000 }), longitude: nearAntimeridian });
-const point: fc.Arbitrary<PointE7> = fc.oneof(
-  fc.record({ latitude: anyLatitude, longitude: anyLongitude }),
-  fc.record({ latitude: anyLatitude, longitude: nearAntimeridian }),
-  fc.record({ latitude: nearPole, longitude: anyLongitude }),
-  fc.record({ latitude: nearPole, longitude: nearAntimeridian }),
-  nearDateLine,
-  gridPoint,
-);
-const features = (maxLength: number) =>
-  fc.uniqueArray(
-    fc.tuple(point, fc.constantFrom('', 'a', 'b', 'Überlingen')).map(([p, name]) => ({ ...p, name })),
-    { selector: key, maxLength, size: 'max' },
-  );
-const limit = fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }));
-type MaxDistanceChoice = { kind: 'none' } | { kind: 'metres'; metres: number } | { kind: 'feature'; pick: number };
-
-/** No limit, any distance, or exactly one feature's distance (inclusive: it must be in the answer). */
-const maxDistanceChoice: fc.Arbitrary<MaxDistanceChoice> = fc.oneof(
-  fc.constant({ kind: 'none' as const }),
-  fc.record({ kind: fc.constant('metres' as const), metres: fc.double({ min: 0, max: 2.1e7, noNaN: true }) }),
-  fc.record({ kind: fc.constant('feature' as const), pick: fc.nat() }),
-);
-
-function resolveMaxDistance(choice: MaxDistanceChoice, from: PointE7, stored: readonly FeatureRecord[]): number {
-  if (choice.kind === 'none' || (choice.kind === 'feature' && stored.length === 0)) return Infinity;
-  if (choice.kind === 'metres') return choice.metres;
-  return haversineMetres(from, stored[choice.pick % stored.length]!);
-}
-
-const queryParts = fc.record({ point, limit, maxDistance: maxDistanceChoice, namedOnly: fc.boolean() });
-
-/** A query; a maximum distance of 0 becomes no limit, as 0 means on the wire. */
-function toQuery(parts: { point: PointE7; limit: number; maxDistance: MaxDistanceChoice; namedOnly: boolean }, stored: readonly FeatureRecord[]): Query {
-  const maxDistance = resolveMaxDistance(parts.maxDistance, parts.point, stored);
-  return { point: parts.point, limit: parts.limit, maxDistance: maxDistance === 0 ? Infinity : maxDistance, namedOnly: parts.namedOnly };
+/** A query as the wire carries it: a maximum distance of 0 means no limit. */
+function toQuery(parts: QueryParts, stored: readonly FeatureRecord[]): Query {
+  const query = toAnyQuery(parts, stored);
+  return query.maxDistance === 0 ? { ...query, maxDistance: Infinity } : query;
 }
 
 describe('FeatureIndex.nearest', () => {

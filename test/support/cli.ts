@@ -165,3 +165,11 @@ export async function runIntoClosingPipe(args: readonly string[]): Promise<{ rec
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { received, stderr, code };
 }
+
+/** The JSON log lines in a process's stderr (`--log-format json`), skipping any other line. */
+export function jsonLogLines<T = Record<string, unknown>>(stderr: string): T[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as T);
+}
