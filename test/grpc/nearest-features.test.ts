@@ -8,7 +8,7 @@ import type { NearestFeaturesRequest, NearestFeaturesResponse } from '../../src/
 import { haversineMetres } from '../../src/geo/distance.js';
 import { e7ToDegrees } from '../../src/geo/e7.js';
 import { plural } from '../../src/cli/plural.js';
-import type { FeatureRecord, PointE7 } from '../../src/geo/feature.js';
+import type { FeatureRecord } from '../../src/geo/feature.js';
 import { FeatureIndex } from '../../src/index/feature-index.js';
 import { createRandom } from '../../src/feature-files/synthetic-features.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
