@@ -14,6 +14,8 @@ export type { Box };
 
 /** Entries per tree node: wider nodes mean fewer node objects per feature (memory) at a small query cost. */
 const NODE_SIZE = 16;
+/** Name bytes copied between two pauses of recentFeatures. */
+const NAME_COPY_BYTES = 4 << 20;
 /** The longest a live intake's build keeps the event loop before other calls get a turn. */
 const INTAKE_SLICE_MS = 10;
 /** How an index is made. */
@@ -130,7 +132,11 @@ export class FeatureIndex {
     }
     // Names start at 0 (the slot before FIRST_ID ends at 0), so their ends are offsets into the copy.
     const names = new Uint8Array(nameEnds[count]!);
-    names.set(columns.nameData.subarray(0, names.length));
+    // In pieces: at 5% of 100M features the names are about 135 MB, too long a copy for one turn.
+    for (let at = 0; at < names.length; at += NAME_COPY_BYTES) {
+      names.set(columns.nameData.subarray(at, Math.min(names.length, at + NAME_COPY_BYTES)), at);
+      yield;
+    }
     return { count, latitudes, longitudes, nameEnds, names };
   }
 
