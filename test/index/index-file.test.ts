@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureIndex, type Box } from '../../src/index/feature-index.js';
 import { IndexFileRejected, openIndexFile, writeIndexFile, type IndexFileOrigin } from '../../src/index/index-file.js';
 import { PAGE_SIZE } from '../../src/index/index-file-format.js';
+import { mergeRecentIntoFile } from '../../src/index/index-merge.js';
+import { runToEnd } from '../../src/index/packed-tree.js';
 import type { FeatureRecord } from '../../src/storage/storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'index-file-'));
@@ -133,6 +135,21 @@ describe('an index file, written, mapped and queried', () => {
     expect(index.recentSize).toBe(500);
     expect(index.size).toBe(2000);
     expect(sorted(index.within({ minLatitude: -1e9, maxLatitude: 1e9, minLongitude: -1.8e9, maxLongitude: 1.8e9 }))).toEqual(sorted(features.slice(0, 2000)));
+  });
+
+  it('merges the heap part into a new file: the features of the old file plus every one taken in since, names included', async () => {
+    const features = Array.from({ length: 2500 }, (_, i) => ({ name: i % 5 === 0 ? '' : `${NAMES[i % NAMES.length]} ${i}`, latitude: i * 700, longitude: 1_000_000 - i * 300 }));
+    const path = await written(features.slice(0, 2000));
+    const index = new FeatureIndex({ base: openIndexFile(path, { verifyChecksums: true }).features });
+    await index.takeIn((async function* () {
+      yield features.slice(2000);
+    })());
+    const recent = runToEnd(index.recentFeatures());
+    expect(recent.count).toBe(500);
+    const header = await mergeRecentIntoFile(path, recent, ORIGIN);
+    expect(header.count).toBe(2500);
+    const merged = new FeatureIndex({ base: openIndexFile(path, { verifyChecksums: true }).features });
+    expect(sorted(merged.within({ minLatitude: -1e9, maxLatitude: 1e9, minLongitude: -1.8e9, maxLongitude: 1.8e9 }))).toEqual(sorted(features));
   });
 
   it('holds an empty index', async () => {
