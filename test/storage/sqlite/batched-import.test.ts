@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,6 +96,23 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     await importer.insertFeatures(features(3_000));
     expect(seenBetweenBatches).toEqual([false, false, false]);
     expect(await server.hasFeatures()).toBe(true);
+  });
+
+  it('checkpoints after each batch, so the WAL stays about one batch long however long the import', async () => {
+    const walSizes: number[] = [];
+    const importer = await open({
+      importBatchRows: 2000,
+      onImportBatch: () => {
+        walSizes.push(statSync(`${path}-wal`).size);
+      },
+    });
+    const input = features(40_000).map((feature) => ({ ...feature, name: `${feature.name} ${'x'.repeat(60)}` }));
+    expect(await importer.insertFeatures(input)).toEqual({ inserted: 40_000, duplicates: 0 });
+    expect(walSizes).toHaveLength(20);
+    // The import writes about 4 MB of pages: left unchecked, the WAL would grow to hold all of them.
+    const databaseBytes = statSync(path).size;
+    expect(databaseBytes).toBeGreaterThan(3_000_000);
+    expect(Math.max(...walSizes)).toBeLessThan(databaseBytes / 5);
   });
 
   it('deletes the rows it already copied when it fails part-way through, and a later import proceeds', async () => {
