@@ -65,6 +65,8 @@ export class CountGrid {
 export function countPackedCells(tree: PackedTree, count: number, grid: CountGrid, counts: Uint32Array): void {
   if (count === 0) return;
   const { boxes, indices, levelBounds, nodeSize } = tree;
+  const { columns, rows, width, height } = grid;
+  const { minLatitude, maxLatitude, minLongitude, maxLongitude } = grid.box;
   // Box positions and levels of the nodes still to look at, side by side.
   const pending: number[] = [boxes.length - 4];
   const levels: number[] = [levelBounds.length - 1];
@@ -86,11 +88,13 @@ export function countPackedCells(tree: PackedTree, count: number, grid: CountGri
     const start = indices[pos >> 2]!;
     const end = Math.min(start + nodeSize * 4, levelBounds[level - 1]!);
     if (level === 1) {
-      // The children are leaves (points): each goes to its cell at once.
+      // The children are leaves (points): each goes to its cell at once (the hot loop, so the
+      // grid's arithmetic is written out here on locals).
       for (let child = start; child < end; child += 4) {
         const longitude = boxes[child]!;
         const latitude = boxes[child + 1]!;
-        if (grid.contains(latitude, longitude)) counts[grid.cell(latitude, longitude)]!++;
+        if (longitude < minLongitude || longitude > maxLongitude || latitude < minLatitude || latitude > maxLatitude) continue;
+        counts[Math.floor(((latitude - minLatitude) * rows) / height) * columns + Math.floor(((longitude - minLongitude) * columns) / width)]!++;
       }
       continue;
     }
