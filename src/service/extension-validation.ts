@@ -60,7 +60,8 @@ export const countFeaturesRequestSchema = z
     columns: gridSide('columns'),
     rows: gridSide('rows'),
   })
-  .refine(({ columns, rows }) => columns * rows <= MAX_GRID_CELLS, {
+  // Only for sides each in range: a side out of range is reported on its own.
+  .refine(({ columns, rows }) => columns > MAX_GRID_SIDE || rows > MAX_GRID_SIDE || columns * rows <= MAX_GRID_CELLS, {
     error: (issue) => {
       const { columns, rows } = issue.input as { columns: number; rows: number };
       return `columns x rows is ${columns} x ${rows} = ${columns * rows} cells; must be at most ${MAX_GRID_CELLS} cells`;
