@@ -1,8 +1,8 @@
 import { densityClass, shortCount, type DensityCells } from './density.js';
 import { project, type View, type Viewport } from './view.js';
 
-/** One colour per density class (density.ts), light to dark, in the features' blue. */
-export const CLASS_COLOURS = ['#d4e6f7', '#a9cdef', '#78b0e4', '#4a90d4', '#2270c0', '#0b55a0', '#083e7a', '#042652'] as const;
+/** One colour per density class (density.ts), light to dark: ColorBrewer's YlGnBu, which tells each class apart. */
+export const CLASS_COLOURS = ['#edf8b1', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#253494', '#081d58'] as const;
 /** Cells are translucent, so the coasts show through. */
 const CELL_ALPHA = 0.78;
 
@@ -44,7 +44,7 @@ export function drawCells(context: CanvasRenderingContext2D, cells: DensityCells
       if (count === 0) continue;
       const label = shortCount(count);
       if (context.measureText(label).width > width - 4) continue;
-      context.fillStyle = densityClass(count) >= 3 ? '#ffffff' : '#0b2540';
+      context.fillStyle = densityClass(count) >= 4 ? '#ffffff' : '#0b2540';
       context.fillText(label, xs[column]! + width / 2, ys[band + 1]! + height / 2);
     }
   }
