@@ -1,5 +1,6 @@
 import { CountFeaturesRequest, ExportFeaturesRequest, NearestFeaturesRequest } from '../gen/messages/route_guide_extensions.js';
 import { RouteGuideExtensionsService } from '../gen/grpc-js/route_guide_extensions.js';
+import { serializeCountFeaturesResponse } from './count-encoder.js';
 import { decodeRequest, tolerant } from './request-decoding.js';
 import { isRouteGuideCall } from './service-definition.js';
 
@@ -23,6 +24,7 @@ export const extensionsServiceDefinition = {
   countFeatures: {
     ...RouteGuideExtensionsService.countFeatures,
     requestDeserialize: tolerant(`routeguide.extensions.v1.CountFeaturesRequest`, (bytes) => CountFeaturesRequest.decode(bytes)),
+    responseSerialize: serializeCountFeaturesResponse,
   },
 } as const;
 
