@@ -126,6 +126,19 @@ describe.skipIf(!chromiumAvailable())('the map at 1,000,000 features, in Chromiu
     expect(await page.isVisible('#density-legend')).toBe(true);
     await page.screenshot({ path: join(OUTPUT, 'map-world.png') });
     figures.worldViewLoadMs = await firstLoadMs(page);
+
+    // Among the counts, a click still drops a pin, with its nearest features, and the note form and
+    // the live notes work as they do among points.
+    const box = (await page.locator('#map').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.4, box.y + box.height * 0.45);
+    await expect.poll(() => page.textContent('#selection-name')).toBe('Dropped pin');
+    await page.waitForSelector('#nearest-list li:nth-child(5)');
+    expect(await page.locator('#nearest-list .primary').allTextContents()).not.toContain('Looking…');
+    const message = `seen from the world view ${Date.now()}`;
+    await page.fill('#note-message', message);
+    await page.click('#note-form button[type="submit"]');
+    await page.waitForSelector(`#live-notes li:has-text("${message}")`, { timeout: 15_000 });
+    expect(await page.getAttribute('body', 'data-mode')).toBe('counts');
     await page.close();
 
     const panned = await openAt(WORLD_PANNED);
