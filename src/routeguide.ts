@@ -12,6 +12,8 @@ export type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, 
 export { SettingsError } from './common/settings-error.js';
 export type { Feature, Point, Rectangle, RouteNote, RouteSummary } from './gen/messages/route_guide.js';
 export type {
+  CountFeaturesRequest,
+  CountFeaturesResponse,
   ExportFeaturesRequest,
   FeatureBatch,
   FeatureDistance,

@@ -2,6 +2,7 @@ import type { FeatureIndex } from '../index/feature-index.js';
 import type { Logger } from '../observability/logger.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
 import { createRouteGuideExtensions } from '../service/extensions.js';
+import { createCountFeatures } from '../service/count-features.js';
 import { createNearestFeatures } from '../service/nearest-features.js';
 import { createNoteFeed } from '../service/note-feed.js';
 import type { PendingRouteGuide } from '../service/pending-route-guide.js';
@@ -49,6 +50,7 @@ export function servePhase(options: ServePhaseOptions): Promise<Serving> {
     const extensions = createRouteGuideExtensions({
       guide,
       nearestFeatures: createNearestFeatures(index),
+      countFeatures: createCountFeatures(index),
       watchNotes: (rectangle, context) => feed.watch(rectangle, context),
     });
     options.pending.ready(guide, extensions);

@@ -6,6 +6,7 @@ import { helpText, parseCommandLine, type Environment, type SettingSpecs } from 
 import { createRouteGuideClient, type CallSettings, type RouteGuideClient } from '../client/client.js';
 import { CoordinateError, notesFromLines, point, readRoute, RouteFileError } from './client-input.js';
 import { createOutput, type Output } from './client-output.js';
+import { countCommand } from './client-count.js';
 import { exportCommand } from './client-export.js';
 import { nearestCommand } from './client-nearest.js';
 import { postCommand, watchCommand } from './client-notes.js';
@@ -133,6 +134,7 @@ const commands: Record<string, ClientCommand> = {
   post: postCommand,
   export: exportCommand,
   nearest: nearestCommand,
+  count: countCommand,
 };
 
 const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]';

@@ -9,6 +9,8 @@ import {
 } from '@grpc/grpc-js';
 import type { Feature, Point, Rectangle, RouteNote, RouteSummary } from '../gen/messages/route_guide.js';
 import type {
+  CountFeaturesRequest,
+  CountFeaturesResponse,
   ExportFeaturesRequest,
   FeatureBatch,
   NearestFeaturesRequest,
@@ -54,6 +56,12 @@ export interface RouteGuideClient {
   watchNotes(rectangle: Rectangle, settings?: CallSettings): AsyncIterable<RouteNote>;
   /** One RouteChat step: stores the note and returns the notes stored earlier at its location. */
   postNote(note: RouteNote, settings?: CallSettings): Promise<PostNoteResponse>;
+  /**
+   * How many features lie in each cell of a `columns` x `rows` grid over the rectangle (0 means 64
+   * each; at most 1024 each and 65536 cells): `counts` row-major from the low-latitude,
+   * low-longitude cell, and their `total`, which equals ListFeatures' count for the rectangle.
+   */
+  countFeatures(request: Partial<CountFeaturesRequest> & Pick<CountFeaturesRequest, 'rectangle'>, settings?: CallSettings): Promise<CountFeaturesResponse>;
   /** The generated grpc-js clients, for what this wrapper does not cover. */
   readonly raw: GeneratedClient;
   readonly rawExtensions: GeneratedExtensionsClient;
@@ -170,6 +178,11 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
 
     postNote(note, settings) {
       return unary<RouteNote, PostNoteResponse>((...args) => rawExtensions.postNote(...args), note, settings);
+    },
+
+    countFeatures(request, settings) {
+      const full: CountFeaturesRequest = { columns: 0, rows: 0, ...request };
+      return unary<CountFeaturesRequest, CountFeaturesResponse>((...args) => rawExtensions.countFeatures(...args), full, settings);
     },
 
     recordRoute(points, settings) {

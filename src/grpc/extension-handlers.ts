@@ -1,8 +1,15 @@
 import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
 import type { Rectangle, RouteNote } from '../gen/messages/route_guide.js';
-import type { ExportFeaturesRequest, NearestFeaturesRequest, NearestFeaturesResponse, PostNoteResponse } from '../gen/messages/route_guide_extensions.js';
+import type {
+  CountFeaturesRequest,
+  CountFeaturesResponse,
+  ExportFeaturesRequest,
+  NearestFeaturesRequest,
+  NearestFeaturesResponse,
+  PostNoteResponse,
+} from '../gen/messages/route_guide_extensions.js';
 import type { Logger } from '../observability/logger.js';
-import { exportFeaturesRequestSchema, nearestFeaturesRequestSchema } from '../service/extension-validation.js';
+import { countFeaturesRequestSchema, exportFeaturesRequestSchema, nearestFeaturesRequestSchema } from '../service/extension-validation.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import { rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { batchSizeOf, maxBatchBytes, type ExportBatching } from '../transport/export-batching.js';
@@ -31,6 +38,14 @@ export function createExtensionHandlers(
         callback(null, extensions.nearestFeatures(validate(nearestFeaturesRequestSchema, call.request)));
       } catch (error) {
         callback(toGrpcStatus(error, log, 'NearestFeatures'));
+      }
+    },
+
+    countFeatures(call: ServerUnaryCall<CountFeaturesRequest, CountFeaturesResponse>, callback: sendUnaryData<CountFeaturesResponse>) {
+      try {
+        callback(null, extensions.countFeatures(validate(countFeaturesRequestSchema, call.request)));
+      } catch (error) {
+        callback(toGrpcStatus(error, log, 'CountFeatures'));
       }
     },
 

@@ -1,5 +1,6 @@
-import { ExportFeaturesRequest, NearestFeaturesRequest } from '../gen/messages/route_guide_extensions.js';
+import { CountFeaturesRequest, ExportFeaturesRequest, NearestFeaturesRequest } from '../gen/messages/route_guide_extensions.js';
 import { RouteGuideExtensionsService } from '../gen/grpc-js/route_guide_extensions.js';
+import { serializeCountFeaturesResponse } from './count-encoder.js';
 import { decodeRequest, tolerant } from './request-decoding.js';
 import { isRouteGuideCall } from './service-definition.js';
 
@@ -20,6 +21,11 @@ export const extensionsServiceDefinition = {
   },
   watchNotes: { ...RouteGuideExtensionsService.watchNotes, requestDeserialize: decodeRequest.rectangle },
   postNote: { ...RouteGuideExtensionsService.postNote, requestDeserialize: decodeRequest.routeNote },
+  countFeatures: {
+    ...RouteGuideExtensionsService.countFeatures,
+    requestDeserialize: tolerant(`routeguide.extensions.v1.CountFeaturesRequest`, (bytes) => CountFeaturesRequest.decode(bytes)),
+    responseSerialize: serializeCountFeaturesResponse,
+  },
 } as const;
 
 /**

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Feature } from '../gen/messages/route_guide.js';
 import { RouteGuideExtensions as ExtensionsService } from '../gen/es/route_guide_extensions_pb.js';
-import { exportFeaturesRequestSchema, nearestFeaturesRequestSchema } from '../service/extension-validation.js';
+import { countFeaturesRequestSchema, exportFeaturesRequestSchema, nearestFeaturesRequestSchema } from '../service/extension-validation.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import { rectangleSchema, routeNoteSchema, validate } from '../service/validation.js';
 import { batchSizeOf, maxBatchBytes, type ExportBatching } from '../transport/export-batching.js';
@@ -57,5 +57,11 @@ export function createExtensionRoutes(
       }),
 
     postNote: (request) => unaryCall(log, 'PostNote', () => extensions.postNote(validate(routeNoteSchema, request))),
+
+    countFeatures: (request) =>
+      unaryCall(log, 'CountFeatures', () => {
+        const { counts, total, columns, rows } = extensions.countFeatures(validate(countFeaturesRequestSchema, request));
+        return { counts, total: BigInt(total), columns, rows };
+      }),
   };
 }

@@ -2,10 +2,11 @@ import RBush from 'rbush';
 import { nextTurn, runInSlices } from '../common/event-loop.js';
 import type { FeatureRecord, PointE7 } from '../geo/feature.js';
 import { FeatureColumns } from './feature-columns.js';
+import { CountGrid, countTreeCells } from './grid-counts.js';
 import { findNearest, type NearestOptions } from './nearest.js';
 import { compareNearest, mergeNearest, type NearestFound } from './nearest-order.js';
 import { emptyView, growView, singleTreeView, type IndexView } from './index-view.js';
-import { runToEnd, type TreeNode } from './packed-tree.js';
+import { runToEnd, withSizes, type TreeNode } from './packed-tree.js';
 import type { RecentFeatures } from './index-merge.js';
 import type { Box, PackedFeatures } from './packed-features.js';
 import { PointHash } from './point-hash.js';
@@ -227,7 +228,7 @@ export class FeatureIndex {
     for (let i = 0; i < ids.length; i++) ids[i] = FeatureColumns.FIRST_ID + i;
     const tree = createIdTree(this.columns);
     tree.load(ids);
-    const root = tree.toJSON() as TreeNode;
+    const root = withSizes(tree.toJSON() as TreeNode);
     this.points = runToEnd(this.points.including(FeatureColumns.FIRST_ID, ids.length));
     this.view = singleTreeView(root, ids.length);
   }
@@ -408,6 +409,20 @@ export class FeatureIndex {
         }
       }
     }
+  }
+
+  /**
+   * How many features lie in each cell of a `columns` x `rows` grid over the box (CountGrid says
+   * which cell a point is in), row-major from the low corner: exact, and counted from the trees'
+   * nodes, so a node wholly inside one cell is never opened (the packed base's nodes know their
+   * leaves, the heap trees' nodes their size).
+   */
+  countCells(box: Box, columns: number, rows: number): Uint32Array {
+    const grid = new CountGrid(box, columns, rows);
+    const counts = new Uint32Array(columns * rows);
+    this.base?.countCells(grid, counts);
+    countTreeCells(this.view.root, this.columns, grid, counts);
+    return counts;
   }
 
   /**

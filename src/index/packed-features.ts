@@ -1,5 +1,6 @@
 import Flatbush from 'flatbush';
 import type { PointE7 } from '../geo/feature.js';
+import { countPackedCells, type CountGrid } from './grid-counts.js';
 import { firstSlot } from './index-file-format.js';
 import type { NearestOptions } from './nearest.js';
 import { findNearestPacked, type PackedTree } from './packed-nearest.js';
@@ -65,6 +66,11 @@ export class PackedFeatures {
   nearest<T>(point: PointE7, options: NearestOptions, make: (name: string, latitude: number, longitude: number, distanceMetres: number) => T): T[] {
     if (this.count === 0) return [];
     return findNearestPacked(this.tree, (position) => this.name(position), point, options, make);
+  }
+
+  /** Adds the features in each cell of the grid to `counts` (see countPackedCells: no feature is visited alone). */
+  countCells(grid: CountGrid, counts: Uint32Array): void {
+    countPackedCells(this.tree, this.count, grid, counts);
   }
 
   latitude(position: number): number {

@@ -9,13 +9,15 @@ export interface TreeNode {
   minY: number;
   maxX: number;
   maxY: number;
+  /** The features under this node (CountFeatures adds a node's count without visiting it). */
+  size: number;
 }
 
 /** Elements sorted, or nodes made, between two pauses of a build. */
 const WORK_PER_PAUSE = 16_384;
 
 export function emptyNode(): TreeNode {
-  return { children: [], leaf: true, height: 1, minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+  return { children: [], leaf: true, height: 1, minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity, size: 0 };
 }
 
 /**
@@ -95,15 +97,17 @@ export function* buildTree(columns: FeatureColumns, first: number, last: number,
     const parents: TreeNode[] = [];
     for (let start = 0; start < count; start += nodeSize) {
       const end = Math.min(count, start + nodeSize);
-      const node: TreeNode = { children: [], leaf: nodes === undefined, height, minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+      const node: TreeNode = { children: [], leaf: nodes === undefined, height, minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity, size: 0 };
       for (let i = start; i < end; i++) {
         const item = order[i]!;
         if (nodes === undefined) {
           node.children.push(first + item);
+          node.size++;
           extend(node, xs[item]!, ys[item]!, xs[item]!, ys[item]!);
         } else {
           const child = nodes[item]!;
           node.children.push(child);
+          node.size += child.size;
           extend(node, child.minX, child.minY, child.maxX, child.maxY);
         }
       }
@@ -144,8 +148,30 @@ export function joinTrees(main: TreeNode, recent: TreeNode): TreeNode {
     minY: Infinity,
     maxX: -Infinity,
     maxY: -Infinity,
+    size: main.size + recent.size,
   };
   for (const child of [main, recent]) extend(root, child.minX, child.minY, child.maxX, child.maxY);
+  return root;
+}
+
+/** Sets `size` on every node of a tree built elsewhere (rbush's bulk load), children first; returns the root. */
+export function withSizes(root: TreeNode): TreeNode {
+  const pending: TreeNode[] = [root];
+  const order: TreeNode[] = [];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    order.push(node);
+    if (!node.leaf) for (const child of node.children as TreeNode[]) pending.push(child);
+  }
+  // Parents come before their children in `order`, so walking it backwards sums children first.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    let size = node.children.length;
+    if (!node.leaf) {
+      size = 0;
+      for (const child of node.children as TreeNode[]) size += child.size;
+    }
+    node.size = size;
+  }
   return root;
 }
 

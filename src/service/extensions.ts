@@ -1,6 +1,6 @@
 import type { Feature, RouteNote } from '../gen/messages/route_guide.js';
-import type { NearestFeaturesResponse, PostNoteResponse } from '../gen/messages/route_guide_extensions.js';
-import type { ValidExportFeaturesRequest, ValidNearestFeaturesRequest } from './extension-validation.js';
+import type { CountFeaturesResponse, NearestFeaturesResponse, PostNoteResponse } from '../gen/messages/route_guide_extensions.js';
+import type { ValidCountFeaturesRequest, ValidExportFeaturesRequest, ValidNearestFeaturesRequest } from './extension-validation.js';
 import type { NoteWatch } from './note-feed.js';
 import type { CallContext, RouteGuide } from './route-guide.js';
 import type { ValidRectangle, ValidRouteNote } from './validation.js';
@@ -21,11 +21,14 @@ export interface RouteGuideExtensions {
   watchNotes(rectangle: ValidRectangle, context: CallContext): NoteWatch;
   /** One RouteChat step: stores the note, then answers the notes stored earlier at its location, oldest first. */
   postNote(note: ValidRouteNote): Promise<PostNoteResponse>;
+  /** How many features lie in each cell of a grid over the rectangle, and in all: exact, from the index's nodes. */
+  countFeatures(request: ValidCountFeaturesRequest): CountFeaturesResponse;
 }
 
 export interface ExtensionParts {
   readonly guide: RouteGuide;
   readonly nearestFeatures: RouteGuideExtensions['nearestFeatures'];
+  readonly countFeatures: RouteGuideExtensions['countFeatures'];
   readonly watchNotes: RouteGuideExtensions['watchNotes'];
 }
 
@@ -34,6 +37,7 @@ export function createRouteGuideExtensions(parts: ExtensionParts): RouteGuideExt
   const { guide } = parts;
   return {
     nearestFeatures: parts.nearestFeatures,
+    countFeatures: parts.countFeatures,
     exportFeatures: ({ rectangle }) => guide.listFeatures(rectangle),
     watchNotes: parts.watchNotes,
     async postNote(note) {

@@ -37,6 +37,7 @@ export function createPendingRouteGuide(initialStatus = 'starting'): PendingRout
       exportFeatures: (request) => ready().extensions.exportFeatures(request),
       watchNotes: (rectangle, context) => ready().extensions.watchNotes(rectangle, context),
       postNote: async (note) => ready().extensions.postNote(note),
+      countFeatures: (request) => ready().extensions.countFeatures(request),
     },
     setStatus(next) {
       status = next;

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRouteGuideClient } from '../../src/client/client.js';
 import { createPendingRouteGuide } from '../../src/service/pending-route-guide.js';
 import { createRouteGuideExtensions } from '../../src/service/extensions.js';
+import { createCountFeatures } from '../../src/service/count-features.js';
 import { createNearestFeatures } from '../../src/service/nearest-features.js';
 import { createRouteGuide } from '../../src/service/route-guide.js';
 import { FeatureIndex } from '../../src/index/feature-index.js';
@@ -84,13 +85,16 @@ describe('start-up: bind first, then load', () => {
     await expect(pending.extensions.postNote({ location: { latitude: 1, longitude: 1 }, message: 'early' })).rejects.toThrow(
       'starting: seeding features from places.csv',
     );
+    const everywhere = { lo: { latitude: -10, longitude: -10 }, hi: { latitude: 10, longitude: 10 } };
+    expect(() => pending.extensions.countFeatures({ rectangle: everywhere, columns: 1, rows: 1 })).toThrow('starting: seeding features from places.csv');
     const index = new FeatureIndex();
     index.load([{ name: 'here', latitude: 5, longitude: 5 }]);
     const guide = createRouteGuide({ index, storage: createMemoryStorage(), replayLimit: 10 });
-    pending.ready(guide, createRouteGuideExtensions({ guide, nearestFeatures: createNearestFeatures(index), watchNotes: () => {
+    pending.ready(guide, createRouteGuideExtensions({ guide, nearestFeatures: createNearestFeatures(index), countFeatures: createCountFeatures(index), watchNotes: () => {
       throw new Error('not watched here');
     } }));
     expect(pending.guide.getFeature({ latitude: 5, longitude: 5 }).name).toBe('here');
+    expect(pending.extensions.countFeatures({ rectangle: everywhere, columns: 1, rows: 1 }).total).toBe(1);
     expect((await pending.extensions.postNote({ location: { latitude: 1, longitude: 1 }, message: 'ready' })).earlierNotes).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { createRouteGuideClient, type RouteGuideClient } from '../../src/client/
 import type { Feature } from '../../src/gen/messages/route_guide.js';
 import { degreesToE7 } from '../../src/geo/e7.js';
 import { formatDegrees } from '../../web/src/client.js';
-import { parseViewHash, toScreen, viewBounds, type View } from '../../web/src/view.js';
+import { fromScreen, parseViewHash, toScreen, viewBounds, type View } from '../../web/src/view.js';
 import { chromiumAvailable, launchChromium, OUTPUT, startMapServer, type MapServer } from '../support/browser.js';
 import { collect } from '../support/servers.js';
 
@@ -106,6 +106,8 @@ describe.skipIf(!chromiumAvailable())('the map in Chromium', () => {
     expect(expected).toBeLessThan(100);
     expect(Number(await page.getAttribute('#features', 'data-drawn'))).toBe(expected);
     expect(await page.textContent('#count')).toBe(`${expected} features in view`);
+    expect(await page.getAttribute('body', 'data-mode')).toBe('points');
+    expect(await page.isHidden('#density-legend')).toBe(true);
 
     // The rectangle asked for is the one the view shows.
     const { view, viewport } = await viewOf(page);
@@ -205,6 +207,24 @@ describe.skipIf(!chromiumAvailable())('the map in Chromium', () => {
     await touch('touchEnd', []);
     await expect.poll(async () => (await viewOf(page)).view.longitude).toBeLessThan(zoomed.longitude);
     expect((await viewOf(page)).view.latitude).toBeGreaterThan(zoomed.latitude);
+    await page.close();
+  });
+
+  it('a double click zooms in one level around the point clicked, which stays where it was', async () => {
+    const page = await openMap();
+    const { view: before, viewport, left, top } = await viewOf(page);
+    const [x, y] = [viewport.width * 0.3, viewport.height * 0.6];
+    const under = toScreen(before, viewport, before.latitude, before.longitude);
+    expect(under).toEqual({ x: viewport.width / 2, y: viewport.height / 2 });
+    await page.mouse.dblclick(left + x, top + y);
+    await expect.poll(async () => (await viewOf(page)).view.zoom).toBe(before.zoom + 1);
+    // The point that was under the pointer is under it still (to the link's rounding of the centre).
+    const after = (await viewOf(page)).view;
+    const anchor = fromScreen(before, viewport, x, y);
+    const moved = toScreen(after, viewport, anchor.latitude, anchor.longitude);
+    expect(Math.abs(moved.x - x)).toBeLessThan(1);
+    expect(Math.abs(moved.y - y)).toBeLessThan(1);
+    await page.waitForSelector('body[data-state="ready"]');
     await page.close();
   });
 

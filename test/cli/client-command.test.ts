@@ -58,4 +58,27 @@ describe('routeguide client commands against an in-process server', () => {
       child.stdin.destroy();
     }
   });
+
+  it('count prints the grid north at the top, each row and column labelled where it starts, and the total that list counts', async () => {
+    server = await startTestServer();
+    const result = await runCli(['client', 'count', '40', '-75', '42', '-73', '--grid', '4x2', '--target', server.target]);
+    expect(result.stderr).toBe('');
+    const listed = await runCli(['client', 'list', '40', '-75', '42', '-73', '--target', server.target]);
+    const total = listed.stdout.trim().split('\n').at(-1)!;
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe('lat \\ lng   -75 -74.5   -74 -73.5');
+    expect(lines.map((line) => line.split(/ +/)[0])).toEqual(['lat', '41', '40', total.split(' ')[0]]);
+    expect(lines.at(-1)).toBe(`${total} in 4 x 2 cells`);
+    const json = await runCli(['client', 'count', '40', '-75', '42', '-73', '--grid', '4x2', '--json', '--target', server.target]);
+    const answer = JSON.parse(json.stdout) as { counts: number[]; total: number; columns: number; rows: number };
+    expect(answer.counts.slice(4).map(String)).toEqual(lines[1]!.split(/ +/).slice(1));
+    expect(answer.counts.slice(0, 4).map(String)).toEqual(lines[2]!.split(/ +/).slice(1));
+    expect(answer.counts.reduce((sum, n) => sum + n, 0)).toBe(answer.total);
+  });
+
+  it('count refuses a grid past 65536 cells before calling, in one line', async () => {
+    const result = await runCli(['client', 'count', '40', '-75', '42', '-73', '--grid', '512x512']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('routeguide client count: invalid --grid="512x512": must be COLUMNSxROWS, each 1 to 1024 and at most 65536 cells in all, e.g. 8x8');
+  });
 });

@@ -9,7 +9,7 @@ describe('generated grpc-js code (src/gen/grpc-js)', () => {
 
   it('defines no message of its own: the messages output is the one definition', () => {
     const messages = ['Point', 'Rectangle', 'Feature', 'RouteNote', 'RouteSummary'];
-    const extensionMessages = ['NearestFeaturesRequest', 'FeatureDistance', 'NearestFeaturesResponse', 'ExportFeaturesRequest', 'FeatureBatch', 'PostNoteResponse'];
+    const extensionMessages = ['NearestFeaturesRequest', 'FeatureDistance', 'NearestFeaturesResponse', 'ExportFeaturesRequest', 'FeatureBatch', 'PostNoteResponse', 'CountFeaturesRequest', 'CountFeaturesResponse'];
     expect(Object.keys(grpcJsRouteGuide).filter((name) => messages.includes(name))).toEqual([]);
     expect(Object.keys(grpcJsExtensions).filter((name) => extensionMessages.includes(name))).toEqual([]);
   });

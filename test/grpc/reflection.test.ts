@@ -33,7 +33,7 @@ describe('server reflection (v1, as grpcurl asks)', () => {
     const response = await reflect(reflection, { file_containing_symbol: 'routeguide.extensions.v1.RouteGuideExtensions' });
     const files = decodeFiles(response);
     const service = files.flatMap((file) => file.service).find((candidate) => candidate.name === 'RouteGuideExtensions');
-    expect(service?.method.map((method) => method.name)).toEqual(['NearestFeatures', 'ExportFeatures', 'WatchNotes', 'PostNote']);
+    expect(service?.method.map((method) => method.name)).toEqual(['NearestFeatures', 'ExportFeatures', 'WatchNotes', 'PostNote', 'CountFeatures']);
     const extensionsFile = files.find((file) => file.service.some((candidate) => candidate.name === 'RouteGuideExtensions'))!;
     const routeGuideFile = files.find((file) => file.messageType.some((message) => message.name === 'Point'))!;
     // The file that defines Point, RouteNote and the rest is declared as a dependency, as protoc would.

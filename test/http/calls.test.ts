@@ -51,6 +51,17 @@ describe('RouteGuide and its extensions over the HTTP port', () => {
     );
   });
 
+  for (const protocol of ['connect-json', 'connect-binary', 'grpc-web'] as const) {
+    it(`CountFeatures over ${protocol} answers what it answers over gRPC, the total as a uint64`, async () => {
+      const { extensions } = httpClients(base, protocol);
+      const request = { rectangle: NEW_JERSEY, columns: 5, rows: 3 };
+      const overHttp = await extensions.countFeatures(request);
+      const overGrpc = await server.client.countFeatures(request);
+      expect(overGrpc.total).toBeGreaterThan(0);
+      expect({ counts: overHttp.counts, total: overHttp.total, columns: overHttp.columns, rows: overHttp.rows }).toEqual({ ...overGrpc, total: BigInt(overGrpc.total) });
+    });
+  }
+
   it('ExportFeatures over Connect streams every feature of the rectangle in batches of at most batch_size', async () => {
     const { extensions } = httpClients(base, 'connect-binary');
     const batches = await collect(extensions.exportFeatures({ rectangle: NEW_JERSEY, batchSize: 7 }));

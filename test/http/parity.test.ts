@@ -58,6 +58,24 @@ const CASES = [
     http: (c: Clients) => collect(c.extensions.exportFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, batchSize: 70000 })),
   },
   {
+    name: 'CountFeatures with 2000 columns',
+    code: 3,
+    grpc: (s: TestServer) => s.client.countFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, columns: 2000 }),
+    http: (c: Clients) => c.extensions.countFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, columns: 2000 }),
+  },
+  {
+    name: 'CountFeatures with more than 65536 cells',
+    code: 3,
+    grpc: (s: TestServer) => s.client.countFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, columns: 512, rows: 512 }),
+    http: (c: Clients) => c.extensions.countFeatures({ rectangle: { lo: { latitude: 0, longitude: 0 }, hi: { latitude: 1, longitude: 1 } }, columns: 512, rows: 512 }),
+  },
+  {
+    name: 'CountFeatures without a rectangle',
+    code: 3,
+    grpc: (s: TestServer) => s.client.countFeatures({ rectangle: undefined }),
+    http: (c: Clients) => c.extensions.countFeatures({}),
+  },
+  {
     name: 'PostNote with a message over 1024 bytes',
     code: 3,
     grpc: (s: TestServer) => s.client.postNote({ location: { latitude: 1, longitude: 1 }, message: TOO_LONG }),

@@ -22,7 +22,15 @@ function line(positions: readonly number[][]): Line {
   let east = -180;
   let south = 90;
   let north = -90;
-  positions.forEach(([longitude = 0, latitude = 0], i) => {
+  let shift = 0;
+  let previous = Number.NaN;
+  positions.forEach(([given = 0, latitude = 0], i) => {
+    // A ring that crosses the antimeridian (Russia's, Fiji's) jumps from 180 to -180: unwrapped, it
+    // goes on past 180 instead, rather than drawing a sliver of land across the whole world.
+    if (given + shift - previous > 180) shift -= 360;
+    else if (given + shift - previous < -180) shift += 360;
+    const longitude = given + shift;
+    previous = longitude;
     coordinates[2 * i] = longitude;
     coordinates[2 * i + 1] = latitude;
     west = Math.min(west, longitude);

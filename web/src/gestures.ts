@@ -4,18 +4,24 @@ export interface GestureHandlers {
   /** Zoom by `levels` (may be fractional) keeping (x, y) in place. */
   zoom(levels: number, x: number, y: number): void;
   click(x: number, y: number): void;
+  /** A second click (or tap) close to the first, soon after it: the first was a click too. */
+  doubleClick(x: number, y: number): void;
   /** The view has settled: at once after a drag or pinch, `immediate` false after a wheel step (more may follow). */
   settle(immediate: boolean): void;
 }
 
 /** A press that moves less than this many pixels is a click. */
 const CLICK_SLOP = 5;
+/** A click this soon after another and this close to it makes a double click. */
+const DOUBLE_CLICK_MS = 400;
+const DOUBLE_CLICK_SLOP = 10;
 
 /** Mouse, pen and touch through pointer events on `element`; coordinates are relative to it. */
 export function attachGestures(element: HTMLElement, handlers: GestureHandlers): void {
   const pointers = new Map<number, { x: number; y: number }>();
   let travelled = 0;
   let pinchDistance = 0;
+  let lastClick = { x: 0, y: 0, at: Number.NEGATIVE_INFINITY };
   const local = (event: PointerEvent | WheelEvent): { x: number; y: number } => {
     const box = element.getBoundingClientRect();
     return { x: event.clientX - box.left, y: event.clientY - box.top };
@@ -54,8 +60,15 @@ export function attachGestures(element: HTMLElement, handlers: GestureHandlers):
     if (!last) return;
     pointers.delete(event.pointerId);
     if (pointers.size > 0) return;
-    if (travelled <= CLICK_SLOP && event.type === 'pointerup') handlers.click(last.x, last.y);
-    else handlers.settle(true);
+    if (travelled <= CLICK_SLOP && event.type === 'pointerup') {
+      const double = event.timeStamp - lastClick.at <= DOUBLE_CLICK_MS && Math.hypot(last.x - lastClick.x, last.y - lastClick.y) <= DOUBLE_CLICK_SLOP;
+      // A third click starts afresh rather than making a second double click.
+      lastClick = double ? { x: 0, y: 0, at: Number.NEGATIVE_INFINITY } : { x: last.x, y: last.y, at: event.timeStamp };
+      if (double) handlers.doubleClick(last.x, last.y);
+      else handlers.click(last.x, last.y);
+    } else {
+      handlers.settle(true);
+    }
   };
   element.addEventListener('pointerup', end);
   element.addEventListener('pointercancel', end);

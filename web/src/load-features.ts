@@ -1,14 +1,12 @@
 import { rectangleContains, type E7Rectangle, type ExtensionsClient } from './client.js';
 import { FeatureSet } from './feature-set.js';
 
-/** The map stops loading past this many features in view and asks the user to zoom in. */
-export const FEATURE_CAP = 100_000;
 const BATCH_SIZE = 8192;
 
 export interface LoadedFeatures {
   readonly rectangle: E7Rectangle;
   readonly features: FeatureSet;
-  /** False when the view holds more than the cap: `features` then holds the first FEATURE_CAP. */
+  /** False when the view holds more than the cap: `features` then holds only the first `cap` (never drawn as the view). */
   readonly complete: boolean;
 }
 
@@ -50,7 +48,7 @@ export async function loadFeatures(
   rectangle: E7Rectangle,
   signal: AbortSignal,
   onProgress: (features: FeatureSet) => void,
-  cap = FEATURE_CAP,
+  cap = Number.POSITIVE_INFINITY,
   previous?: LoadedFeatures,
 ): Promise<LoadedFeatures> {
   const features = new FeatureSet();

@@ -4,10 +4,12 @@ import { createExtensionsClient } from './connect-client.js';
 import { ConnectionBanner, errorMessage, isAbort } from './connection.js';
 import { pickFeature } from './feature-set.js';
 import { attachGestures } from './gestures.js';
-import { FEATURE_CAP, loadFeatures, type LoadedFeatures } from './load-features.js';
+import { showLegend } from './legend.js';
 import { NoteBook, watchNotes } from './notes.js';
 import { Panel, type Note } from './panel.js';
 import { drawBasemap, drawFeatures, scaleBar } from './render.js';
+import { drawCells } from './render-cells.js';
+import { loadView, type ViewData } from './view-data.js';
 import { DEFAULT_VIEW, formatViewHash, fromScreen, linkedView, panBy, parseViewHash, toScreen, viewBounds, zoomAround, type View, type Viewport } from './view.js';
 
 const client = createExtensionsClient();
@@ -18,13 +20,14 @@ const featureCanvas = document.getElementById('features') as HTMLCanvasElement;
 const banner = new ConnectionBanner(document.getElementById('banner')!, () => refresh(true));
 const notes = new NoteBook();
 const scaleElement = document.getElementById('scale')!;
-const cappedElement = document.getElementById('capped')!;
+const countsHint = document.getElementById('counts-hint')!;
+const legend = document.getElementById('density-legend')!;
 const count = new Intl.NumberFormat('en-US');
 
 let view: View = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
 let viewport: Viewport = { width: 1, height: 1 };
 let pixelRatio = 1;
-let shown: LoadedFeatures | undefined;
+let shown: ViewData | undefined;
 let loading: { rectangle: E7Rectangle; controller: AbortController } | undefined;
 let watching: { rectangle: E7Rectangle; controller: AbortController } | undefined;
 let selected: E7Point | undefined;
@@ -45,18 +48,24 @@ function render(): void {
   frame = requestAnimationFrame(() => {
     frame = 0;
     const basemap = basemapFor(view.zoom);
-    const scene = { view, viewport, basemap, features: shown?.features, notes: notes.all().map(({ location }) => degrees(location)), selected: selected && degrees(selected), partial: shown !== undefined && !shown.complete };
-    cappedElement.hidden = !scene.partial;
+    const points = shown?.mode === 'points' ? shown.loaded.features : undefined;
+    const cells = shown?.mode === 'counts' ? shown.cells : undefined;
+    const scene = { view, viewport, basemap, features: points, notes: notes.all().map(({ location }) => degrees(location)), selected: selected && degrees(selected) };
+    countsHint.hidden = cells === undefined;
+    showLegend(legend, cells);
     const context = baseCanvas.getContext('2d')!;
     context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
     drawBasemap(context, scene);
+    // The cells go on the basemap's canvas, under the notes and the selection.
+    featureCanvas.dataset.counted = String(cells ? drawCells(context, cells, view, viewport) : 0);
     featureCanvas.dataset.drawn = String(drawFeatures(featureCanvas, scene, pixelRatio));
     const scale = scaleBar(view, 120);
     scaleElement.style.width = `${scale.width.toFixed(1)}px`;
     scaleElement.firstElementChild!.textContent = scale.label;
     if (!answered && shown && !loading) {
       answered = true;
-      document.body.dataset.state = shown.complete ? 'ready' : 'capped';
+      document.body.dataset.state = 'ready';
+      document.body.dataset.mode = shown.mode;
       if (performance.getEntriesByName('routeguide:first-render').length === 0) performance.mark('routeguide:first-render');
       performance.measure('routeguide:view-answered', { start: settledAt, end: performance.now() });
     }
@@ -104,23 +113,16 @@ function refresh(force = false): void {
   loading = { rectangle, controller };
   answered = false;
   document.body.dataset.state = 'loading';
-  panel.showCount('Loading features…', 'loading');
-  loadFeatures(
-    client,
-    rectangle,
-    controller.signal,
-    (features) => panel.showCount(`Loading… ${count.format(features.size)} features`, 'loading'),
-    FEATURE_CAP,
-    force ? undefined : shown,
+  panel.showCount('Counting features…', 'loading');
+  loadView(client, rectangle, view.zoom, controller.signal, force ? undefined : shown, (features) =>
+    panel.showCount(`Loading… ${count.format(features.size)} features`, 'loading'),
   ).then(
     (result) => {
       if (loading?.controller !== controller) return;
       loading = undefined;
       shown = result;
       banner.succeeded();
-      const total = count.format(result.features.size);
-      if (result.complete) panel.showCount(`${total} ${result.features.size === 1 ? 'feature' : 'features'} in view`, 'ready');
-      else panel.showCount(`More than ${count.format(FEATURE_CAP)} features in view: showing the first ${count.format(FEATURE_CAP)}. Zoom in to see them all.`, 'capped');
+      panel.showCount(`${count.format(result.total)} ${result.total === 1 ? 'feature' : 'features'} in view`, result.mode === 'points' ? 'ready' : 'counts');
       render();
     },
     (error: unknown) => {
@@ -167,11 +169,12 @@ function settle(immediate: boolean): void {
 
 function select(x: number, y: number): void {
   const project = (latitude: number, longitude: number) => toScreen(view, viewport, latitude, longitude);
-  const hit = shown ? pickFeature(shown.features, project, x, y, 8) : -1;
+  const points = shown?.mode === 'points' ? shown.loaded.features : undefined;
+  const hit = points ? pickFeature(points, project, x, y, 8) : -1;
   let name: string | undefined;
-  if (shown && hit >= 0) {
-    selected = toE7(shown.features.latitudes[hit]!, shown.features.longitudes[hit]!);
-    name = shown.features.names[hit]!;
+  if (points && hit >= 0) {
+    selected = toE7(points.latitudes[hit]!, points.longitudes[hit]!);
+    name = points.names[hit]!;
   } else {
     const point = fromScreen(view, viewport, x, y);
     selected = toE7(point.latitude, point.longitude);
@@ -236,6 +239,12 @@ attachGestures(map, {
     render();
   },
   click: select,
+  // Towards what is under the pointer: one level in, keeping that point where it is.
+  doubleClick(x, y) {
+    view = zoomAround(view, viewport, view.zoom + 1, x, y);
+    render();
+    settle(true);
+  },
   settle,
 });
 

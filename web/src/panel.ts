@@ -40,7 +40,7 @@ export class Panel {
   private readonly live = element<HTMLUListElement>('live-notes');
 
   /** The features-in-view line under the title. */
-  showCount(text: string, kind: 'loading' | 'ready' | 'capped' | 'error'): void {
+  showCount(text: string, kind: 'loading' | 'ready' | 'counts' | 'error'): void {
     this.count.textContent = text;
     this.count.dataset.kind = kind;
   }

@@ -24,8 +24,6 @@ export interface Scene {
   readonly features: FeatureSet | undefined;
   readonly notes: readonly Marker[];
   readonly selected: Marker | undefined;
-  /** Features drawn faint: a capped view holds only some of its features, in the index's order, not a sample. */
-  readonly partial: boolean;
 }
 
 function visible(line: Line, west: number, south: number, east: number, north: number): boolean {
@@ -123,7 +121,7 @@ export function drawFeatures(canvas: HTMLCanvasElement, scene: Scene, pixelRatio
   if (features && features.size > 0) {
     cache.update(features, view.zoom);
     drawn = features.size > MARKER_LIMIT
-      ? drawDots(context, canvas, features, left, top, pixelRatio, scene.partial)
+      ? drawDots(context, canvas, features, left, top, pixelRatio)
       : drawMarkers(context, features, left, top, viewport, pixelRatio);
   }
   context.setTransform(pixelRatio, 0, 0, pixelRatio, 0, 0);
@@ -143,13 +141,12 @@ export function drawFeatures(canvas: HTMLCanvasElement, scene: Scene, pixelRatio
 }
 
 /** Many features: squares of 3x3 device pixels (2x2 past 20,000, so dense places keep their texture) written straight into the pixel buffer. */
-function drawDots(context: CanvasRenderingContext2D, canvas: HTMLCanvasElement, features: FeatureSet, left: number, top: number, ratio: number, partial: boolean): number {
+function drawDots(context: CanvasRenderingContext2D, canvas: HTMLCanvasElement, features: FeatureSet, left: number, top: number, ratio: number): number {
   const { width, height } = canvas;
   const image = context.createImageData(width, height);
   const pixels = new Uint32Array(image.data.buffer);
-  // ImageData is RGBA in memory: a little-endian Uint32 reads it as ABGR. Translucent pixels show the basemap beneath.
-  const alpha = partial ? 0x55 : 0xff;
-  const colour = (rgb: readonly [number, number, number]): number => ((alpha << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0;
+  // ImageData is RGBA in memory: a little-endian Uint32 reads it as ABGR.
+  const colour = (rgb: readonly [number, number, number]): number => ((0xff << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0;
   const named = colour(FEATURE);
   const unnamed = colour(UNNAMED);
   const last = features.size > 20_000 ? 0 : 1;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file route_guide_extensions.proto.
  */
 export const file_route_guide_extensions: GenFile = /*@__PURE__*/
-  fileDesc("Chxyb3V0ZV9ndWlkZV9leHRlbnNpb25zLnByb3RvEhhyb3V0ZWd1aWRlLmV4dGVuc2lvbnMudjEiegoWTmVhcmVzdEZlYXR1cmVzUmVxdWVzdBIgCgVwb2ludBgBIAEoCzIRLnJvdXRlZ3VpZGUuUG9pbnQSDQoFbGltaXQYAiABKA0SGwoTbWF4X2Rpc3RhbmNlX21ldGVycxgDIAEoARISCgpuYW1lZF9vbmx5GAQgASgIIlAKD0ZlYXR1cmVEaXN0YW5jZRIkCgdmZWF0dXJlGAEgASgLMhMucm91dGVndWlkZS5GZWF0dXJlEhcKD2Rpc3RhbmNlX21ldGVycxgCIAEoASJWChdOZWFyZXN0RmVhdHVyZXNSZXNwb25zZRI7CghmZWF0dXJlcxgBIAMoCzIpLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5GZWF0dXJlRGlzdGFuY2UiVQoVRXhwb3J0RmVhdHVyZXNSZXF1ZXN0EigKCXJlY3RhbmdsZRgBIAEoCzIVLnJvdXRlZ3VpZGUuUmVjdGFuZ2xlEhIKCmJhdGNoX3NpemUYAiABKA0iNQoMRmVhdHVyZUJhdGNoEiUKCGZlYXR1cmVzGAEgAygLMhMucm91dGVndWlkZS5GZWF0dXJlIkAKEFBvc3ROb3RlUmVzcG9uc2USLAoNZWFybGllcl9ub3RlcxgBIAMoCzIVLnJvdXRlZ3VpZGUuUm91dGVOb3RlMpADChRSb3V0ZUd1aWRlRXh0ZW5zaW9ucxJ4Cg9OZWFyZXN0RmVhdHVyZXMSMC5yb3V0ZWd1aWRlLmV4dGVuc2lvbnMudjEuTmVhcmVzdEZlYXR1cmVzUmVxdWVzdBoxLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5OZWFyZXN0RmVhdHVyZXNSZXNwb25zZSIAEm0KDkV4cG9ydEZlYXR1cmVzEi8ucm91dGVndWlkZS5leHRlbnNpb25zLnYxLkV4cG9ydEZlYXR1cmVzUmVxdWVzdBomLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5GZWF0dXJlQmF0Y2giADABEj4KCldhdGNoTm90ZXMSFS5yb3V0ZWd1aWRlLlJlY3RhbmdsZRoVLnJvdXRlZ3VpZGUuUm91dGVOb3RlIgAwARJPCghQb3N0Tm90ZRIVLnJvdXRlZ3VpZGUuUm91dGVOb3RlGioucm91dGVndWlkZS5leHRlbnNpb25zLnYxLlBvc3ROb3RlUmVzcG9uc2UiAGIGcHJvdG8z", [file_route_guide]);
+  fileDesc("Chxyb3V0ZV9ndWlkZV9leHRlbnNpb25zLnByb3RvEhhyb3V0ZWd1aWRlLmV4dGVuc2lvbnMudjEiegoWTmVhcmVzdEZlYXR1cmVzUmVxdWVzdBIgCgVwb2ludBgBIAEoCzIRLnJvdXRlZ3VpZGUuUG9pbnQSDQoFbGltaXQYAiABKA0SGwoTbWF4X2Rpc3RhbmNlX21ldGVycxgDIAEoARISCgpuYW1lZF9vbmx5GAQgASgIIlAKD0ZlYXR1cmVEaXN0YW5jZRIkCgdmZWF0dXJlGAEgASgLMhMucm91dGVndWlkZS5GZWF0dXJlEhcKD2Rpc3RhbmNlX21ldGVycxgCIAEoASJWChdOZWFyZXN0RmVhdHVyZXNSZXNwb25zZRI7CghmZWF0dXJlcxgBIAMoCzIpLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5GZWF0dXJlRGlzdGFuY2UiVQoVRXhwb3J0RmVhdHVyZXNSZXF1ZXN0EigKCXJlY3RhbmdsZRgBIAEoCzIVLnJvdXRlZ3VpZGUuUmVjdGFuZ2xlEhIKCmJhdGNoX3NpemUYAiABKA0iNQoMRmVhdHVyZUJhdGNoEiUKCGZlYXR1cmVzGAEgAygLMhMucm91dGVndWlkZS5GZWF0dXJlIkAKEFBvc3ROb3RlUmVzcG9uc2USLAoNZWFybGllcl9ub3RlcxgBIAMoCzIVLnJvdXRlZ3VpZGUuUm91dGVOb3RlIl8KFENvdW50RmVhdHVyZXNSZXF1ZXN0EigKCXJlY3RhbmdsZRgBIAEoCzIVLnJvdXRlZ3VpZGUuUmVjdGFuZ2xlEg8KB2NvbHVtbnMYAiABKA0SDAoEcm93cxgDIAEoDSJVChVDb3VudEZlYXR1cmVzUmVzcG9uc2USDgoGY291bnRzGAEgAygNEg0KBXRvdGFsGAIgASgEEg8KB2NvbHVtbnMYAyABKA0SDAoEcm93cxgEIAEoDTKEBAoUUm91dGVHdWlkZUV4dGVuc2lvbnMSeAoPTmVhcmVzdEZlYXR1cmVzEjAucm91dGVndWlkZS5leHRlbnNpb25zLnYxLk5lYXJlc3RGZWF0dXJlc1JlcXVlc3QaMS5yb3V0ZWd1aWRlLmV4dGVuc2lvbnMudjEuTmVhcmVzdEZlYXR1cmVzUmVzcG9uc2UiABJtCg5FeHBvcnRGZWF0dXJlcxIvLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5FeHBvcnRGZWF0dXJlc1JlcXVlc3QaJi5yb3V0ZWd1aWRlLmV4dGVuc2lvbnMudjEuRmVhdHVyZUJhdGNoIgAwARI+CgpXYXRjaE5vdGVzEhUucm91dGVndWlkZS5SZWN0YW5nbGUaFS5yb3V0ZWd1aWRlLlJvdXRlTm90ZSIAMAESTwoIUG9zdE5vdGUSFS5yb3V0ZWd1aWRlLlJvdXRlTm90ZRoqLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5Qb3N0Tm90ZVJlc3BvbnNlIgAScgoNQ291bnRGZWF0dXJlcxIuLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5Db3VudEZlYXR1cmVzUmVxdWVzdBovLnJvdXRlZ3VpZGUuZXh0ZW5zaW9ucy52MS5Db3VudEZlYXR1cmVzUmVzcG9uc2UiAGIGcHJvdG8z", [file_route_guide]);
 
 /**
  * @generated from message routeguide.extensions.v1.NearestFeaturesRequest
@@ -150,6 +150,80 @@ export const PostNoteResponseSchema: GenMessage<PostNoteResponse> = /*@__PURE__*
   messageDesc(file_route_guide_extensions, 5);
 
 /**
+ * A grid of columns x rows cells over a rectangle. In E7 units, with lo and hi the rectangle's
+ * smaller and larger coordinates, a feature at longitude x lies in column
+ * floor((x - lo) * columns / (hi - lo + 1)), and likewise in row by latitude: every feature that
+ * ListFeatures answers for the rectangle (edges included) lies in exactly one cell.
+ *
+ * @generated from message routeguide.extensions.v1.CountFeaturesRequest
+ */
+export type CountFeaturesRequest = Message<"routeguide.extensions.v1.CountFeaturesRequest"> & {
+  /**
+   * @generated from field: routeguide.Rectangle rectangle = 1;
+   */
+  rectangle?: Rectangle | undefined;
+
+  /**
+   * cells by longitude, 1 to 1024; 0 means 64
+   *
+   * @generated from field: uint32 columns = 2;
+   */
+  columns: number;
+
+  /**
+   * cells by latitude, 1 to 1024; 0 means 64; columns x rows at most 65536
+   *
+   * @generated from field: uint32 rows = 3;
+   */
+  rows: number;
+};
+
+/**
+ * Describes the message routeguide.extensions.v1.CountFeaturesRequest.
+ * Use `create(CountFeaturesRequestSchema)` to create a new message.
+ */
+export const CountFeaturesRequestSchema: GenMessage<CountFeaturesRequest> = /*@__PURE__*/
+  messageDesc(file_route_guide_extensions, 6);
+
+/**
+ * @generated from message routeguide.extensions.v1.CountFeaturesResponse
+ */
+export type CountFeaturesResponse = Message<"routeguide.extensions.v1.CountFeaturesResponse"> & {
+  /**
+   * columns x rows counts, row-major from the low-latitude, low-longitude cell
+   *
+   * @generated from field: repeated uint32 counts = 1;
+   */
+  counts: number[];
+
+  /**
+   * the sum of the counts: ListFeatures' count for the rectangle
+   *
+   * @generated from field: uint64 total = 2;
+   */
+  total: bigint;
+
+  /**
+   * the grid counted, 0 resolved
+   *
+   * @generated from field: uint32 columns = 3;
+   */
+  columns: number;
+
+  /**
+   * @generated from field: uint32 rows = 4;
+   */
+  rows: number;
+};
+
+/**
+ * Describes the message routeguide.extensions.v1.CountFeaturesResponse.
+ * Use `create(CountFeaturesResponseSchema)` to create a new message.
+ */
+export const CountFeaturesResponseSchema: GenMessage<CountFeaturesResponse> = /*@__PURE__*/
+  messageDesc(file_route_guide_extensions, 7);
+
+/**
  * @generated from service routeguide.extensions.v1.RouteGuideExtensions
  */
 export const RouteGuideExtensions: GenService<{
@@ -192,6 +266,16 @@ export const RouteGuideExtensions: GenService<{
     methodKind: "unary";
     input: typeof RouteNoteSchema;
     output: typeof PostNoteResponseSchema;
+  },
+  /**
+   * How many features lie in each cell of a grid over a rectangle: exact, counted from the index.
+   *
+   * @generated from rpc routeguide.extensions.v1.RouteGuideExtensions.CountFeatures
+   */
+  countFeatures: {
+    methodKind: "unary";
+    input: typeof CountFeaturesRequestSchema;
+    output: typeof CountFeaturesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_route_guide_extensions, 0);

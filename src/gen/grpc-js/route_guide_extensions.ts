@@ -21,6 +21,8 @@ import {
 } from "@grpc/grpc-js";
 import { Rectangle, RouteNote } from "../messages/route_guide.js";
 import {
+  CountFeaturesRequest,
+  CountFeaturesResponse,
   ExportFeaturesRequest,
   FeatureBatch,
   NearestFeaturesRequest,
@@ -77,6 +79,17 @@ export const RouteGuideExtensionsService = {
     responseSerialize: (value: PostNoteResponse): Buffer => Buffer.from(PostNoteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PostNoteResponse => PostNoteResponse.decode(value),
   },
+  /** How many features lie in each cell of a grid over a rectangle: exact, counted from the index. */
+  countFeatures: {
+    path: "/routeguide.extensions.v1.RouteGuideExtensions/CountFeatures" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountFeaturesRequest): Buffer => Buffer.from(CountFeaturesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountFeaturesRequest => CountFeaturesRequest.decode(value),
+    responseSerialize: (value: CountFeaturesResponse): Buffer =>
+      Buffer.from(CountFeaturesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountFeaturesResponse => CountFeaturesResponse.decode(value),
+  },
 } as const;
 
 export interface RouteGuideExtensionsServer extends UntypedServiceImplementation {
@@ -88,6 +101,8 @@ export interface RouteGuideExtensionsServer extends UntypedServiceImplementation
   watchNotes: handleServerStreamingCall<Rectangle, RouteNote>;
   /** One RouteChat step as a unary call: stores the note and returns the notes stored earlier at its location. */
   postNote: handleUnaryCall<RouteNote, PostNoteResponse>;
+  /** How many features lie in each cell of a grid over a rectangle: exact, counted from the index. */
+  countFeatures: handleUnaryCall<CountFeaturesRequest, CountFeaturesResponse>;
 }
 
 export interface RouteGuideExtensionsClient extends Client {
@@ -132,6 +147,22 @@ export interface RouteGuideExtensionsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PostNoteResponse) => void,
+  ): ClientUnaryCall;
+  /** How many features lie in each cell of a grid over a rectangle: exact, counted from the index. */
+  countFeatures(
+    request: CountFeaturesRequest,
+    callback: (error: ServiceError | null, response: CountFeaturesResponse) => void,
+  ): ClientUnaryCall;
+  countFeatures(
+    request: CountFeaturesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountFeaturesResponse) => void,
+  ): ClientUnaryCall;
+  countFeatures(
+    request: CountFeaturesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountFeaturesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -49,6 +49,32 @@ export interface PostNoteResponse {
   earlierNotes: RouteNote[];
 }
 
+/**
+ * A grid of columns x rows cells over a rectangle. In E7 units, with lo and hi the rectangle's
+ * smaller and larger coordinates, a feature at longitude x lies in column
+ * floor((x - lo) * columns / (hi - lo + 1)), and likewise in row by latitude: every feature that
+ * ListFeatures answers for the rectangle (edges included) lies in exactly one cell.
+ */
+export interface CountFeaturesRequest {
+  rectangle:
+    | Rectangle
+    | undefined;
+  /** cells by longitude, 1 to 1024; 0 means 64 */
+  columns: number;
+  /** cells by latitude, 1 to 1024; 0 means 64; columns x rows at most 65536 */
+  rows: number;
+}
+
+export interface CountFeaturesResponse {
+  /** columns x rows counts, row-major from the low-latitude, low-longitude cell */
+  counts: number[];
+  /** the sum of the counts: ListFeatures' count for the rectangle */
+  total: number;
+  /** the grid counted, 0 resolved */
+  columns: number;
+  rows: number;
+}
+
 function createBaseNearestFeaturesRequest(): NearestFeaturesRequest {
   return { point: undefined, limit: 0, maxDistanceMeters: 0, namedOnly: false };
 }
@@ -569,6 +595,240 @@ export const PostNoteResponse: MessageFns<PostNoteResponse> = {
   },
 };
 
+function createBaseCountFeaturesRequest(): CountFeaturesRequest {
+  return { rectangle: undefined, columns: 0, rows: 0 };
+}
+
+export const CountFeaturesRequest: MessageFns<CountFeaturesRequest> = {
+  encode(message: CountFeaturesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rectangle !== undefined) {
+      Rectangle.encode(message.rectangle, writer.uint32(10).fork()).join();
+    }
+    if (message.columns !== 0) {
+      writer.uint32(16).uint32(message.columns);
+    }
+    if (message.rows !== 0) {
+      writer.uint32(24).uint32(message.rows);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountFeaturesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountFeaturesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rectangle = Rectangle.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.columns = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rows = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountFeaturesRequest {
+    return {
+      rectangle: isSet(object.rectangle) ? Rectangle.fromJSON(object.rectangle) : undefined,
+      columns: isSet(object.columns) ? globalThis.Number(object.columns) : 0,
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+    };
+  },
+
+  toJSON(message: CountFeaturesRequest): unknown {
+    const obj: any = {};
+    if (message.rectangle !== undefined) {
+      obj.rectangle = Rectangle.toJSON(message.rectangle);
+    }
+    if (message.columns !== 0) {
+      obj.columns = Math.round(message.columns);
+    }
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountFeaturesRequest>, I>>(base?: I): CountFeaturesRequest {
+    return CountFeaturesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountFeaturesRequest>, I>>(object: I): CountFeaturesRequest {
+    const message = createBaseCountFeaturesRequest();
+    message.rectangle = (object.rectangle !== undefined && object.rectangle !== null)
+      ? Rectangle.fromPartial(object.rectangle)
+      : undefined;
+    message.columns = object.columns ?? 0;
+    message.rows = object.rows ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountFeaturesResponse(): CountFeaturesResponse {
+  return { counts: [], total: 0, columns: 0, rows: 0 };
+}
+
+export const CountFeaturesResponse: MessageFns<CountFeaturesResponse> = {
+  encode(message: CountFeaturesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.counts.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.counts) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).uint64(message.total);
+    }
+    if (message.columns !== 0) {
+      writer.uint32(24).uint32(message.columns);
+    }
+    if (message.rows !== 0) {
+      writer.uint32(32).uint32(message.rows);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountFeaturesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountFeaturesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.counts.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.counts.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.columns = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rows = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountFeaturesResponse {
+    return {
+      counts: globalThis.Array.isArray(object?.counts) ? object.counts.map((e: any) => globalThis.Number(e)) : [],
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      columns: isSet(object.columns) ? globalThis.Number(object.columns) : 0,
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+    };
+  },
+
+  toJSON(message: CountFeaturesResponse): unknown {
+    const obj: any = {};
+    if (message.counts?.length) {
+      obj.counts = message.counts.map((e) => Math.round(e));
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.columns !== 0) {
+      obj.columns = Math.round(message.columns);
+    }
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountFeaturesResponse>, I>>(base?: I): CountFeaturesResponse {
+    return CountFeaturesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountFeaturesResponse>, I>>(object: I): CountFeaturesResponse {
+    const message = createBaseCountFeaturesResponse();
+    message.counts = object.counts?.map((e) => e) || [];
+    message.total = object.total ?? 0;
+    message.columns = object.columns ?? 0;
+    message.rows = object.rows ?? 0;
+    return message;
+  },
+};
+
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
@@ -584,6 +844,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
