@@ -166,8 +166,9 @@ async function importInto(
           imported = performance.now();
           progress.finish();
           writing?.finish();
-          process.stderr.write(`bringing the index file ${event.path} up to date\n`);
-        } else {
+          // As the progress lines: only for a seed long enough that someone is watching it.
+          if (imported - started > 2000) process.stderr.write(`bringing the index file ${event.path} up to date\n`);
+        } else if (performance.now() - started > 2000) {
           const how = event.merged ? 'merged the import into' : 'built';
           process.stderr.write(`${how} the index file ${event.path} (${plural(event.features, 'feature', event.features.toLocaleString('en-US'))}) in ${(event.ms / 1000).toFixed(2)} s\n`);
         }
