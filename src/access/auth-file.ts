@@ -56,6 +56,12 @@ export class AuthFileError extends Error {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 const HASH = /^sha256:([0-9a-fA-F]{64})$/;
 
+/** Why `name` cannot name a client (never repeating it: it may be a token in the wrong place); undefined if it can. */
+export function badClientName(name: string): string | undefined {
+  if (NAME.test(name) && name !== ANONYMOUS && !name.startsWith(TOKEN_PREFIX)) return undefined;
+  return `a client's name must be letters, digits and . _ @ - (starting with a letter or digit), not ${ANONYMOUS}, and not start with ${TOKEN_PREFIX} as tokens do`;
+}
+
 /** The line without its comment: `#` at its start or after a space begins one. */
 function withoutComment(line: string): string {
   const comment = /(^|\s)#/.exec(line);
@@ -81,9 +87,8 @@ export function parseAuthFile(text: string): AuthTable {
     if (!match) throw new AuthFileError(number, 'expected NAME SCOPE CREDENTIAL, separated by spaces');
     const [, name, scope, credential] = match as unknown as [string, string, string, string];
     // Neither a bad name nor a bad scope is repeated: either may be a token in the wrong column.
-    if (!NAME.test(name) || name === ANONYMOUS || name.startsWith(TOKEN_PREFIX)) {
-      throw new AuthFileError(number, `the name (first field) must be letters, digits and . _ @ - (starting with a letter or digit), not ${ANONYMOUS}, and not start with ${TOKEN_PREFIX} as tokens do`);
-    }
+    const badName = badClientName(name);
+    if (badName !== undefined) throw new AuthFileError(number, `the first field: ${badName}`);
     const first = lineOfName.get(name);
     if (first !== undefined) throw new AuthFileError(number, `name ${JSON.stringify(name)} is also on line ${first}; a name appears once`);
     if (scope !== 'read' && scope !== 'write') throw new AuthFileError(number, 'the scope (second field) must be read or write');
