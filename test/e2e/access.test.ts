@@ -115,6 +115,8 @@ describe('access', () => {
       expect((await outcomeOf(() => guide.recordRoute(route))).code).toBe(status.UNIMPLEMENTED);
       expect((await outcomeOf(() => collect(guide.routeChat(notes)))).code).toBe(status.UNIMPLEMENTED);
       expect((await outcomeOf(() => guide.getFeature(BERKSHIRE))).code).toBe(status.UNAUTHENTICATED);
+      // What the map reads to ask for a token before it needs one.
+      expect(await (await fetch(`${httpBase(running)}/access`)).json()).toEqual({ anonymous: 'none' });
     });
   });
 

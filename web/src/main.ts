@@ -1,3 +1,4 @@
+import { isRefusal, TokenPrompts } from './access.js';
 import { fetchBasemap, type Basemap } from './basemap.js';
 import { boundsRectangle, toE7, type E7Point, type E7Rectangle } from './client.js';
 import { createExtensionsClient } from './connect-client.js';
@@ -20,6 +21,7 @@ const notes = new NoteBook();
 const scaleElement = document.getElementById('scale')!;
 const cappedElement = document.getElementById('capped')!;
 const count = new Intl.NumberFormat('en-US');
+const tokens = new TokenPrompts(() => refresh(true));
 
 let view: View = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
 let viewport: Viewport = { width: 1, height: 1 };
@@ -126,8 +128,10 @@ function refresh(force = false): void {
     (error: unknown) => {
       if (loading?.controller !== controller || isAbort(error)) return;
       loading = undefined;
-      document.body.dataset.state = 'error';
       panel.showCount(`Features not loaded: ${errorMessage(error)}`, 'error');
+      // A refusal is not an outage: retrying will not help, a token will.
+      if (isRefusal(error)) return tokens.ask(errorMessage(error));
+      document.body.dataset.state = 'error';
       banner.failed(error);
     },
   );
@@ -153,7 +157,7 @@ function startWatch(rectangle: E7Rectangle): void {
     onFailure: (error) => {
       if (watching?.controller !== controller) return;
       document.body.dataset.watch = 'failed';
-      banner.failed(error);
+      if (!isRefusal(error)) banner.failed(error);
     },
   });
 }
@@ -201,6 +205,7 @@ panel.form.addEventListener('submit', (event) => {
   if (!location) return;
   const message = panel.message.value;
   panel.formError.textContent = '';
+  tokens.takeNoteToken();
   client.postNote({ location, message }).then(
     (response) => {
       panel.message.value = '';
@@ -276,4 +281,4 @@ new ResizeObserver(() => {
 }).observe(map);
 
 resize();
-refresh();
+void tokens.start();
