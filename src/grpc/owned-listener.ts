@@ -130,18 +130,22 @@ export async function listenOwned(grpcServer: Server, options: OwnedListenerOpti
   } catch (error) {
     throw new ListenError(`cannot listen on ${display}: ${(error as Error).message}`, { cause: error });
   }
+  // As grpc-js binds: every address it can (localhost's ::1 may be missing), failing only if none.
   const servers: NetServer[] = [];
   let port = options.port;
-  try {
-    for (const address of addresses) {
-      const server = createNetServer(accept);
-      servers.push(server);
-      // The first address picks the port when asked for 0; the others take the same one.
+  let firstFailure: unknown;
+  for (const address of addresses) {
+    const server = createNetServer(accept);
+    try {
+      // The first address bound picks the port when asked for 0; the others take the same one.
       port = await listen(server, address, port);
+      servers.push(server);
+    } catch (error) {
+      firstFailure ??= error;
     }
-  } catch (error) {
-    for (const server of servers) server.close();
-    throw new ListenError(`cannot listen on ${display}: ${(error as Error).message}`, { cause: error });
+  }
+  if (servers.length === 0) {
+    throw new ListenError(`cannot listen on ${display}: ${(firstFailure as Error).message}`, { cause: firstFailure });
   }
 
   const close = (): void => {
