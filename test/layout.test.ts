@@ -7,8 +7,8 @@ import { ROOT } from './support/build.js';
 /**
  * The layout's rules, checked on the source, every kind of import counted (dynamic `import()` too):
  * imports run downward (cli -> app -> transports (grpc, http) -> what both transports share
- * (transport) -> service -> index, storage -> ground floor), no two folders import each other, and
- * the service knows no transport.
+ * (transport) -> the access rules (access) -> observability -> service -> index, storage -> ground
+ * floor), no two folders import each other, and the service knows no transport.
  */
 
 const SRC = join(ROOT, 'src');
@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['app'],
   ['grpc', 'http', 'client'],
   ['transport'],
+  ['access'],
   ['observability'],
   ['service'],
   ['index', 'storage', 'feature-files'],

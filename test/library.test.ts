@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   type RouteGuideClient,
   type RouteGuideServer,
 } from '../src/routeguide.js';
+import { newToken, tokenHash } from '../src/access/tokens.js';
 import { createCertificates, type Certificates } from './support/certificates.js';
 import { corruptIndexReadByNothingAtStart } from './support/corrupt-database.js';
 import { temporaryDirectory } from './support/servers.js';
@@ -107,6 +108,22 @@ describe('the routeguide package entry', () => {
       exported += batch.features.length;
     }
     expect(exported).toBe(100);
+  });
+
+  it('authFile and anonymous restrict who may write; the client sends its token option with every call', async () => {
+    const directory = temporaryDirectory();
+    try {
+      const token = newToken();
+      const authFile = join(directory.path, 'clients.auth');
+      writeFileSync(authFile, `app write sha256:${tokenHash(token).toString('hex')}\n`);
+      server = await startRouteGuide({ logLevel: 'silent', authFile, writeRate: Infinity });
+      const note = { location: { latitude: 1, longitude: 1 }, message: 'hi' };
+      await expect(connect(server.address).postNote(note)).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+      expect((await connect(server.address).getFeature(BERKSHIRE)).name).not.toBe('');
+      expect((await connect(server.address, { token }).postNote(note)).earlierNotes).toEqual([]);
+    } finally {
+      directory.remove();
+    }
   });
 
   it('a deadline in the past fails a call with DEADLINE_EXCEEDED', async () => {

@@ -42,11 +42,29 @@ export interface RouteGuideOptions {
   readonly maxConcurrentStreams?: number;
   readonly keepaliveTime?: number;
   readonly keepaliveTimeout?: number;
+  /** Connections the gRPC port holds at once (default 10000). */
+  readonly maxConnections?: number;
+  /** Seconds a new gRPC connection gets for its TLS handshake and HTTP/2 preface (default 10). */
+  readonly connectionSetupTimeout?: number;
+  /** Connections the HTTP port holds at once (default 10000). */
+  readonly httpMaxConnections?: number;
+  /** Seconds an HTTP request's headers get to arrive (default 10). */
+  readonly httpHeadersTimeout?: number;
+  /** Seconds an HTTP request's body gets to arrive whole, unless it is a client stream (default 30). */
+  readonly httpBodyTimeout?: number;
   /** PEM certificate chain file: serve TLS (with `tlsKey`). */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   /** PEM CA file: require client certificates it signed (mTLS). */
   readonly tlsClientCa?: string;
+  /** The auth file: clients, their scopes and credentials (token hashes, certificate names); reloaded when it changes. */
+  readonly authFile?: string;
+  /** What a caller without a known token or certificate may do (default `write`; `read` with `authFile`). */
+  readonly anonymous?: 'none' | 'read' | 'write';
+  /** Notes a second each client may store (`Infinity`: unlimited); default unlimited, or 50 for each anonymous address with `authFile`. */
+  readonly writeRate?: number;
+  /** Streaming calls each client may have open (`Infinity`: unlimited); default unlimited, or 100 for each anonymous address with `authFile`. */
+  readonly maxStreamsPerClient?: number;
   /** Serve Prometheus metrics on this port (0 picks a free one); default: no metrics. */
   readonly metricsPort?: number;
   readonly metricsHost?: string;

@@ -1,3 +1,4 @@
+import { accessControl } from '../grpc/access-control.js';
 import { limitChannelOptions } from '../grpc/limits.js';
 import { DEFAULT_LIMITS } from '../transport/limits.js';
 import { observeCalls } from '../grpc/observe-calls.js';
@@ -9,7 +10,9 @@ import { logCalls } from '../observability/call-log.js';
 import type { CallObserver } from '../observability/call-observer.js';
 import { listenMetrics, type MetricsServer } from '../observability/metrics-server.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
+import { createRefusals } from '../observability/refusals.js';
 import type { PendingRouteGuide } from '../service/pending-route-guide.js';
+import { openAccess } from './access-rules.js';
 import { openInOrder, type Closable } from './opened.js';
 import type { StartOptions } from './start-app.js';
 
@@ -42,7 +45,11 @@ export function listenPhase(options: StartOptions, pending: PendingRouteGuide, m
   const observers: CallObserver[] = [logCalls(log), ...(metrics ? [metrics.observer] : [])];
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const batching = { defaultBatchSize: DEFAULT_EXPORT_BATCH_SIZE, maxMessageBytes: limits.maxMessageBytes };
+  // Refused connections are counted (when metrics are on) and logged at most once a second per reason.
+  const refusals = createRefusals(log, metrics?.connectionRefused);
   return openInOrder(async (keep) => {
+    // One set of rules and quotas for both ports.
+    const { access } = keep(openAccess(options.access, log));
     const grpc = await listenGrpc({
       guide: pending.guide,
       extensions: {
@@ -54,10 +61,17 @@ export function listenPhase(options: StartOptions, pending: PendingRouteGuide, m
       port: options.port,
       tls: options.tls,
       channelOptions: limitChannelOptions(limits),
-      // The idle timeout is outermost, so the status it sends is logged and counted.
-      interceptors: [observeCalls(observers), ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : [])],
+      // The observer is nearest the network: the statuses the access rules and the idle timeout send pass it, and are logged and counted.
+      interceptors: [
+        observeCalls(observers),
+        ...(access ? [accessControl(access)] : []),
+        ...(idleMs > 0 ? [streamIdleTimeout(idleMs, isIdleTimedCall)] : []),
+      ],
+      maxConnections: limits.maxConnections,
+      connectionSetupTimeoutMs: limits.connectionSetupTimeoutMs,
+      refusals,
     });
-    keep({ close: () => grpc.server.forceShutdown() });
+    keep({ close: () => grpc.destroy() });
     let http: ListeningHttpServer | undefined;
     if (options.http) {
       // Loaded only when asked for: every CLI command imports this module, and connect-es's stack
@@ -78,6 +92,12 @@ export function listenPhase(options: StartOptions, pending: PendingRouteGuide, m
         corsOrigins: options.http.corsOrigins,
         observers,
         webRoot: options.http.webRoot,
+        access,
+        anonymous: options.access?.anonymous ?? 'write',
+        maxConnections: limits.httpMaxConnections,
+        headersTimeoutMs: limits.httpHeadersTimeoutMs,
+        bodyTimeoutMs: limits.httpBodyTimeoutMs,
+        refusals,
       });
       const listeningHttp = http;
       keep({ close: () => listeningHttp.destroy() });

@@ -3,9 +3,25 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../transport/limits.js';
 import { INT32_MAX } from '../geo/int32.js';
 import { type SettingsOf } from '../common/settings.js';
-import { booleanSetting, choiceSetting, integerSetting, optionalIntegerSetting, optionalPortSetting, optionalSecondsSetting, optionalTextSetting, originListSetting, positiveSecondsSetting, secondsSetting, textSetting } from '../common/setting-values.js';
+import {
+  booleanSetting,
+  choiceSetting,
+  integerSetting,
+  optionalChoiceSetting,
+  optionalIntegerSetting,
+  optionalLimitSetting,
+  optionalPortSetting,
+  optionalRateSetting,
+  optionalSecondsSetting,
+  optionalTextSetting,
+  originListSetting,
+  positiveSecondsSetting,
+  secondsSetting,
+  textSetting,
+} from '../common/setting-values.js';
 import type { Logger } from '../observability/logger.js';
 import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
+import { accessOptionsFrom } from './access-settings.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { DEFAULT_INDEX_DIR } from './index-file-location.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
@@ -132,6 +148,36 @@ export const serveSettings = {
     defaultText: String(DEFAULT_LIMITS.keepaliveTimeoutMs / 1000),
     valueName: 'SECONDS',
   },
+  'max-connections': {
+    schema: integerSetting(1, INT32_MAX, DEFAULT_LIMITS.maxConnections),
+    description: 'connections the gRPC port holds at once; past it a new one is closed at once',
+    defaultText: String(DEFAULT_LIMITS.maxConnections),
+    valueName: 'N',
+  },
+  'connection-setup-timeout': {
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.connectionSetupTimeoutMs / 1000),
+    description: 'seconds a new gRPC connection gets to finish its TLS handshake and send the HTTP/2 preface before it is closed',
+    defaultText: String(DEFAULT_LIMITS.connectionSetupTimeoutMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'http-max-connections': {
+    schema: integerSetting(1, INT32_MAX, DEFAULT_LIMITS.httpMaxConnections),
+    description: 'connections the HTTP port holds at once; past it a new one is closed at once',
+    defaultText: String(DEFAULT_LIMITS.httpMaxConnections),
+    valueName: 'N',
+  },
+  'http-headers-timeout': {
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.httpHeadersTimeoutMs / 1000),
+    description: 'seconds an HTTP request\'s headers (and the TLS handshake before them) get to arrive before the connection is closed',
+    defaultText: String(DEFAULT_LIMITS.httpHeadersTimeoutMs / 1000),
+    valueName: 'SECONDS',
+  },
+  'http-body-timeout': {
+    schema: positiveSecondsSetting(DEFAULT_LIMITS.httpBodyTimeoutMs / 1000),
+    description: 'seconds an HTTP request\'s body (any but a client stream\'s) gets to arrive whole before the request is ended',
+    defaultText: String(DEFAULT_LIMITS.httpBodyTimeoutMs / 1000),
+    valueName: 'SECONDS',
+  },
   'tls-cert': { schema: optionalTextSetting(), description: 'serve TLS with this PEM certificate chain (needs --tls-key)', defaultText: 'none: plaintext', valueName: 'FILE' },
   'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
   'tls-client-ca': {
@@ -139,6 +185,30 @@ export const serveSettings = {
     description: 'require client certificates signed by this PEM CA (mTLS)',
     defaultText: 'none: no client certificates',
     valueName: 'FILE',
+  },
+  'auth-file': {
+    schema: optionalTextSetting(),
+    description: 'clients and their scopes, one a line: NAME read|write sha256:HEX (a token\'s hash, from routeguide token) or cert:COMMON NAME; reloaded when it changes',
+    defaultText: 'none: every caller is anonymous',
+    valueName: 'FILE',
+  },
+  anonymous: {
+    schema: optionalChoiceSetting(['none', 'read', 'write']),
+    description: 'what a caller without a known token or certificate may do: none, read, or write (which includes read)',
+    defaultText: 'write; read with --auth-file',
+    valueName: 'SCOPE',
+  },
+  'write-rate': {
+    schema: optionalRateSetting(),
+    description: 'notes a second each client may store (RouteChat and PostNote; a burst of one second\'s worth), or unlimited; RESOURCE_EXHAUSTED beyond',
+    defaultText: 'unlimited; with --auth-file, 50 for each anonymous address',
+    valueName: 'NOTES_PER_SECOND',
+  },
+  'max-streams-per-client': {
+    schema: optionalLimitSetting(1, INT32_MAX),
+    description: 'streaming calls of every kind each client may have open at once, or unlimited; RESOURCE_EXHAUSTED beyond',
+    defaultText: 'unlimited; with --auth-file, 100 for each anonymous address',
+    valueName: 'N',
   },
   'metrics-port': {
     schema: optionalIntegerSetting(0, 65535),
@@ -182,10 +252,10 @@ export const serveSettings = {
 export type ServeSettings = SettingsOf<typeof serveSettings>;
 
 /**
- * The app's start options from checked settings: reads and checks the TLS files now (a bad one is a
- * one-line SettingsError naming the setting as `name` spells it).
+ * The app's start options from checked settings: reads and checks the TLS files and the auth file
+ * now (a bad one is a one-line SettingsError naming the setting as `name` spells it).
  */
-export function startOptionsFrom(command: string, settings: ServeSettings, log: Logger, name?: SettingName): StartOptions {
+export function startOptionsFrom(command: string, settings: ServeSettings, log: Logger, name: SettingName = (setting) => `--${setting}`): StartOptions {
   return {
     storageUrl: settings.storage,
     storagePoolSize: settings['storage-pool-size'],
@@ -205,7 +275,13 @@ export function startOptionsFrom(command: string, settings: ServeSettings, log: 
       maxConcurrentStreams: settings['max-concurrent-streams'],
       keepaliveTimeMs: settings['keepalive-time'],
       keepaliveTimeoutMs: settings['keepalive-timeout'],
+      maxConnections: settings['max-connections'],
+      connectionSetupTimeoutMs: settings['connection-setup-timeout'],
+      httpMaxConnections: settings['http-max-connections'],
+      httpHeadersTimeoutMs: settings['http-headers-timeout'],
+      httpBodyTimeoutMs: settings['http-body-timeout'],
     },
+    access: accessOptionsFrom(command, settings, name),
     streamIdleTimeoutMs: settings['stream-idle-timeout'],
     notesMaxAgeMs: settings['notes-max-age'],
     metricsPort: settings['metrics-port'],

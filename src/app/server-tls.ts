@@ -9,7 +9,7 @@ export interface ServerTlsFiles {
 }
 
 /** How a setting is named to the user: `--tls-cert` on the command line, `tlsCert` in the library. */
-export type SettingName = (setting: keyof ServerTlsFiles) => string;
+export type SettingName = (setting: string) => string;
 
 /**
  * The server's TLS material from tls-cert/tls-key (TLS) and tls-client-ca (mTLS), read and checked now

@@ -11,6 +11,7 @@ import { createPendingRouteGuide } from '../service/pending-route-guide.js';
 import { readStorageUrl, type StorageUrl } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import type { Registry } from 'prom-client';
+import type { AccessStartOptions } from './access-settings.js';
 import { dataPhase } from './data-phase.js';
 import { listenPhase } from './listen-phase.js';
 import type { NoteRetention } from './note-retention.js';
@@ -43,6 +44,8 @@ export interface StartOptions {
   /** TLS or mTLS; plaintext when omitted. */
   readonly tls?: ServerTls;
   readonly limits?: Partial<ServerLimits>;
+  /** Who may call and how much (the auth file, anonymous access, quotas); everyone may do everything when omitted. */
+  readonly access?: AccessStartOptions;
   /** End streams that make no progress for this long; 0 or omitted: never. */
   readonly streamIdleTimeoutMs?: number;
   /** Delete notes older than this in the background; omitted: keep forever. */

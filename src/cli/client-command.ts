@@ -12,6 +12,7 @@ import { nearestCommand } from './client-nearest.js';
 import { postCommand, watchCommand } from './client-notes.js';
 import { CLIENT_ENVIRONMENT_PREFIX, clientSettings } from './client-settings.js';
 import { clientCredentialsFrom } from './client-tls.js';
+import { readTokenFile } from './client-token.js';
 import { CommandFailure, UsageError } from './errors.js';
 import { isStatusError, statusText } from './grpc-status.js';
 import { stdoutClosed } from './output-closed.js';
@@ -137,7 +138,7 @@ const commands: Record<string, ClientCommand> = {
   count: countCommand,
 };
 
-const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]';
+const FLAGS_USAGE = '[--target HOST[:PORT]] [--timeout SECONDS] [--json] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--token-file FILE]';
 
 function usageText(): string {
   const list = Object.values(commands).map((c) => `  ${c.usage.padEnd(52)} ${c.summary}`);
@@ -174,13 +175,15 @@ export async function clientCommand(argv: readonly string[], env: Environment): 
     throw new UsageError(`${prefix}: expected ${plural(command.arity, 'argument')}, got ${positionals.length}; usage: ${command.usage}`);
   }
   const credentials = clientCredentialsFrom(prefix, settings, source);
+  const tokenFile = settings['token-file'];
+  const token = tokenFile === undefined ? undefined : readTokenFile(prefix, source('token-file'), tokenFile);
   const closed = stdoutClosed();
   const out = createOutput(settings.json, (line) => {
     if (!closed.aborted) process.stdout.write(line + '\n');
   });
   const timeoutMs = settings.timeout;
   const call: CallSettings = timeoutMs === undefined ? { signal: closed } : { signal: closed, timeoutMs };
-  const client = createRouteGuideClient(settings.target, { credentials });
+  const client = createRouteGuideClient(settings.target, { credentials, token });
   try {
     return await command.run({ client, out, args: positionals, call, options: settings });
   } catch (error) {

@@ -60,4 +60,10 @@ export const clientSettings = {
   'tls-ca': { schema: optionalTextSetting(), description: 'trust servers whose certificate this PEM CA signed', defaultText: "none: the system's roots", valueName: 'FILE' },
   'tls-cert': { schema: optionalTextSetting(), description: 'present this PEM client certificate (for mTLS; needs --tls-key)', defaultText: 'none', valueName: 'FILE' },
   'tls-key': { schema: optionalTextSetting(), description: 'the PEM private key for --tls-cert', defaultText: 'none', valueName: 'FILE' },
+  'token-file': {
+    schema: optionalTextSetting(),
+    description: 'send the token in this file (from routeguide token) with every call, as authorization: Bearer',
+    defaultText: 'none: calls are anonymous',
+    valueName: 'FILE',
+  },
 } as const;

@@ -8,6 +8,7 @@ import { isStatusError, statusText } from './grpc-status.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
+import { tokenCommand } from './token-command.js';
 import { DEBUG_VARIABLE, ENVIRONMENT_PREFIX, otherVariables, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
@@ -17,6 +18,7 @@ commands:
   seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
   copy      copy features and notes from one storage to another, e.g. SQLite to PostgreSQL (routeguide copy --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
+  token     make a token for a client of --auth-file: routeguide token NAME --scope read|write
 
   routeguide --version (-V) prints the version.
 
@@ -47,6 +49,8 @@ async function run(command: string | undefined, rest: readonly string[], env: En
       return clientCommand(rest, env);
     case 'copy':
       return copyCommand(rest, env);
+    case 'token':
+      return tokenCommand(rest, env);
     case '--version':
     case '-V':
       process.stdout.write(`routeguide ${version()}\n`);

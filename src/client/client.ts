@@ -29,6 +29,11 @@ export interface RouteGuideClientOptions {
   /** grpc-js credentials, for what `tls` does not cover; they win over `tls`. */
   readonly credentials?: ChannelCredentials;
   readonly channelOptions?: Partial<ClientOptions>;
+  /**
+   * A token from the server's operator (`routeguide token`), sent with every call as
+   * `authorization: Bearer TOKEN`; without one, calls are anonymous.
+   */
+  readonly token?: string;
 }
 
 /** Per call: a deadline and a way to cancel. */
@@ -118,6 +123,13 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
   const raw = new GeneratedClient(target, credentials, options.channelOptions);
   // The extensions share the RouteGuide client's connection.
   const rawExtensions = new GeneratedExtensionsClient(target, credentials, { ...options.channelOptions, channelOverride: raw.getChannel() });
+  const authorization = options.token === undefined ? undefined : `Bearer ${options.token}`;
+  /** Each call's metadata: the token, when there is one. */
+  const metadata = (): Metadata => {
+    const sent = new Metadata();
+    if (authorization !== undefined) sent.set('authorization', authorization);
+    return sent;
+  };
 
   /** A unary call as a promise, cancelled by the settings' signal. */
   function unary<Request, Response>(
@@ -127,7 +139,7 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
   ): Promise<Response> {
     return new Promise((resolve, reject) => {
       let undo = (): void => {};
-      const call = start(request, new Metadata(), callOptions(settings), (error, response) => {
+      const call = start(request, metadata(), callOptions(settings), (error, response) => {
         undo();
         if (error) reject(error);
         else resolve(response as Response);
@@ -159,7 +171,7 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
     },
 
     listFeatures(rectangle, settings) {
-      return serverStream<Feature>(raw.listFeatures(rectangle, callOptions(settings)), settings);
+      return serverStream<Feature>(raw.listFeatures(rectangle, metadata(), callOptions(settings)), settings);
     },
 
     nearestFeatures(request, settings) {
@@ -169,11 +181,11 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
 
     exportFeatures(request, settings) {
       const full: ExportFeaturesRequest = { batchSize: 0, ...request };
-      return serverStream<FeatureBatch>(rawExtensions.exportFeatures(full, callOptions(settings)), settings);
+      return serverStream<FeatureBatch>(rawExtensions.exportFeatures(full, metadata(), callOptions(settings)), settings);
     },
 
     watchNotes(rectangle, settings) {
-      return serverStream<RouteNote>(rawExtensions.watchNotes(rectangle, callOptions(settings)), settings);
+      return serverStream<RouteNote>(rawExtensions.watchNotes(rectangle, metadata(), callOptions(settings)), settings);
     },
 
     postNote(note, settings) {
@@ -189,7 +201,7 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
       return new Promise((resolve, reject) => {
         const ended = new AbortController();
         let undo = (): void => {};
-        const call = raw.recordRoute(callOptions(settings), (error, summary) => {
+        const call = raw.recordRoute(metadata(), callOptions(settings), (error, summary) => {
           ended.abort();
           undo();
           if (error) reject(error);
@@ -202,7 +214,7 @@ export function createRouteGuideClient(target: string, options: RouteGuideClient
     },
 
     routeChat(notes, settings) {
-      const call = raw.routeChat(callOptions(settings));
+      const call = raw.routeChat(metadata(), callOptions(settings));
       const undo = cancelOnAbort(call, settings?.signal);
       const ended = new AbortController();
       const pumping = pump(call, notes, ended.signal);

@@ -139,3 +139,35 @@ export function booleanSetting() {
     .optional()
     .transform((value) => value === true || (typeof value === 'string' && TRUE_TEXT.includes(value)));
 }
+
+/** `unlimited` as text, or Infinity as a library option's number. */
+function isUnlimited(value: unknown): boolean {
+  return (typeof value === 'string' && value.trim() === 'unlimited') || value === Number.POSITIVE_INFINITY;
+}
+
+/** A number greater than 0 (decimals allowed), or `unlimited`; undefined when not set. */
+export function optionalRateSetting() {
+  return z
+    .custom<number | string>()
+    .refine((value) => isUnlimited(value) || (Number.isFinite(numberOf(value)) && numberOf(value) > 0), {
+      error: 'must be a number greater than 0, or unlimited',
+    })
+    .optional()
+    .transform((value): number | 'unlimited' | undefined => (value === undefined ? undefined : isUnlimited(value) ? 'unlimited' : numberOf(value)));
+}
+
+/** An integer in [min, max], or `unlimited`; undefined when not set. */
+export function optionalLimitSetting(min: number, max: number) {
+  return z
+    .custom<number | string>()
+    .refine((value) => isUnlimited(value) || (Number.isInteger(integerOf(value)) && integerOf(value) >= min && integerOf(value) <= max), {
+      error: `must be an integer between ${min} and ${max}, or unlimited`,
+    })
+    .optional()
+    .transform((value): number | 'unlimited' | undefined => (value === undefined ? undefined : isUnlimited(value) ? 'unlimited' : integerOf(value)));
+}
+
+/** One of `choices`; undefined when not set (the default depends on other settings). */
+export function optionalChoiceSetting<const T extends readonly [string, ...string[]]>(choices: T) {
+  return z.enum(choices, { error: `must be one of ${choices.join(', ')}` }).optional();
+}

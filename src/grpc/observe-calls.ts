@@ -1,4 +1,5 @@
-import type { ServerInterceptingCallInterface, ServerInterceptor } from '@grpc/grpc-js';
+import type { Metadata, ServerInterceptingCallInterface, ServerInterceptor } from '@grpc/grpc-js';
+import { callerName } from './call-callers.js';
 import { ForwardingCall } from './forwarding-call.js';
 import { passThrough } from './pass-through.js';
 import type { CallEnd, CallHooks, CallObserver, CallStart } from '../observability/call-observer.js';
@@ -37,6 +38,8 @@ class GrpcCallStart implements CallStart {
   readonly method: string;
   readonly type: CallStart['type'];
   readonly protocol = 'grpc';
+  /** The call's metadata, once it has arrived: the access layer records the caller under it. */
+  metadata: Metadata | undefined;
   private peerAddress: string | undefined;
 
   constructor(
@@ -51,6 +54,10 @@ class GrpcCallStart implements CallStart {
 
   get peer(): string {
     return (this.peerAddress ??= this.call.getPeer());
+  }
+
+  get client(): string {
+    return callerName(this.metadata);
   }
 }
 
@@ -67,7 +74,7 @@ class ObservedCall extends ForwardingCall {
 
   constructor(
     next: ServerInterceptingCallInterface,
-    private readonly callStart: CallStart,
+    private readonly callStart: GrpcCallStart,
     private readonly hooks: readonly CallHooks[],
   ) {
     super(next);
@@ -81,6 +88,10 @@ class ObservedCall extends ForwardingCall {
     for (const hooks of this.hooks) hooks.end(this.callStart, end);
   }
 
+  override onReceiveMetadata(metadata: Metadata): void {
+    this.callStart.metadata = metadata;
+    super.onReceiveMetadata(metadata);
+  }
   override onReceiveMessage(message: unknown): void {
     this.received++;
     for (const hooks of this.hooks) hooks.received?.();

@@ -1,9 +1,8 @@
-import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
-import { formatHostPort } from '../common/host-port.js';
+import { Server, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
 import { InFlight } from '../transport/in-flight.js';
-import { ListenError } from '../common/listen-error.js';
 import type { ServerTls } from '../common/tls.js';
 import type { Logger } from '../observability/logger.js';
+import { IGNORED_REFUSALS, type Refusals } from '../observability/refusals.js';
 import type { RouteGuideExtensions } from '../service/extensions.js';
 import type { RouteGuide } from '../service/route-guide.js';
 import type { ExportBatching } from '../transport/export-batching.js';
@@ -13,6 +12,7 @@ import { extensionsServiceDefinition } from './extensions-definition.js';
 import { createGrpcHandlers } from './handlers.js';
 import { addHealth, type Health } from './health.js';
 import { SHUTTING_DOWN, type OpenCalls } from './open-calls.js';
+import { listenOwned } from './owned-listener.js';
 import { addReflection } from './reflection.js';
 import { routeGuideServiceDefinition } from './service-definition.js';
 
@@ -28,8 +28,14 @@ export interface GrpcServerOptions {
   readonly tls?: ServerTls;
   /** grpc-js options: message size, concurrent streams, keepalive (see limits.ts). */
   readonly channelOptions?: ChannelOptions;
-  /** Outermost last: logging and metrics, idle timeout. */
+  /** Outermost last: logging and metrics, access, idle timeout. */
   readonly interceptors?: readonly ServerInterceptor[];
+  /** Connections open at once (default 10,000); past it a new one is closed at once. */
+  readonly maxConnections?: number;
+  /** A new connection's TLS handshake and HTTP/2 preface must arrive within this (default 10 s). */
+  readonly connectionSetupTimeoutMs?: number;
+  /** Where refused connections are counted and logged. */
+  readonly refusals?: Refusals;
 }
 
 export interface ListeningServer {
@@ -46,26 +52,8 @@ export interface ListeningServer {
    * still open are ended with UNAVAILABLE, their handlers are awaited, and the rest is forced.
    */
   shutdown(graceMs: number): Promise<void>;
-}
-
-/** The useful part of a bind failure: grpc-js wraps the socket errors in "No address added ... errors: [...]". */
-function bindFailureReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return /errors: \[(.*)\]$/.exec(message)?.[1] ?? message;
-}
-
-function credentialsFor(tls: ServerTls | undefined): ServerCredentials {
-  if (tls === undefined) return ServerCredentials.createInsecure();
-  const clientCa = tls.clientCa ?? null;
-  return ServerCredentials.createSsl(clientCa, [{ cert_chain: tls.cert, private_key: tls.key }], clientCa !== null);
-}
-
-function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, port) =>
-      error ? reject(new ListenError(`cannot listen on ${address}: ${bindFailureReason(error)}`, { cause: error })) : resolve(port),
-    );
-  });
+  /** Closes the port and every connection at once (a start-up that failed). */
+  destroy(): void;
 }
 
 /** Creates the grpc-js server with RouteGuide, health and reflection, and binds it. */
@@ -82,12 +70,22 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
   }
   const health = addHealth(server);
   addReflection(server);
-  const port = await bind(server, formatHostPort(options.host, options.port), credentialsFor(options.tls));
+  // The server owns its listening sockets: grpc-js's own bind caps neither connections nor their set-up.
+  const listener = await listenOwned(server, {
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    maxConnections: options.maxConnections ?? 10_000,
+    setupTimeoutMs: options.connectionSetupTimeoutMs ?? 10_000,
+    refusals: options.refusals ?? IGNORED_REFUSALS,
+  });
+  const { port } = listener;
 
   let stopping: Promise<void> | undefined;
   function shutdown(graceMs: number): Promise<void> {
     stopping ??= new Promise<void>((resolve) => {
       health.stopServing();
+      listener.close();
       log.info('health NOT_SERVING; no longer accepting calls');
       watches.endAll(SHUTTING_DOWN);
       const timer = setTimeout(() => {
@@ -104,5 +102,9 @@ export async function listenGrpc(options: GrpcServerOptions): Promise<ListeningS
     return stopping;
   }
 
-  return { server, host: options.host, port, health, openStreams: () => openCalls.size + watches.size, shutdown };
+  const destroy = (): void => {
+    listener.destroy();
+    server.forceShutdown();
+  };
+  return { server, host: options.host, port, health, openStreams: () => openCalls.size + watches.size, shutdown, destroy };
 }

@@ -10,15 +10,16 @@ const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
 /**
  * CORS for the HTTP port through the `cors` package, with the headers Connect and gRPC-Web need
- * (connect-es's own lists). An allowed origin's preflight is answered with its
- * Access-Control-Allow-* headers; a refused one gets none, so the browser stops the call.
+ * (connect-es's own lists), plus `Authorization` for a token and `Retry-After` for a quota. An
+ * allowed origin's preflight is answered with its Access-Control-Allow-* headers; a refused one gets
+ * none, so the browser stops the call.
  */
 export function createCors(origins: CorsOrigins): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
   return cors({
     origin: origins === '*' ? '*' : [...origins],
     methods: [...connectCors.allowedMethods],
-    allowedHeaders: [...connectCors.allowedHeaders],
-    exposedHeaders: [...connectCors.exposedHeaders],
+    allowedHeaders: [...connectCors.allowedHeaders, 'Authorization'],
+    exposedHeaders: [...connectCors.exposedHeaders, 'Retry-After'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
 }

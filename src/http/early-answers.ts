@@ -10,9 +10,9 @@ export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
 
 /** Connect's name of a code in its error JSON. */
-type ConnectCodeName = 'unimplemented' | 'unavailable';
-const GRPC_CODES: Record<ConnectCodeName, number> = { unimplemented: 12, unavailable: 14 };
-const HTTP_STATUSES: Record<ConnectCodeName, number> = { unimplemented: 501, unavailable: 503 };
+export type ConnectCodeName = 'unimplemented' | 'unavailable' | 'resource_exhausted';
+const GRPC_CODES: Record<ConnectCodeName, number> = { unimplemented: 12, unavailable: 14, resource_exhausted: 8 };
+const HTTP_STATUSES: Record<ConnectCodeName, number> = { unimplemented: 501, unavailable: 503, resource_exhausted: 429 };
 
 /** A Connect streaming message: one flags byte, a 4-byte big-endian length, the bytes. */
 function envelope(flags: number, data: Buffer): Buffer {

@@ -18,7 +18,7 @@ const CALL_TYPES = {
  */
 export function observeEarlyAnswer(
   observers: readonly CallObserver[],
-  call: Pick<CallStart, 'path' | 'peer' | 'protocol'>,
+  call: Pick<CallStart, 'path' | 'peer' | 'protocol' | 'client'>,
   code: Code,
   details: string,
 ): void {
@@ -36,12 +36,14 @@ export function observeConnectCalls(observers: readonly CallObserver[]): Interce
   return (next) => async (request) => {
     const service = request.service.typeName;
     const method = request.method.name;
+    const facts = request.contextValues.get(httpCallFacts);
     const start: CallStart = {
       path: `/${service}/${method}`,
       service,
       method,
       type: CALL_TYPES[request.method.methodKind],
-      peer: request.contextValues.get(httpCallFacts).peer,
+      peer: facts.peer,
+      client: facts.client,
       protocol: protocolOf(request.header.get('content-type')),
     };
     const hooks = observers.map((observe) => observe(start)).filter((h): h is CallHooks => h !== undefined);

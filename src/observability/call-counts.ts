@@ -23,6 +23,8 @@ export class CallSeries implements CallHooks {
   readonly bucketCounts: number[];
   latencySum = 0;
   latencyCount = 0;
+  /** Calls handled, by client (its name in the auth file, or anonymous), then by status code. */
+  readonly byClient = new Map<string, number[]>();
 
   constructor(
     readonly labels: CallLabels,
@@ -39,9 +41,13 @@ export class CallSeries implements CallHooks {
     this.messagesSent++;
   }
 
-  end(_start: CallStart, { code, durationMs }: CallEnd): void {
+  end(start: CallStart, { code, durationMs }: CallEnd): void {
     const seconds = durationMs / 1000;
     this.handled[code] = (this.handled[code] ?? 0) + 1;
+    const client = start.client;
+    let clientHandled = this.byClient.get(client);
+    if (clientHandled === undefined) this.byClient.set(client, (clientHandled = []));
+    clientHandled[code] = (clientHandled[code] ?? 0) + 1;
     let bucket = 0;
     while (bucket < this.bounds.length && seconds > this.bounds[bucket]!) bucket++;
     this.bucketCounts[bucket]!++;

@@ -9,8 +9,8 @@ const SERVER_FAULTS = new Set<Code>([Code.INTERNAL, Code.UNKNOWN, Code.DATA_LOSS
 const QUIET_SERVICES = new Set(['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection']);
 
 /**
- * One log line per call: method, status code, duration in milliseconds, peer and the number of
- * messages streamed each way.
+ * One log line per call: method, status code, duration in milliseconds, peer, client (its name in
+ * the auth file, or anonymous) and the number of messages streamed each way.
  */
 export function logCalls(log: Logger): CallObserver {
   // One set of hooks for every call: the start comes with the end.
@@ -25,6 +25,7 @@ export function logCalls(log: Logger): CallObserver {
           ...(end.code === Code.OK ? {} : { details: end.details }),
           durationMs: Math.round(end.durationMs * 1000) / 1000,
           peer: start.peer,
+          client: start.client,
           protocol: start.protocol,
           received: end.received,
           sent: end.sent,

@@ -17,6 +17,11 @@ export interface CallStart {
   readonly method: string;
   readonly type: 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
   readonly peer: string;
+  /**
+   * Who is calling: its name in the auth file, or `anonymous`. Known once the call's metadata has
+   * arrived, so read it when the call ends.
+   */
+  readonly client: string;
   /** The RPC protocol: gRPC on the gRPC port; Connect, gRPC-Web (or gRPC over HTTP/2) on the HTTP port. */
   readonly protocol: CallProtocol;
 }

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client';
 import { CallCounts, type CallSeries } from './call-counts.js';
 import type { CallObserver } from './call-observer.js';
+import { REFUSAL_REASONS, type RefusalReason } from './refusals.js';
 
 /** Live values the metrics read at scrape time. */
 export interface MetricSources {
@@ -19,6 +20,8 @@ export interface ServiceMetrics {
   /** Notes committed, counted per commit. */
   notesStored(count: number): void;
   notesPruned(count: number): void;
+  /** A connection or request refused before it became a call (refusals.ts). */
+  connectionRefused(reason: RefusalReason): void;
   /** Where the gauges read their values; set once the index is loaded and the server is up. */
   setSources(sources: MetricSources): void;
 }
@@ -63,6 +66,28 @@ export function createServiceMetrics(): ServiceMetrics {
       }
     },
   });
+  new Counter({
+    name: 'routeguide_client_calls_total',
+    help: 'RPCs completed, by client (its name in the auth file, or anonymous), method and status code.',
+    labelNames: ['client', 'grpc_service', 'grpc_method', 'grpc_code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const series of counts.all()) {
+        const { grpc_service, grpc_method } = series.labels;
+        for (const [client, handled] of series.byClient) {
+          handled.forEach((calls, code) => this.inc({ client, grpc_service, grpc_method, grpc_code: CallCounts.codeName(code) }, calls));
+        }
+      }
+    },
+  });
+  const refused = new Counter({
+    name: 'routeguide_connections_refused_total',
+    help: 'Connections and requests refused before they became calls: over a connection cap, too slow to send headers, a body or a preface, or a body too large.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of REFUSAL_REASONS) refused.inc({ reason }, 0);
   registry.registerMetric(
     new CountedHistogram(counts, {
       name: 'grpc_server_handling_seconds',
@@ -116,6 +141,7 @@ export function createServiceMetrics(): ServiceMetrics {
     observer,
     notesStored: (count) => notesStored.inc(count),
     notesPruned: (count) => notesPruned.inc(count),
+    connectionRefused: (reason) => refused.inc({ reason }),
     setSources(next) {
       sources = next;
     },

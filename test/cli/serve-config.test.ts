@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentName } from '../../src/common/settings.js';
 import { serveSettings } from '../../src/cli/serve-command.js';
@@ -43,6 +46,34 @@ describe('routeguide serve configuration', () => {
       'routeguide serve: invalid --tls-cert="/nonexistent/cert.pem": cannot read the file (ENOENT); must be a readable PEM file',
     ]);
     expect(result.leftInWorkingDirectory).toEqual([]);
+  });
+
+  it('a bad --auth-file stops start-up with one line naming the file and the line, never the credential on it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'routeguide-auth-'));
+    try {
+      const path = join(directory, 'clients.auth');
+      writeFileSync(path, '# clients\nalice write rg_the-token-itself\n');
+      const result = await runCli(['serve', ...HARMLESS, '--auth-file', path]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `routeguide serve: invalid --auth-file="${path}": line 2: the credential must be sha256:HEX (64 hex digits: the hash routeguide token prints, never the token) or cert:COMMON NAME`,
+      ]);
+      const missing = await runCli(['serve', ...HARMLESS], { env: { ROUTEGUIDE_AUTH_FILE: join(directory, 'none.auth') } });
+      expect(missing.stderr.trim()).toBe(`routeguide serve: invalid --auth-file="${join(directory, 'none.auth')}": cannot read the file (ENOENT); must be a readable auth file`);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['--anonymous', 'everyone'], 'routeguide serve: invalid --anonymous="everyone": must be one of none, read, write'],
+    [['--write-rate', '0'], 'routeguide serve: invalid --write-rate="0": must be a number greater than 0, or unlimited'],
+    [['--max-streams-per-client', '2.5'], 'routeguide serve: invalid --max-streams-per-client="2.5": must be an integer between 1 and 2147483647, or unlimited'],
+    [['--http-headers-timeout', '0'], 'routeguide serve: invalid --http-headers-timeout="0": must be a number of seconds greater than 0'],
+  ])('serve %j is refused in one line', async (flags, message) => {
+    const result = await runCli(['serve', ...HARMLESS, ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(message);
   });
 
   it('--help lists every setting with its environment variable and default', async () => {

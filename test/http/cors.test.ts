@@ -30,6 +30,8 @@ describe('CORS on the HTTP port', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
     expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('connect-protocol-version');
+    // A page elsewhere may send a token.
+    expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
     const call = await fetch(`http://127.0.0.1:${port}/routeguide.RouteGuide/GetFeature`, {
       method: 'POST',
       headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' },

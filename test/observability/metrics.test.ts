@@ -95,7 +95,7 @@ describe('the call metrics as scraped', () => {
   it('counts a latency on a bucket bound into that bucket, cumulatively, with sum and count, as prom-client does', async () => {
     const { createServiceMetrics } = await import('../../src/observability/metrics.js');
     const metrics = createServiceMetrics();
-    const start = { path: '/routeguide.RouteGuide/GetFeature', service: 'routeguide.RouteGuide', method: 'GetFeature', type: 'unary', protocol: 'grpc', peer: '' } as const;
+    const start = { path: '/routeguide.RouteGuide/GetFeature', service: 'routeguide.RouteGuide', method: 'GetFeature', type: 'unary', protocol: 'grpc', peer: '', client: 'anonymous' } as const;
     for (const [durationMs, code] of [[0.5, 0], [0.6, 0], [70_000, 3]] as const) {
       const hooks = metrics.observer(start)!;
       hooks.received?.();

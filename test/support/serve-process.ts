@@ -6,6 +6,10 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   /** HOST:PORT from the `listening on` line. */
   readonly target: string;
+  /** HOST:PORT from the `http listening on` line, when serve has an HTTP port. */
+  readonly httpTarget?: string;
+  /** Everything written to stderr so far (the JSON log lines). */
+  stderr(): string;
   /** Resolves with the exit code (null if killed by a signal) and everything written to stderr. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
@@ -24,9 +28,11 @@ export function startServe(args: readonly string[]): Promise<ServeProcess> {
   );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
+    let httpTarget: string | undefined;
     lines.on('line', (line) => {
+      httpTarget = /^http listening on (\S+)/.exec(line)?.[1] ?? httpTarget;
       const match = /^listening on (\S+)/.exec(line);
-      if (match) resolve({ child, target: match[1]!, exited });
+      if (match) resolve({ child, target: match[1]!, httpTarget, exited, stderr: () => stderr });
     });
     void exited.then(({ code }) => reject(new Error(`routeguide serve exited (${code}) before listening:\n${stderr}`)));
   });

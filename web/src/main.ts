@@ -1,3 +1,4 @@
+import { isRefusal, TokenPrompts } from './access.js';
 import { fetchBasemap, type Basemap } from './basemap.js';
 import { boundsRectangle, toE7, type E7Point, type E7Rectangle } from './client.js';
 import { createExtensionsClient } from './connect-client.js';
@@ -23,6 +24,7 @@ const scaleElement = document.getElementById('scale')!;
 const countsHint = document.getElementById('counts-hint')!;
 const legend = document.getElementById('density-legend')!;
 const count = new Intl.NumberFormat('en-US');
+const tokens = new TokenPrompts(() => refresh(true));
 
 let view: View = parseViewHash(window.location.hash) ?? DEFAULT_VIEW;
 let viewport: Viewport = { width: 1, height: 1 };
@@ -128,8 +130,10 @@ function refresh(force = false): void {
     (error: unknown) => {
       if (loading?.controller !== controller || isAbort(error)) return;
       loading = undefined;
-      document.body.dataset.state = 'error';
       panel.showCount(`Features not loaded: ${errorMessage(error)}`, 'error');
+      // A refusal is not an outage: retrying will not help, a token will.
+      if (isRefusal(error)) return tokens.ask(errorMessage(error));
+      document.body.dataset.state = 'error';
       banner.failed(error);
     },
   );
@@ -155,7 +159,7 @@ function startWatch(rectangle: E7Rectangle): void {
     onFailure: (error) => {
       if (watching?.controller !== controller) return;
       document.body.dataset.watch = 'failed';
-      banner.failed(error);
+      if (!isRefusal(error)) banner.failed(error);
     },
   });
 }
@@ -204,6 +208,7 @@ panel.form.addEventListener('submit', (event) => {
   if (!location) return;
   const message = panel.message.value;
   panel.formError.textContent = '';
+  tokens.takeNoteToken();
   client.postNote({ location, message }).then(
     (response) => {
       panel.message.value = '';
@@ -285,4 +290,4 @@ new ResizeObserver(() => {
 }).observe(map);
 
 resize();
-refresh();
+void tokens.start();
