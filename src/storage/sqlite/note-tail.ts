@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { pointKey } from '../../geo/point-key.js';
+import type { PointE7 } from '../../geo/feature.js';
+import { PointTable } from '../../geo/point-table.js';
 
 /**
  * Notes stored after note_locations' indexed_through (migration 007), which note_locations does not
@@ -21,6 +22,12 @@ export interface NoteTail {
    */
   catchUp(): void;
   /**
+   * Takes in notes this connection has just inserted, inside the same write transaction, with the
+   * id of the last (AUTOINCREMENT numbers one INSERT's rows one after another). Returns false, taking
+   * in nothing, when other notes were stored since the tail was last read: then call catchUp.
+   */
+  added(notes: readonly PointE7[], lastId: number): boolean;
+  /**
    * The ids of the tail's notes at a point, oldest first, or undefined for none. A note pruned since
    * it was read may still be listed: look the ids up in notes.
    */
@@ -34,6 +41,53 @@ export interface NoteTail {
    * rolled back after catchUp or move: the copy may then hold notes that were never stored.
    */
   reset(): void;
+}
+
+/** The tail's notes in the order read: id and point, and the entry before each at its point. */
+class TailEntries {
+  ids = new Float64Array(1024);
+  latitudes = new Int32Array(1024);
+  longitudes = new Int32Array(1024);
+  /** The entry of the note before this one at its point, or -1. */
+  previous = new Int32Array(1024);
+  count = 0;
+  /** The newest entry at each point. */
+  readonly newest = new PointTable(1024);
+
+  add(id: number, latitude: number, longitude: number): void {
+    if (this.count === this.ids.length) this.grow();
+    const entry = this.count++;
+    this.ids[entry] = id;
+    this.latitudes[entry] = latitude;
+    this.longitudes[entry] = longitude;
+    this.previous[entry] = this.newest.get(latitude, longitude);
+    this.newest.set(latitude, longitude, entry);
+  }
+
+  idsAt(latitude: number, longitude: number): number[] | undefined {
+    let entry = this.newest.get(latitude, longitude);
+    if (entry < 0) return undefined;
+    const ids: number[] = [];
+    for (; entry >= 0; entry = this.previous[entry]!) ids.push(this.ids[entry]!);
+    return ids.reverse();
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.newest.clear();
+  }
+
+  private grow(): void {
+    const { ids, latitudes, longitudes, previous } = this;
+    this.ids = new Float64Array(ids.length * 2);
+    this.latitudes = new Int32Array(ids.length * 2);
+    this.longitudes = new Int32Array(ids.length * 2);
+    this.previous = new Int32Array(ids.length * 2);
+    this.ids.set(ids);
+    this.latitudes.set(latitudes);
+    this.longitudes.set(longitudes);
+    this.previous.set(previous);
+  }
 }
 
 export function createNoteTail(db: Database.Database): NoteTail {
@@ -50,22 +104,12 @@ export function createNoteTail(db: Database.Database): NoteTail {
   let indexedThrough = -1;
   /** The last note id read into the tail. */
   let readThrough = -1;
-  let byPoint = new Map<string, number[]>();
-  let size = 0;
-
-  function add(id: number, latitude: number, longitude: number): void {
-    const key = pointKey(latitude, longitude);
-    const ids = byPoint.get(key);
-    if (ids === undefined) byPoint.set(key, [id]);
-    else ids.push(id);
-    size++;
-  }
+  let entries = new TailEntries();
 
   function reset(): void {
     indexedThrough = -1;
     readThrough = -1;
-    byPoint = new Map();
-    size = 0;
+    entries.clear();
   }
 
   return {
@@ -76,29 +120,33 @@ export function createNoteTail(db: Database.Database): NoteTail {
       if (through < indexedThrough) reset();
       if (through !== indexedThrough) {
         // A move (by any connection) took the tail's oldest notes into note_locations: keep the rest.
-        const kept = new Map<string, number[]>();
-        size = 0;
-        for (const [key, ids] of byPoint) {
-          const later = ids.filter((id) => id > through);
-          if (later.length === 0) continue;
-          kept.set(key, later);
-          size += later.length;
+        const earlier = entries;
+        entries = new TailEntries();
+        for (let entry = 0; entry < earlier.count; entry++) {
+          if (earlier.ids[entry]! > through) entries.add(earlier.ids[entry]!, earlier.latitudes[entry]!, earlier.longitudes[entry]!);
         }
-        byPoint = kept;
         indexedThrough = through;
       }
       for (const [id, latitude, longitude] of newerStatement.all(Math.max(readThrough, indexedThrough)) as [number, number, number][]) {
-        add(id, latitude, longitude);
+        entries.add(id, latitude, longitude);
         readThrough = id;
       }
     },
 
+    added(notes, lastId) {
+      const firstId = lastId - notes.length + 1;
+      if (indexedThrough < 0 || firstId !== readThrough + 1) return false;
+      notes.forEach(({ latitude, longitude }, i) => entries.add(firstId + i, latitude, longitude));
+      readThrough = lastId;
+      return true;
+    },
+
     idsAt(latitude, longitude) {
-      return byPoint.get(pointKey(latitude, longitude));
+      return entries.idsAt(latitude, longitude);
     },
 
     get size() {
-      return size;
+      return entries.count;
     },
 
     move() {
@@ -106,8 +154,7 @@ export function createNoteTail(db: Database.Database): NoteTail {
       moveStatement.run(indexedThrough, readThrough);
       setIndexedThrough.run(readThrough);
       indexedThrough = readThrough;
-      byPoint = new Map();
-      size = 0;
+      entries.clear();
     },
   };
 }

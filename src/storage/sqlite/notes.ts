@@ -25,15 +25,26 @@ export function createSqliteNotes(db: Database.Database, assertOpen: () => void,
   const addOneStatement = insertNotes(1);
   // One transaction per batch: one commit (one WAL write) for all of them, and all or nothing. The
   // notes are appended to notes only; the tail takes them in, and moves into note_locations once long.
+  // Filled again for each statement: no garbage.
+  const parameters = new Array<number | string>(NOTES_PER_INSERT * 4).fill(0);
   const addNotesTransaction = db.transaction((notes: readonly StoredNote[], createdAt: number) => {
     let next = 0;
+    let lastId = 0;
     for (; next + NOTES_PER_INSERT <= notes.length; next += NOTES_PER_INSERT) {
-      const parameters: (number | string)[] = [];
-      for (let i = next; i < next + NOTES_PER_INSERT; i++) parameters.push(notes[i]!.latitude, notes[i]!.longitude, notes[i]!.message, createdAt);
-      addManyStatement.run(...parameters);
+      for (let i = 0; i < NOTES_PER_INSERT; i++) {
+        const note = notes[next + i]!;
+        parameters[i * 4] = note.latitude;
+        parameters[i * 4 + 1] = note.longitude;
+        parameters[i * 4 + 2] = note.message;
+        parameters[i * 4 + 3] = createdAt;
+      }
+      lastId = Number(addManyStatement.run(...parameters).lastInsertRowid);
     }
-    for (; next < notes.length; next++) addOneStatement.run(notes[next]!.latitude, notes[next]!.longitude, notes[next]!.message, createdAt);
-    tail.catchUp();
+    for (; next < notes.length; next++) {
+      lastId = Number(addOneStatement.run(notes[next]!.latitude, notes[next]!.longitude, notes[next]!.message, createdAt).lastInsertRowid);
+    }
+    // Most often nothing else was stored since the tail was read: it takes the notes from here.
+    if (!tail.added(notes, lastId)) tail.catchUp();
     if (tail.size >= tailNotesPerMove) tail.move();
   });
   const lastNoteStatement = db.prepare('SELECT coalesce(max(id), 0) FROM notes').pluck();
