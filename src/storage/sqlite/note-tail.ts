@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { PointE7 } from '../../geo/feature.js';
 import { PointTable } from '../../geo/point-table.js';
+import { createLocationFilter } from './location-filter.js';
 
 /**
  * Notes stored after note_locations' indexed_through (migration 007), which note_locations does not
  * hold yet, move into it this many at a time. Each move dirties most of note_locations' pages once
  * (about 5,000 at 1M notes), so the more notes a move carries, the less each pays; the tail is read
- * into memory by every connection that looks notes up, about 100 bytes a note.
+ * into memory by every connection that looks notes up, about 24 bytes a note.
  */
 export const TAIL_NOTES_PER_MOVE = 65_536;
 
@@ -32,13 +33,17 @@ export interface NoteTail {
    * it was read may still be listed: look the ids up in notes.
    */
   idsAt(latitude: number, longitude: number): readonly number[] | undefined;
+  /** False only for a point that note_locations holds no note at (location-filter.ts): no need to ask it. */
+  mayHoldMoved(latitude: number, longitude: number): boolean;
+  /** Stops the location filter's filling in the background (the storage is closing). */
+  stop(): void;
   /** Notes in the tail (pruned ones included). */
   readonly size: number;
   /** Moves the tail into note_locations, sorted by location; inside a write transaction, after catchUp. */
   move(): void;
   /**
-   * Forgets the copy, to be read again whole by the next catchUp. For a write transaction that
-   * rolled back after catchUp or move: the copy may then hold notes that were never stored.
+   * Forgets the copy (and the location filter), to be read again by the next catchUp. For a write
+   * transaction that rolled back after catchUp or move: the copy may then hold notes never stored.
    */
   reset(): void;
 }
@@ -99,43 +104,64 @@ export function createNoteTail(db: Database.Database): NoteTail {
      SELECT latitude, longitude, id FROM notes WHERE id > ? AND id <= ? ORDER BY latitude, longitude, id`,
   );
   const setIndexedThrough = db.prepare('UPDATE note_locations_state SET indexed_through = ?');
+  const filter = createLocationFilter(db);
 
-  /** note_locations holds every note up to this id (-1: not read yet). */
-  let indexedThrough = -1;
-  /** The last note id read into the tail. */
-  let readThrough = -1;
+  /*
+   * The invariant: every note that note_locations holds is either in it since before the filter
+   * began filling (indexedThrough then: the filling reads it) or was moved since, and every note
+   * moved since was read by this tail (it reads every note after readThrough, moved or not), which
+   * hands it to the filter.
+   */
+  /** note_locations holds every note up to this id. */
+  let indexedThrough = 0;
+  /** The last note id read. */
+  let readThrough = 0;
   let entries = new TailEntries();
+  let resync = false;
 
-  function reset(): void {
-    indexedThrough = -1;
-    readThrough = -1;
+  /** Starts over from the database: an empty copy from indexed_through on, and a new filter. */
+  function startOver(): void {
+    indexedThrough = indexedThroughStatement.get() as number;
+    readThrough = indexedThrough;
     entries.clear();
+    filter.refill();
+    resync = false;
   }
 
+  // At once, so that the location filter fills while the server starts, not under its first calls.
+  startOver();
+
   return {
-    reset,
+    reset() {
+      resync = true;
+    },
 
     catchUp() {
+      if (resync) startOver();
       const through = indexedThroughStatement.get() as number;
-      if (through < indexedThrough) reset();
-      if (through !== indexedThrough) {
-        // A move (by any connection) took the tail's oldest notes into note_locations: keep the rest.
+      if (through < indexedThrough) startOver();
+      if (through > indexedThrough) {
+        // A move by another connection took the tail's oldest notes into note_locations: keep the rest.
         const earlier = entries;
         entries = new TailEntries();
         for (let entry = 0; entry < earlier.count; entry++) {
-          if (earlier.ids[entry]! > through) entries.add(earlier.ids[entry]!, earlier.latitudes[entry]!, earlier.longitudes[entry]!);
+          const id = earlier.ids[entry]!;
+          if (id > through) entries.add(id, earlier.latitudes[entry]!, earlier.longitudes[entry]!);
+          else filter.add(earlier.latitudes[entry]!, earlier.longitudes[entry]!);
         }
         indexedThrough = through;
       }
-      for (const [id, latitude, longitude] of newerStatement.all(Math.max(readThrough, indexedThrough)) as [number, number, number][]) {
-        entries.add(id, latitude, longitude);
+      for (const [id, latitude, longitude] of newerStatement.all(readThrough) as [number, number, number][]) {
+        // Notes another connection stored and moved before this one read them go to the filter only.
+        if (id > indexedThrough) entries.add(id, latitude, longitude);
+        else filter.add(latitude, longitude);
         readThrough = id;
       }
     },
 
     added(notes, lastId) {
       const firstId = lastId - notes.length + 1;
-      if (indexedThrough < 0 || firstId !== readThrough + 1) return false;
+      if (resync || firstId !== readThrough + 1) return false;
       notes.forEach(({ latitude, longitude }, i) => entries.add(firstId + i, latitude, longitude));
       readThrough = lastId;
       return true;
@@ -143,6 +169,10 @@ export function createNoteTail(db: Database.Database): NoteTail {
 
     idsAt(latitude, longitude) {
       return entries.idsAt(latitude, longitude);
+    },
+
+    mayHoldMoved(latitude, longitude) {
+      return filter.mayHold(latitude, longitude);
     },
 
     get size() {
@@ -153,8 +183,13 @@ export function createNoteTail(db: Database.Database): NoteTail {
       if (readThrough <= indexedThrough) return;
       moveStatement.run(indexedThrough, readThrough);
       setIndexedThrough.run(readThrough);
+      for (let entry = 0; entry < entries.count; entry++) filter.add(entries.latitudes[entry]!, entries.longitudes[entry]!);
       indexedThrough = readThrough;
       entries.clear();
+    },
+
+    stop() {
+      filter.stop();
     },
   };
 }

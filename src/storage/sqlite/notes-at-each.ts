@@ -29,20 +29,21 @@ function distinctPoints(points: readonly PointE7[], table: PointTable): Distinct
 
 /**
  * notesAtEach for SQLite: the most recent `limit` notes at each point, in one read transaction.
- * Most points asked hold no note: one statement per 256 points finds those that hold any in
- * note_locations (an existence probe costs about half of a lookup of the notes), a second reads the
- * notes at those; the tail (see note-tail.ts) adds the notes stored since its last move. A statement
+ * Most points asked hold no note: the location filter (location-filter.ts) rules most of those out
+ * in memory, one statement per 256 points finds which of the rest hold any in note_locations (an
+ * existence probe costs about half of a lookup of the notes), a second reads the notes at those;
+ * the tail (see note-tail.ts) adds the notes stored since its last move. A statement
  * per point cost about six times as much per point holding notes, and a group commit asks for hundreds.
  */
 export function createNotesAtEach(db: Database.Database, tail: NoteTail): (points: readonly PointE7[], limit: number) => StoredNote[][] {
   // Statements by the number of points, a power of two: NULL points pad a batch to the next one, so
   // a few sizes serve every batch and padding never more than doubles the work. Each asked row
   // carries the index of its point, which comes back with what is found there.
-  const asked = (size: number) => `(VALUES ${Array.from({ length: size }, () => '(?, ?, ?)').join(', ')}) AS asked`;
+  const values = (size: number) => `(VALUES ${Array.from({ length: size }, () => '(?, ?, ?)').join(', ')}) AS asked`;
   const holding = statementsBySize((size) =>
     db
       .prepare(
-        `SELECT asked.column3 FROM ${asked(size)}
+        `SELECT asked.column3 FROM ${values(size)}
          WHERE EXISTS (SELECT 1 FROM note_locations WHERE latitude = asked.column1 AND longitude = asked.column2)`,
       )
       .pluck(),
@@ -51,7 +52,7 @@ export function createNotesAtEach(db: Database.Database, tail: NoteTail): (point
   const notesAt = statementsBySize((size) =>
     db
       .prepare(
-        `SELECT asked.column3, notes.id, notes.message FROM ${asked(size)}
+        `SELECT asked.column3, notes.id, notes.message FROM ${values(size)}
          JOIN notes ON notes.id IN (
            SELECT id FROM note_locations WHERE latitude = asked.column1 AND longitude = asked.column2 ORDER BY id DESC LIMIT ?
          )`,
@@ -95,14 +96,18 @@ export function createNotesAtEach(db: Database.Database, tail: NoteTail): (point
   return db.transaction((points: readonly PointE7[], limit: number): StoredNote[][] => {
     tail.catchUp();
     const distinct = distinctPoints(points, table);
-    const all = distinct.points.map((_, index) => index);
     /** Notes found at each distinct point, as [id, message], in no order yet. */
     const found: ([number, string][] | undefined)[] = [];
     const take = (index: number, id: number, message: string): void => {
       (found[index] ??= []).push([id, message]);
     };
+    // Only the points that the location filter lets through may hold notes in note_locations.
+    const asked: number[] = [];
+    distinct.points.forEach(({ latitude, longitude }, index) => {
+      if (tail.mayHoldMoved(latitude, longitude)) asked.push(index);
+    });
     const holdingIndexes: number[] = [];
-    eachChunk<number>(holding, distinct.points, all, [], (index) => holdingIndexes.push(index));
+    eachChunk<number>(holding, distinct.points, asked, [], (index) => holdingIndexes.push(index));
     eachChunk<[number, number, string]>(notesAt, distinct.points, holdingIndexes, [limit], ([index, id, message]) => take(index, id, message));
     const tailIndexOf = new Map<number, number>();
     distinct.points.forEach(({ latitude, longitude }, index) => {

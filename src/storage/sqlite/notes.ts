@@ -12,10 +12,15 @@ const NOTES_PER_INSERT = 64;
 export type SqliteNotes = Pick<Storage, 'addNotes' | 'notesAt' | 'notesAtEach' | 'lastNotePosition' | 'notesAfter' | 'pruneNotes'>;
 
 /**
- * The notes on the storage's connection. `assertOpen` throws the closed error; `committed` announces
- * a commit of notes to onChange listeners.
+ * The notes on the storage's connection, and `stop` for its close. `assertOpen` throws the closed
+ * error; `committed` announces a commit of notes to onChange listeners.
  */
-export function createSqliteNotes(db: Database.Database, assertOpen: () => void, committed: () => void, tailNotesPerMove = TAIL_NOTES_PER_MOVE): SqliteNotes {
+export function createSqliteNotes(
+  db: Database.Database,
+  assertOpen: () => void,
+  committed: () => void,
+  tailNotesPerMove = TAIL_NOTES_PER_MOVE,
+): { readonly notes: SqliteNotes; stop(): void } {
   const tail = createNoteTail(db);
   const insertNotes = (rows: number) =>
     db.prepare(`INSERT INTO notes (latitude, longitude, message, created_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
@@ -65,7 +70,7 @@ export function createSqliteNotes(db: Database.Database, assertOpen: () => void,
     return pruneStatement.run(cutoff).changes;
   });
 
-  return {
+  const notes: SqliteNotes = {
     async addNotes(notes) {
       assertOpen();
       if (notes.length === 0) return;
@@ -115,4 +120,5 @@ export function createSqliteNotes(db: Database.Database, assertOpen: () => void,
       }
     },
   };
+  return { notes, stop: () => tail.stop() };
 }

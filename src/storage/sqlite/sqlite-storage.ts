@@ -44,7 +44,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   function assertOpen(): void {
     if (closing !== undefined) throw new StorageClosedError(`SQLite storage ${options.path}`);
   }
-  const notes = createSqliteNotes(db, assertOpen, () => changes.committed(), options.noteTailMoveAt);
+  const { notes, stop: stopNotes } = createSqliteNotes(db, assertOpen, () => changes.committed(), options.noteTailMoveAt);
 
   /**
    * Pages of features in (latitude, longitude) order, each read by `page` after the last point of
@@ -91,6 +91,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     // The import in flight keeps its heartbeat and commits on `db`: let it finish first.
     await inserts.idle();
     changes.close();
+    stopNotes();
     // Fold the WAL back into the main file so the database is one self-contained file at rest.
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
