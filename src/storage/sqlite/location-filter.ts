@@ -55,7 +55,7 @@ class PointBloom {
  * The points that note_locations may hold notes at, in memory, so that a lookup asks SQLite only
  * about those: most points a group commit asks about hold no note, and asking note_locations
  * about each cost more than storing the note (its B-tree outgrows the page cache). It fills in the
- * background from note_locations when the storage opens, a page a turn, and takes in every note
+ * background from note_locations from the first lookup on, a page a turn, and takes in every note
  * moved there since (the tail's moves, this connection's and others'); until it is full it lets
  * every point through. Pruned notes stay in it: they only cost a lookup. When more points were
  * added than it was sized for, it starts over, twice as large, from note_locations.
@@ -66,8 +66,8 @@ export interface LocationFilter {
   /** Takes in a point that a note was moved to note_locations at. */
   add(latitude: number, longitude: number): void;
   /**
-   * Starts over, empty, filling from note_locations as it is now; until full, every point passes.
-   * The caller hands it every note moved from now on.
+   * Starts over, empty, to fill from note_locations at the first lookup (as it is then); until
+   * full, every point passes. The caller hands it every note moved from now on, before and after.
    */
   refill(): void;
   /** Stops filling (the storage is closing). */
@@ -89,11 +89,14 @@ export function createLocationFilter(db: Database.Database): LocationFilter {
   let ready = false;
   let stopped = false;
   let filling = 0;
+  /**
+   * Not filled yet: the first lookup starts it, so that a server's start-up (its index load) and a
+   * command that never looks notes up (seed, copy) do not pay for it.
+   */
+  let pending = false;
 
-  /** A new, empty filter for at least `capacity` points, filled from note_locations in the background. */
-  function refill(capacity: number): void {
-    bloom = new PointBloom(Math.max(LEAST_CAPACITY, capacity));
-    ready = false;
+  /** Reads note_locations into the current filter, a page a turn, in the background. */
+  function fill(): void {
     const run = ++filling;
     let latitude = -Infinity;
     let longitude = -Infinity;
@@ -117,16 +120,29 @@ export function createLocationFilter(db: Database.Database): LocationFilter {
     setImmediate(step);
   }
 
+  /** A new, empty filter for at least `capacity` points; it fills when first asked, or now. */
+  function refill(capacity: number, now: boolean): void {
+    bloom = new PointBloom(Math.max(LEAST_CAPACITY, capacity));
+    ready = false;
+    filling++;
+    pending = !now;
+    if (now) fill();
+  }
+
   return {
     mayHold(latitude, longitude) {
+      if (pending) {
+        pending = false;
+        fill();
+      }
       return !ready || bloom.has(latitude, longitude);
     },
     add(latitude, longitude) {
       bloom.add(latitude, longitude);
-      if (bloom.added > bloom.capacity && ready) refill(2 * bloom.added);
+      if (bloom.added > bloom.capacity && ready) refill(2 * bloom.added, true);
     },
     refill() {
-      refill(2 * Math.max(0, Number(spanStatement.get() ?? 0)));
+      refill(2 * Math.max(0, Number(spanStatement.get() ?? 0)), false);
     },
     stop() {
       stopped = true;
