@@ -1,20 +1,24 @@
 // `npm run bench`: seeds N synthetic features, then measures the project's server and a bare grpc-js
-// ceiling server in turn with the same load from a separate client process. Prints a table and
-// writes bench/results/bench-<time>.json. Needs `npm run build` first.
+// ceiling server in turn with the same load from a separate client process: goload (bench/goload.js,
+// built from ../shared/tools/goload at bench time) for every gRPC phase, the bench's own client for
+// Connect. Prints a table and writes bench/results/bench-<time>.json. Needs `npm run build` first.
 // Options: --n N (default 1000000), --seconds S per phase and round (default 5), --rounds R (default 2),
-// --concurrency C (default 64), --random-seed S, --only PHASE[,PHASE...] (or --phases; drive only these
+// --concurrency C (default 64), --random-seed S, --notes M (default 1000000: notes stored before the
+// RouteChat phase, see bench/route-chat-phase.js), --chat-rounds R (default 3: RouteChat's figures
+// are medians), --goload DIR (goload's sources), --only PHASE[,PHASE...] (or --phases; drive only these
 // phases, e.g. `--only routeChat`, and skip the imports, raw-insert, index-memory and live-load
 // measurements; the server is still seeded with N features), --imports json,csv,geojson (the file
 // formats to import beside --synthetic; `none` for none).
 // With 2 or more cores and taskset, each server runs alone on core 0 and the load client on core 1,
-// and the server's CPU time per call (utime + stime from /proc/PID/stat) is read over each phase.
+// and the server's CPU time per call (utime + stime from /proc/PID/stat) is read over each phase,
+// beside the client's (bench/goload.js), so that a reader sees which side was the limit.
 // --postgres: serve from a throwaway PostgreSQL cluster with its default settings (fsync and
 // synchronous_commit on) instead of SQLite; needs --only, since the imports, raw-insert, index-memory
 // and live-load parts are SQLite's (`npm run bench:live-load -- --postgres` has that one).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +35,9 @@ const { values } = parseArgs({
     phases: { type: 'string' },
     imports: { type: 'string', default: 'json,csv,geojson' },
     postgres: { type: 'boolean', default: false },
+    notes: { type: 'string', default: '1000000' },
+    'chat-rounds': { type: 'string', default: '3' },
+    goload: { type: 'string' },
   },
 });
 const n = Number(values.n);
@@ -38,16 +45,24 @@ const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const seed = Number(values['random-seed']);
 const rounds = Number(values.rounds);
+const preloadedNotes = Number(values.notes);
+const chatRounds = Number(values['chat-rounds']);
 if (!existsSync(join(root, 'dist/cli/main.js'))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
   process.exit(1);
 }
 
 const { makeWorkload } = await import('./workload.js');
+const { buildGoload, findGoloadSources, runClient, runGoload } = await import('./goload.js');
+const { driveRouteChat } = await import('./route-chat-phase.js');
+const { goloadPhase, writeGoloadFiles } = await import('./grpc-phases.js');
+const { resultTable } = await import('./result-table.js');
 const { writeFeatureFile } = await import('./feature-files.js');
 const importFormats = values.imports === 'none' ? [] : values.imports.split(',');
 const { findPostgresBinaries, INSTALL_HINT, startCluster } = await import('../scripts/postgres-cluster.js');
 const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-'));
+/** Other work on the machine skews every figure: the table says how busy it was. */
+const loadBefore = loadavg().map((each) => each.toFixed(2)).join(' ');
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 /** Core 0 for the server under measurement, core 1 for its load, when there are two cores to split. */
@@ -155,14 +170,48 @@ const HEADLINE = {
 /** What a phase's server CPU time is divided by: calls, or points for RecordRoute. */
 const CPU_UNITS = { getFeature: 'calls', recordRoute: 'points' };
 
+/** The goload binary and its points files, made once the phases are known to need them. */
+let goload;
+
+/** goload against `server` with `args`: its result, with the server's CPU over the load window (goload reads /proc for -pid). */
+function driveGoload(server, args, target = server.target) {
+  return runGoload(goload.binary, ['-target', target, '-s', String(seconds), '-pid', String(server.child.pid), ...args], {
+    pin: PINNED ? ['/usr/bin/taskset', '-c', String(CLIENT_CORE)] : [],
+    core: PINNED ? CLIENT_CORE : undefined,
+  });
+}
+
 async function drivePhase(server, workloadFile, phase, target = server.target) {
-  const cpuBefore = cpuSeconds(server.child.pid);
-  const figures = JSON.parse(
-    await run(['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)], { core: CLIENT_CORE }),
-  );
-  const serverCpuSeconds = cpuSeconds(server.child.pid) - cpuBefore;
+  if (phase === 'connectGetFeature') {
+    // Connect keeps the bench's own client (node).
+    const cpuBefore = cpuSeconds(server.child.pid);
+    const started = performance.now();
+    const { out, cpuOver } = await runClient(process.execPath, ['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)], {
+      pin: PINNED ? ['/usr/bin/taskset', '-c', String(CLIENT_CORE)] : [],
+      core: PINNED ? CLIENT_CORE : undefined,
+    });
+    const figures = JSON.parse(out);
+    const serverCpuSeconds = cpuSeconds(server.child.pid) - cpuBefore;
+    return {
+      ...figures,
+      ...cpuOver(seconds),
+      serverCpuSeconds,
+      serverCpuShare: serverCpuSeconds / ((performance.now() - started) / 1000),
+      serverCpuMicrosPerUnit: (serverCpuSeconds * 1e6) / figures.calls,
+    };
+  }
+  const [args, figuresOf] = goloadPhase(phase, goload);
+  const result = await driveGoload(server, args, target);
+  const figures = figuresOf(result);
   const units = figures[CPU_UNITS[phase]];
-  return { ...figures, serverCpuSeconds, ...(units ? { serverCpuMicrosPerUnit: (serverCpuSeconds * 1e6) / units } : {}) };
+  return {
+    ...figures,
+    serverCpuSeconds: result.server_cpu_s,
+    serverCpuShare: result.server_cpu_s / result.seconds,
+    clientCpuShare: result.clientCpuShare,
+    clientCoreBusy: result.clientCoreBusy,
+    ...(units ? { serverCpuMicrosPerUnit: (result.server_cpu_s * 1e6) / units } : {}),
+  };
 }
 
 /**
@@ -188,7 +237,7 @@ async function driveDoors(project, workloadFile) {
  */
 async function driveBoth(project, ceiling, workloadFile) {
   const best = { project: {}, ceiling: {} };
-  for (const phase of PHASES) {
+  for (const phase of PHASES.filter((each) => each !== 'routeChat')) {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? ['project', 'ceiling'] : ['ceiling', 'project'];
       for (const name of order) {
@@ -213,7 +262,14 @@ let cluster;
 try {
   log(`preparing the workload for ${n} features`);
   const workloadFile = join(work, 'workload.json');
-  writeFileSync(workloadFile, JSON.stringify(makeWorkload(n, seed)));
+  const workload = makeWorkload(n, seed);
+  writeFileSync(workloadFile, JSON.stringify(workload));
+  const goloadSources = findGoloadSources(root, values.goload);
+  if (goloadSources === undefined) {
+    throw new Error('goload not found: pass --goload DIR (its sources, with build.sh), or put them at ../shared/tools/goload beside this checkout');
+  }
+  log(`building goload from ${goloadSources}`);
+  goload = { binary: await buildGoload(goloadSources, join(work, 'goload')), workload, files: writeGoloadFiles(work, workload), concurrency };
 
   const database = join(work, 'routeguide.db');
   let storage = `sqlite:${database}`;
@@ -245,6 +301,13 @@ try {
     indexMemory = JSON.parse(await run(['--expose-gc', 'bench/index-memory.js', database]));
   }
 
+  let notesPreloaded;
+  if (PHASES.includes('routeChat') && preloadedNotes > 0) {
+    log(`storing ${preloadedNotes} notes first, through addNotes (bench/preload-notes.js)`);
+    notesPreloaded = JSON.parse(await run(['bench/preload-notes.js', storage, String(preloadedNotes), String(seed)]));
+    log(`stored ${preloadedNotes} notes in ${notesPreloaded.seconds.toFixed(1)} s`);
+  }
+
   log('starting routeguide serve');
   // Started as the README's production command and `npm start` start it, with their V8 flag.
   const projectServer = await startServer(
@@ -257,11 +320,24 @@ try {
   const ceilingRssAtListening = rssMiB(ceilingServer.child.pid);
   let best;
   let doors;
+  let chat;
   let projectRssAfterLoad;
   let ceilingRssAfterLoad;
   try {
     best = await driveBoth(projectServer, ceilingServer, workloadFile);
     if (PHASES.includes('getFeature')) doors = await driveDoors(projectServer, workloadFile);
+    if (PHASES.includes('routeChat')) {
+      chat = await driveRouteChat({
+        work,
+        n,
+        seed,
+        seconds,
+        rounds: chatRounds,
+        servers: { project: projectServer, ceiling: ceilingServer },
+        drive: driveGoload,
+        log,
+      });
+    }
   } finally {
     projectRssAfterLoad = rssMiB(projectServer.child.pid);
     ceilingRssAfterLoad = rssMiB(ceilingServer.child.pid);
@@ -286,69 +362,11 @@ try {
     memory: { rssAtListeningMiB: ceilingRssAtListening, rssAfterLoadMiB: ceilingRssAfterLoad },
   };
 
-  /** Server CPU per unit; its ratio is the ceiling's over ours, so that higher is better as elsewhere. */
-  const cpuRow = (method, unit, mine, theirs, target) => [
-    `${method} server CPU µs per ${unit} (ratio: the ceiling's / ours)`,
-    mine.leastCpuMicrosPerUnit,
-    theirs.leastCpuMicrosPerUnit,
-    target,
-    theirs.leastCpuMicrosPerUnit / mine.leastCpuMicrosPerUnit,
-  ];
-  // Each row with what it needs measured: the phases driven, and (`all`) the measurements --only skips.
-  const driven = new Set(PHASES);
-  const allRows = [
-    [['getFeature'], () => ['GetFeature calls/s', project.getFeature.callsPerSecond, ceiling.getFeature.callsPerSecond]],
-    [['getFeature'], () => cpuRow('GetFeature', 'call', project.getFeature, ceiling.getFeature, 'ratio >= 0.9')],
-    [['getFeature'], () => ['GetFeature p50 ms', project.getFeature.p50Ms, ceiling.getFeature.p50Ms]],
-    [['getFeature'], () => ['GetFeature p99 ms', project.getFeature.p99Ms, ceiling.getFeature.p99Ms]],
-    [['getFeature'], () => ['GetFeature over Connect JSON, HTTP/1.1 calls/s (beside: our gRPC GetFeature, same rounds)', doors.connect.callsPerSecond, doors.grpc.callsPerSecond, 'ratio >= 0.5']],
-    [['getFeature'], () => ['GetFeature over Connect JSON p50 ms (beside: gRPC)', doors.connect.p50Ms, doors.grpc.p50Ms]],
-    [['nearest'], () => ['NearestFeatures k=10 from random points calls/s (ceiling: a canned answer)', project.nearest.callsPerSecond, ceiling.nearest.callsPerSecond]],
-    [['nearest'], () => ['NearestFeatures k=10 p50 ms', project.nearest.p50Ms, ceiling.nearest.p50Ms]],
-    [['nearest', 'getFeature'], () => ['NearestFeatures calls/s / the ceiling\'s GetFeature calls/s, x', project.nearest.callsPerSecond / ceiling.getFeature.callsPerSecond, undefined, '>= 0.8x']],
-    [['listSmall'], () => [`ListFeatures small (~${Math.round(project.listSmall.meanHits)} hits) queries/s`, project.listSmall.queriesPerSecond, ceiling.listSmall.queriesPerSecond, 'ratio >= 0.8']],
-    [['listSmall'], () => ['ListFeatures small features/s', project.listSmall.featuresPerSecond, ceiling.listSmall.featuresPerSecond]],
-    [['listLarge'], () => [`ListFeatures large (~${Math.round(project.listLarge.meanHits)} hits) features/s`, project.listLarge.featuresPerSecond, ceiling.listLarge.featuresPerSecond]],
-    [['listFull'], () => [`ListFeatures full stream (${project.listFull.features}) features/s`, project.listFull.featuresPerSecond, ceiling.listFull.featuresPerSecond]],
-    [['exportFull'], () => [`ExportFeatures full stream (${project.exportFull.features}, decoded) features/s`, project.exportFull.featuresPerSecond, ceiling.exportFull.featuresPerSecond]],
-    [['exportFull', 'listFull'], () => ['ExportFeatures / our ListFeatures full stream, x', project.exportFull.featuresPerSecond / project.listFull.featuresPerSecond, undefined, '>= 4x']],
-    [['recordRoute'], () => ['RecordRoute points/s', project.recordRoute.pointsPerSecond, ceiling.recordRoute.pointsPerSecond, 'ratio >= 0.8']],
-    [['recordRoute'], () => cpuRow('RecordRoute', 'point', project.recordRoute, ceiling.recordRoute)],
-    [['routeChat'], () => ['RouteChat notes/s (stored durably vs discarded)', project.routeChat.notesPerSecond, ceiling.routeChat.notesPerSecond, values.postgres ? 'ratio >= 0.2 (PostgreSQL)' : 'ratio >= 0.5']],
-    [['all'], () => ['Seeding --synthetic features/s (vs raw better-sqlite3 insert)', seeding.perSecond, raw.perSecond, 'ratio >= 0.7']],
-    ...importFormats.map((format) => [['all'], () => [
-      `Importing .${format} features/s (vs --synthetic)`,
-      imports[format].perSecond,
-      seeding.perSecond,
-      format === 'json' ? 'ratio >= 0.75' : 'ratio >= 0.6',
-    ]]),
-    ...importFormats.map((format) => [['all'], () => [`Importing .${format} features/s (vs raw insert)`, imports[format].perSecond, raw.perSecond]]),
-    [[], () => ['Seeding --synthetic peak RSS MiB', seeding.peakRssMiB, undefined]],
-    ...importFormats.map((format) => [['all'], () => [`Importing .${format} peak RSS MiB`, imports[format].peakRssMiB, undefined, '<= 300 MiB']]),
-    [[], () => [`Start-up s to listening (${n} features)`, project.startup.seconds, ceiling.startup.seconds, '<= 3 s']],
-    [[], () => ['RSS MiB at listening', project.memory.rssAtListeningMiB, ceiling.memory.rssAtListeningMiB]],
-    [[], () => ['RSS MiB after the load', project.memory.rssAfterLoadMiB, ceiling.memory.rssAfterLoadMiB, '<= 300 MiB']],
-    [['all'], () => ['Index bytes per feature', indexMemory.bytesPerFeature, undefined]],
-    [['all'], () => [`Live intake of ${liveLoad.index.added} features into ${n}, in process, s (vs rbush's bulk load of all, as at start-up)`, liveLoad.index.intakeSeconds, liveLoad.index.bulkLoadSeconds]],
-    [['all'], () => ['Longest event-loop gap during that intake, ms (vs an idle second on this machine)', liveLoad.index.longestTurnMs, liveLoad.index.idleLongestTurnMs, '<= 100 ms']],
-    [['all'], () => [`Longest GetFeature/ListFeatures call while the server takes in a seed of ${n}, ms (vs a quiet window)`, liveLoad.served.intake.longestMs, liveLoad.served.quiet.longestMs, '<= 100 ms']],
-    [['all'], () => ['Longest such pause while the seed process runs, ms (vs a quiet window)', liveLoad.served.seeding.longestMs, liveLoad.served.quiet.longestMs]],
-    [['all'], () => ['Seed visible on the server after its commit, s', liveLoad.served.visibleAfterCommitSeconds, undefined, '<= 2 s + intake']],
-  ];
-  const rows = allRows
-    .filter(([needs]) => needs.every((need) => (need === 'all' ? everything : driven.has(need))))
-    .map(([, row]) => row());
-  const format = (value) => (value === undefined ? '-' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
-  const table = [
-    '| Figure | routeguide | ceiling | ratio | target |',
-    '| --- | ---: | ---: | ---: | --- |',
-    ...rows.map(([label, mine, theirs, target, ratio = theirs ? mine / theirs : undefined]) =>
-      `| ${label} | ${format(mine)} | ${format(theirs)} | ${ratio === undefined || !Number.isFinite(ratio) ? '-' : ratio.toFixed(2) + 'x'} | ${target ?? ''} |`),
-  ].join('\n');
+  const table = resultTable({ project, ceiling, doors, chat, seeding, raw, imports, importFormats, indexMemory, liveLoad, n, driven: new Set(PHASES), everything });
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
-  process.stdout.write(`\nrouteguide bench${everything ? '' : ` (only ${PHASES.join(', ')})`} on ${values.postgres ? 'PostgreSQL' : 'SQLite'}: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase; ${PINNED ? 'servers on core 0, load client on core 1' : 'not pinned'}; ${machine}\n\n${table}\n`);
+  process.stdout.write(`\nrouteguide bench${everything ? '' : ` (only ${PHASES.join(', ')})`} on ${values.postgres ? 'PostgreSQL' : 'SQLite'}: ${n} features, ${concurrency} calls in flight, best of ${rounds} rounds of ${seconds} s per phase (RouteChat: median of ${chatRounds}, ${preloadedNotes} notes stored first); load client goload (Connect: node); ${PINNED ? 'servers on core 0, load client on core 1' : 'not pinned'}; ${machine}; load average before: ${loadBefore}, after: ${loadavg().map((each) => each.toFixed(2)).join(' ')}\n\n${table}\n`);
 
-  const results = { when: new Date().toISOString(), machine, storage: values.postgres ? 'postgres' : 'sqlite', n, seconds, rounds, concurrency, seed, pinned: PINNED, phases: PHASES, seeding, imports, rawInsert: raw, indexMemory, liveLoad, project, ceiling, table };
+  const results = { when: new Date().toISOString(), machine, storage: values.postgres ? 'postgres' : 'sqlite', n, seconds, rounds, chatRounds, concurrency, seed, pinned: PINNED, phases: PHASES, seeding, imports, rawInsert: raw, indexMemory, liveLoad, notesPreloaded, project, ceiling, routeChat: chat, table };
   const resultsDir = join(root, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${results.when.replace(/[:.]/g, '-')}.json`);

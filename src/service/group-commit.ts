@@ -1,5 +1,8 @@
-import { pointKey } from '../geo/point-key.js';
+import { PointTable } from '../geo/point-table.js';
 import type { Storage, StoredNote } from '../storage/storage.js';
+
+/** The replay of a note with no earlier note at its location: one array, shared, never changed. */
+const NO_REPLAY: readonly StoredNote[] = Object.freeze([]);
 
 /** The most notes committed in one transaction; more wait for the next one, which follows at once. */
 export const MAX_NOTES_PER_COMMIT = 1024;
@@ -17,7 +20,7 @@ export interface GroupCommitOptions {
  * rather than per note: a RouteChat stream hands in notes by the hundred.
  */
 export interface Placement {
-  readonly committed: Promise<readonly StoredNote[][]>;
+  readonly committed: Promise<readonly (readonly StoredNote[])[]>;
   readonly index: number;
 }
 
@@ -34,11 +37,12 @@ export interface GroupCommit {
    * it in the same transaction. Rejects, as every note of that transaction does, with the error
    * that failed it; then none of them is stored.
    */
-  store(note: StoredNote): Promise<StoredNote[]>;
+  store(note: StoredNote): Promise<readonly StoredNote[]>;
   /**
    * The same, answered through the note's batch: `(await committed)[index]` is what `store`
    * resolves with. The batch's promise never counts as an unhandled rejection; whoever awaits it
-   * gets the error.
+   * gets the error. The note is kept as given, without a copy (RouteChat hands in hundreds of
+   * thousands a second): hand in a plain object of its own, and do not change it.
    */
   place(note: StoredNote): Placement;
 }
@@ -46,15 +50,15 @@ export interface GroupCommit {
 /** Notes waiting for one commit, and that commit's outcome. */
 interface Batch {
   readonly notes: StoredNote[];
-  readonly committed: Promise<StoredNote[][]>;
-  readonly resolve: (replays: StoredNote[][]) => void;
+  readonly committed: Promise<readonly (readonly StoredNote[])[]>;
+  readonly resolve: (replays: readonly (readonly StoredNote[])[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
 function openBatch(): Batch {
-  let resolve!: (replays: StoredNote[][]) => void;
+  let resolve!: (replays: readonly (readonly StoredNote[])[]) => void;
   let reject!: (error: unknown) => void;
-  const committed = new Promise<StoredNote[][]>((resolveBatch, rejectBatch) => {
+  const committed = new Promise<readonly (readonly StoredNote[])[]>((resolveBatch, rejectBatch) => {
     resolve = resolveBatch;
     reject = rejectBatch;
   });
@@ -70,24 +74,32 @@ export function createGroupCommit({ storage, replayLimit }: GroupCommitOptions):
   /** A commit is in flight, or one is scheduled for the next turn. */
   let busy = false;
 
+  /** The locations of the batch being looked up: one commit at a time uses it. */
+  const locations = new PointTable(MAX_NOTES_PER_COMMIT);
+
   /**
    * Each note's replay: the notes at its location before the transaction (read just before it, by
    * the only writer of notes in this process), then the batch's own notes there, in batch order.
+   * Most notes have none: they share one empty replay, and their locations no string key.
    */
-  async function replaysOf(notes: readonly StoredNote[]): Promise<StoredNote[][]> {
-    if (replayLimit <= 0) return notes.map(() => []);
-    const keys = notes.map((note) => pointKey(note.latitude, note.longitude));
-    const locations = new Map<string, StoredNote>();
-    notes.forEach((note, i) => {
-      if (!locations.has(keys[i]!)) locations.set(keys[i]!, note);
+  async function replaysOf(notes: readonly StoredNote[]): Promise<(readonly StoredNote[])[]> {
+    if (replayLimit <= 0) return notes.map(() => NO_REPLAY);
+    locations.clear();
+    const distinct: StoredNote[] = [];
+    const locationOf = notes.map((note) => {
+      let location = locations.get(note.latitude, note.longitude);
+      if (location < 0) {
+        location = distinct.push(note) - 1;
+        locations.set(note.latitude, note.longitude, location);
+      }
+      return location;
     });
-    const stored = await storage.notesAtEach([...locations.values()], replayLimit);
-    const byLocation = new Map<string, StoredNote[]>();
-    [...locations.keys()].forEach((key, i) => byLocation.set(key, stored[i]!));
+    // A new array for each location (the contract), which then takes the batch's notes there too.
+    const atLocation = await storage.notesAtEach(distinct, replayLimit);
     return notes.map((note, i) => {
-      const atLocation = byLocation.get(keys[i]!)!;
-      const replay = atLocation.slice(-replayLimit);
-      atLocation.push(note);
+      const earlier = atLocation[locationOf[i]!]!;
+      const replay = earlier.length === 0 ? NO_REPLAY : earlier.slice(-replayLimit);
+      earlier.push(note);
       return replay;
     });
   }
@@ -115,7 +127,7 @@ export function createGroupCommit({ storage, replayLimit }: GroupCommitOptions):
       batch = openBatch();
       waiting.push(batch);
     }
-    const index = batch.notes.push({ latitude: note.latitude, longitude: note.longitude, message: note.message }) - 1;
+    const index = batch.notes.push(note) - 1;
     if (!busy) {
       busy = true;
       // The first note waits one turn, so that the notes decoded from the same network reads
@@ -128,7 +140,7 @@ export function createGroupCommit({ storage, replayLimit }: GroupCommitOptions):
   return {
     place,
     store(note) {
-      const { committed, index } = place(note);
+      const { committed, index } = place({ latitude: note.latitude, longitude: note.longitude, message: note.message });
       return committed.then((replays) => replays[index]!);
     },
   };

@@ -44,6 +44,12 @@ export async function* chatOverGroupCommit(
   let wakeAnswerer: (() => void) | undefined;
   let wakeReader: (() => void) | undefined;
   const wake = (which: (() => void) | undefined): void => which?.();
+  /** The next unanswered note, taken from the queue, if it belongs to the batch `committed`. */
+  const nextIn = (committed: Placement['committed']): Placement | undefined => {
+    if (unanswered[0]?.committed !== committed) return undefined;
+    wake(wakeReader);
+    return unanswered.shift();
+  };
 
   async function read(): Promise<void> {
     for await (const note of notes) {
@@ -89,10 +95,14 @@ export async function* chatOverGroupCommit(
         continue;
       }
       wake(wakeReader);
-      const earlierNotes = (await next.committed)[next.index]!;
-      for (const earlier of earlierNotes) {
-        throwIfAborted(signal);
-        yield { location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message };
+      const replays = await next.committed;
+      // The stream's later notes in the same batch are committed too: answered without a wait each
+      // (a committed batch takes no more notes, so they are the next ones in the queue).
+      for (let placement: Placement | undefined = next; placement !== undefined; placement = nextIn(next.committed)) {
+        for (const earlier of replays[placement.index]!) {
+          throwIfAborted(signal);
+          yield { location: { latitude: earlier.latitude, longitude: earlier.longitude }, message: earlier.message };
+        }
       }
     }
   } finally {

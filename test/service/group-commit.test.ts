@@ -77,7 +77,7 @@ describe('group commit (in process, memory storage)', () => {
     const release = observed.hold();
     const first = commits.store(stored(1, 'first'));
     await eventually(() => observed.attempts() === 1, 5000, 'the first commit to start');
-    const later: Promise<StoredNote[]>[] = [];
+    const later: Promise<readonly StoredNote[]>[] = [];
     for (const message of ['second', 'third', 'fourth']) {
       later.push(commits.store(stored(1, message)));
       // Separate turns: only the commit in flight gathers them.

@@ -24,3 +24,13 @@ const openSameSqlite = () => openSqliteStorage({ path: current });
 describeStorageContract('sqlite', openNewSqlite, openSameSqlite);
 describeStorageFeedsContract('sqlite', openNewSqlite, openSameSqlite);
 describeStorageIdentityContract('sqlite', openNewSqlite, openSameSqlite);
+
+// The same contract with the note tail (note-tail.ts) moved into note_locations every 2 notes, so
+// that lookups, pruning and other connections meet notes on both sides of a move.
+const openNewSqliteMovingOften = () => {
+  current = join(directory.path, `contract-${databases++}.db`);
+  return openSqliteStorage({ path: current, noteTailMoveAt: 2 });
+};
+const openSameSqliteMovingOften = () => openSqliteStorage({ path: current, noteTailMoveAt: 2 });
+describeStorageContract('sqlite, note tail moved every 2 notes', openNewSqliteMovingOften, openSameSqliteMovingOften);
+describeStorageFeedsContract('sqlite, note tail moved every 2 notes', openNewSqliteMovingOften, openSameSqliteMovingOften);

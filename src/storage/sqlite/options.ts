@@ -41,6 +41,11 @@ export interface SqliteStorageOptions {
   readonly changePollMs?: number;
   /** Called when such a poll fails (the database became unreadable), once until one succeeds; polling goes on. */
   readonly onChangePollError?: (error: unknown) => void;
+  /**
+   * Notes stored after note_locations' last move before the next move takes them in (default
+   * 65,536; see note-tail.ts). Tests set it low, to move often.
+   */
+  readonly noteTailMoveAt?: number;
   /** Called when an import has read its input and starts sorting it, with the number of rows. */
   readonly onImportSorting?: (total: number) => void;
   /** Called after each committed copy batch of an import, with rows copied so far and the total. */

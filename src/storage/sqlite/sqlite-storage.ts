@@ -1,17 +1,12 @@
-import { nextTurn } from '../../common/event-loop.js';
 import { openConnection, openMigrated } from './connection.js';
 import { viewImports, visibleFeatures } from './import-ledger.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, type SqliteStorageOptions } from './options.js';
 import { importFeatures } from './import.js';
-import { createNotesAtEach } from './notes-at-each.js';
+import { createSqliteNotes } from './notes.js';
 import { createSerialQueue } from '../serial-queue.js';
-import type { CommittedImport, FeatureRecord, FeedNote, InsertSummary, Storage, StoredNote } from '../storage.js';
+import type { CommittedImport, FeatureRecord, InsertSummary, Storage } from '../storage.js';
 import { StorageClosedError } from '../errors.js';
 import { createSqliteChanges, DEFAULT_CHANGE_POLL_MS } from './changes.js';
-
-const PRUNES_PER_BATCH = 5_000;
-/** Notes per multi-row INSERT in addNotes (4 parameters each). */
-const NOTES_PER_INSERT = 64;
 
 /** Opens (creating if needed) and migrates a SQLite database. */
 export function openSqliteStorage(options: SqliteStorageOptions): Storage {
@@ -38,38 +33,6 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   // Migration 006: the database's identity, and each import's token.
   const identityStatement = db.prepare('SELECT id FROM storage_identity').pluck();
   const importTokenStatement = db.prepare('SELECT token FROM imports WHERE commit_position = ?').pluck();
-  const insertNotes = (rows: number) =>
-    db.prepare(`INSERT INTO notes (latitude, longitude, message, created_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}`);
-  // Rows are inserted (and numbered) in the order listed. NOTES_PER_INSERT rows a statement cost
-  // about a third less per note than one row a statement (measured at 500 notes a commit).
-  const addManyStatement = insertNotes(NOTES_PER_INSERT);
-  const addOneStatement = insertNotes(1);
-  // One transaction per batch: one commit (one WAL write) for all of them, and all or nothing.
-  const addNotesTransaction = db.transaction((notes: readonly StoredNote[], createdAt: number) => {
-    let next = 0;
-    for (; next + NOTES_PER_INSERT <= notes.length; next += NOTES_PER_INSERT) {
-      const parameters: (number | string)[] = [];
-      for (let i = next; i < next + NOTES_PER_INSERT; i++) parameters.push(notes[i]!.latitude, notes[i]!.longitude, notes[i]!.message, createdAt);
-      addManyStatement.run(...parameters);
-    }
-    for (; next < notes.length; next++) addOneStatement.run(notes[next]!.latitude, notes[next]!.longitude, notes[next]!.message, createdAt);
-  });
-  const lastNoteStatement = db.prepare("SELECT coalesce(max(id), 0) FROM notes").pluck();
-  // The note feed is the notes table in id order (AUTOINCREMENT: ids only grow, even after pruning).
-  const notesAfterStatement = db.prepare(
-    'SELECT id AS position, latitude, longitude, message FROM notes WHERE id > ? ORDER BY id LIMIT ?',
-  );
-  const notesAtStatement = db.prepare(
-    `SELECT latitude, longitude, message FROM (
-       SELECT id, latitude, longitude, message FROM notes
-       WHERE latitude = ? AND longitude = ? ORDER BY id DESC LIMIT ?
-     ) ORDER BY id`,
-  );
-  const notesAtEach = createNotesAtEach(db);
-  // In batches, so that pruning a large backlog never holds the write lock for long.
-  const pruneStatement = db.prepare(
-    `DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE created_at < ? ORDER BY created_at LIMIT ${PRUNES_PER_BATCH})`,
-  );
   // The import feed (migration 005): committed imports by commit_position, and one import's features
   // by key through features_by_import.
   const lastImportStatement = db.prepare('SELECT coalesce(max(commit_position), 0) FROM imports').pluck();
@@ -93,6 +56,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
   function assertOpen(): void {
     if (closing !== undefined) throw new StorageClosedError(`SQLite storage ${options.path}`);
   }
+  const { notes, stop: stopNotes } = createSqliteNotes(db, assertOpen, () => changes.committed(), options.noteTailMoveAt);
 
   /**
    * Pages of features in (latitude, longitude) order, each read by `page` after the last point of
@@ -112,7 +76,6 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       if (rows.length < batchSize) return;
     }
   }
-
 
   async function insertNow(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Promise<InsertSummary> {
     // Queued imports that had not started when close() began are refused here.
@@ -140,6 +103,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     // The import in flight keeps its heartbeat and commits on `db`: let it finish first.
     await inserts.idle();
     changes.close();
+    stopNotes();
     // Fold the WAL back into the main file so the database is one self-contained file at rest.
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
@@ -147,6 +111,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
 
   return {
     scheme: 'sqlite',
+    ...notes,
 
     async countFeatures() {
       assertOpen();
@@ -188,13 +153,6 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
       yield* keysetPages(batchSize, (latitude, longitude) => scanStatement.all(latitude, longitude, ...visible.params, batchSize) as FeatureRecord[]);
     },
 
-    async addNotes(notes) {
-      assertOpen();
-      if (notes.length === 0) return;
-      addNotesTransaction(notes, Date.now());
-      changes.committed();
-    },
-
     async lastImportPosition() {
       assertOpen();
       return lastImportStatement.get() as number;
@@ -217,42 +175,6 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     onChange(listener) {
       assertOpen();
       return changes.onChange(listener);
-    },
-
-    async lastNotePosition() {
-      assertOpen();
-      return lastNoteStatement.get() as number;
-    },
-
-    async notesAfter(position, limit) {
-      assertOpen();
-      if (limit <= 0) return [];
-      return notesAfterStatement.all(position, limit) as FeedNote[];
-    },
-
-    async notesAt(latitude, longitude, limit) {
-      assertOpen();
-      if (limit <= 0) return [];
-      return notesAtStatement.all(latitude, longitude, limit) as StoredNote[];
-    },
-
-    async notesAtEach(points, limit) {
-      assertOpen();
-      if (limit <= 0 || points.length === 0) return points.map(() => []);
-      // One read transaction: a consistent state of the notes for every point.
-      return notesAtEach(points, limit);
-    },
-
-    async pruneNotes(cutoff) {
-      let deleted = 0;
-      for (;;) {
-        assertOpen();
-        const { changes } = pruneStatement.run(cutoff);
-        deleted += changes;
-        if (changes < PRUNES_PER_BATCH) return deleted;
-        // Let calls in flight write between batches.
-        await nextTurn();
-      }
     },
 
     close() {
