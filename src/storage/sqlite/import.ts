@@ -160,8 +160,8 @@ export async function importFeatures(
       // lock: a waiting writer polls (after 1, 2, 5, ... up to 100 ms), and with back-to-back batches
       // it kept missing the gaps, waiting up to 830 ms at 10M and, over a copy longer than its busy
       // timeout, it could fail. More than half the time free, a poll rarely misses. (Pausing only
-      // for the rest of the batch's time after the checkpoint left writers half the time; their p99
-      // wait beside a 10M seed rose from about 48 to 65 ms.)
+      // for the rest of the batch's time after the checkpoint left writers half the time; their
+      // median p99 wait beside a 10M seed rose from 54 to 65 ms.)
       await sleep(Math.max(1, lockedMs));
     }
     beat();
