@@ -60,6 +60,34 @@ function namePieces(header: IndexFileHeader): FileSection[] {
   return pieces;
 }
 
+/** Bytes read at a time while checksums are checked. */
+const VERIFY_PIECE_BYTES = 4 << 20;
+
+/**
+ * Checks every section against its checksum, reading the file in large pieces rather than through
+ * its mapping: the mapping is advised for random access, which takes a page fault for every 4 KiB
+ * page, and that ran at about 0.7 GB/s against several GB/s for reads from the page cache.
+ */
+function verifySections(path: string, header: IndexFileHeader): void {
+  const fd = openSync(path, 'r');
+  try {
+    const piece = Buffer.allocUnsafeSlow(VERIFY_PIECE_BYTES);
+    for (const name of SECTION_NAMES) {
+      const { offset, length } = header.sections[name];
+      let crc = 0;
+      for (let done = 0; done < length; ) {
+        const read = readSync(fd, piece, 0, Math.min(piece.length, length - done), offset + done);
+        if (read === 0) throw new IndexFileRejected(`it is truncated (its ${name} section ends early)`);
+        crc = crc32(piece.subarray(0, read), crc);
+        done += read;
+      }
+      if (crc !== header.sections[name].crc32) throw new IndexFileRejected(`its ${name} section fails its checksum`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Opens an index file: reads and checks its header, maps its sections (or reads them, where mapping
  * is not available), and, if asked, checks every section's checksum. Throws IndexFileRejected,
@@ -72,16 +100,9 @@ export function openIndexFile(path: string, options: OpenIndexFileOptions): Open
   const expectedSlots = Math.max(16, count * 2) * 4;
   if (sections.offsets.length !== (count + 1) * 8) throw new IndexFileRejected(`its offsets section does not fit ${count} features`);
   if (sections.slots.length !== expectedSlots) throw new IndexFileRejected(`its point hash does not fit ${count} features`);
+  if (options.verifyChecksums) verifySections(path, header);
   const mapping = mapSections(path, [sections.tree, sections.offsets, sections.slots, ...pieces]);
   const [tree, offsets, slots, ...names] = mapping.buffers as Buffer[];
-  if (options.verifyChecksums) {
-    const byName = { tree: [tree!], offsets: [offsets!], slots: [slots!], names };
-    for (const name of SECTION_NAMES) {
-      let crc = 0;
-      for (const buffer of byName[name]) crc = crc32(buffer, crc);
-      if (crc !== sections[name].crc32) throw new IndexFileRejected(`its ${name} section fails its checksum`);
-    }
-  }
   let features: PackedFeatures;
   try {
     features = new PackedFeatures({ count, tree: tree!, offsets: offsets!, slots: slots!, names, namePieceBytes: NAME_PIECE_BYTES });
