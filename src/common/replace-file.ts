@@ -45,14 +45,14 @@ async function syncDirectory(directory: string): Promise<void> {
 
 /**
  * Writes a new file at `path` through `write`, given the descriptor of a temporary file in the same
- * directory, then fsyncs it, renames it over `path` and fsyncs the directory. On any failure the
+ * directory (open for reading too, so a writer may read back what it wrote), then fsyncs it, renames it over `path` and fsyncs the directory. On any failure the
  * temporary file is removed and the error rethrown; `path` is then as it was.
  */
 export async function writeFileAtomically(path: string, write: (fd: number) => Promise<void> | void): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   writing.add(temporary);
   try {
-    const handle = await open(temporary, 'wx', 0o644);
+    const handle = await open(temporary, 'wx+', 0o644);
     try {
       await write(handle.fd);
       await handle.sync();

@@ -21,8 +21,6 @@ export interface IndexFileOrigin {
   readonly importToken: string;
 }
 
-/** Points held per chunk of coordinates while features arrive (their count is not known before the end). */
-const CHUNK_POINTS = 1 << 20;
 /** Bytes staged before a write to the file. */
 const STAGE_BYTES = 1 << 20;
 /** The most written by one call (writeSync takes at most 2 GiB). */
@@ -42,9 +40,10 @@ function writeAll(fd: number, bytes: Uint8Array, position: number, crc: number):
 
 /**
  * Builds an index file's content into an open file descriptor, feature by feature, in bounded memory
- * besides the packed tree itself: names stream into the file as they arrive, offsets into a side
- * file, and coordinates into chunks until the count is known and the tree is built. At 100M features
- * the peak is the tree (21 bytes a feature) plus the point hash (8) or the coordinate chunks (8).
+ * besides the packed tree itself: names stream into the file as they arrive, and offsets and
+ * coordinates into side files until the count is known and the tree is built. The point hash is
+ * then built in the tree's own memory, from the tree as written. So the peak is the tree (21 bytes a
+ * feature) plus flatbush's sort keys (4) while it packs: about 2.4 GB at 100M features.
  */
 export class IndexFileBuilder {
   private readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
@@ -54,9 +53,10 @@ export class IndexFileBuilder {
   private readonly offsets = new Float64Array(STAGE_BYTES / 8);
   private offsetsStaged = 0;
   private readonly offsetsFd: number;
-  private readonly chunks: Int32Array[] = [];
-  private chunk = new Int32Array(2 * CHUNK_POINTS);
-  private inChunk = 0;
+  private readonly points = new Int32Array(STAGE_BYTES / 4);
+  private pointsStaged = 0;
+  private pointsWritten = 0;
+  private readonly pointsFd: number;
   private count = 0;
   private finished = false;
 
@@ -66,6 +66,7 @@ export class IndexFileBuilder {
     private readonly scratchPath: string,
   ) {
     this.offsetsFd = openSync(scratchPath, 'w+');
+    this.pointsFd = openSync(`${scratchPath}-points`, 'w+');
     this.offsets[this.offsetsStaged++] = 0;
   }
 
@@ -108,14 +109,9 @@ export class IndexFileBuilder {
 
   private addPoint(latitude: number, longitude: number): void {
     if (this.finished) throw new Error('the index file is already finished');
-    if (this.inChunk === CHUNK_POINTS) {
-      this.chunks.push(this.chunk);
-      this.chunk = new Int32Array(2 * CHUNK_POINTS);
-      this.inChunk = 0;
-    }
-    this.chunk[2 * this.inChunk] = longitude;
-    this.chunk[2 * this.inChunk + 1] = latitude;
-    this.inChunk++;
+    if (this.pointsStaged === this.points.length) this.flushPoints();
+    this.points[this.pointsStaged++] = longitude;
+    this.points[this.pointsStaged++] = latitude;
     this.count++;
     if (this.offsetsStaged === this.offsets.length) this.flushOffsets();
     this.offsets[this.offsetsStaged++] = this.namesLength;
@@ -126,6 +122,13 @@ export class IndexFileBuilder {
     const start = PAGE_SIZE + this.namesLength - this.staged;
     this.namesCrc = writeAll(this.fd, this.stage.subarray(0, this.staged), start, this.namesCrc);
     this.staged = 0;
+  }
+
+  private flushPoints(): void {
+    const bytes = new Uint8Array(this.points.buffer, 0, this.pointsStaged * 4);
+    writeAll(this.pointsFd, bytes, this.pointsWritten, 0);
+    this.pointsWritten += bytes.length;
+    this.pointsStaged = 0;
   }
 
   private offsetsWritten = 0;
@@ -144,11 +147,12 @@ export class IndexFileBuilder {
     this.finished = true;
     this.flushNames();
     this.flushOffsets();
+    this.flushPoints();
     try {
       const names: SectionEntry = { offset: PAGE_SIZE, length: this.namesLength, crc32: this.namesCrc };
       const offsets = this.copyOffsets(alignToPage(names.offset + names.length));
-      const { entry: tree, flatbush } = this.writeTree(alignToPage(offsets.offset + offsets.length));
-      const slots = this.writeSlots(flatbush, alignToPage(tree.offset + tree.length));
+      const { entry: tree, memory } = this.writeTree(alignToPage(offsets.offset + offsets.length));
+      const slots = this.writeSlots(memory, tree.offset, alignToPage(tree.offset + tree.length));
       const header: IndexFileHeader = { version: FORMAT_VERSION, count: this.count, ...origin, sections: { names, offsets, tree, slots } };
       writeAll(this.fd, encodeHeader(header), 0, 0);
       return header;
@@ -161,11 +165,13 @@ export class IndexFileBuilder {
   discardScratch(): void {
     try {
       closeSync(this.offsetsFd);
+      closeSync(this.pointsFd);
     } catch {
       // Already closed by an earlier call.
       return;
     }
     unlinkSync(this.scratchPath);
+    unlinkSync(`${this.scratchPath}-points`);
   }
 
   private copyOffsets(at: number): SectionEntry {
@@ -180,38 +186,51 @@ export class IndexFileBuilder {
     return { offset: at, length: this.offsetsWritten, crc32: crc };
   }
 
-  private writeTree(at: number): { entry: SectionEntry; flatbush: Flatbush } {
+  /** Packs the tree from the coordinates' side file and writes it; hands back its memory for the hash. */
+  private writeTree(at: number): { entry: SectionEntry; memory: ArrayBuffer } {
     // flatbush needs at least one item; an empty index has a tree of one item that no lookup reaches.
     const flatbush = new Flatbush(Math.max(1, this.count), NODE_SIZE, Int32Array);
-    const chunks = [...this.chunks, this.chunk.subarray(0, 2 * this.inChunk)];
-    this.chunks.length = 0;
-    this.chunk = new Int32Array(0);
-    for (let c = 0; c < chunks.length; c++) {
-      const points = chunks[c]!;
-      for (let i = 0; i < points.length; i += 2) flatbush.add(points[i]!, points[i + 1]!, points[i]!, points[i + 1]!);
-      // Each chunk is let go once copied, so coordinates and tree are never both whole in memory.
-      chunks[c] = new Int32Array(0);
+    const piece = new Int32Array(STAGE_BYTES / 4);
+    const bytes = new Uint8Array(piece.buffer);
+    for (let done = 0; done < this.pointsWritten; ) {
+      const read = readSync(this.pointsFd, bytes, 0, Math.min(bytes.length, this.pointsWritten - done), done);
+      if (read === 0) throw new Error('the index build lost its coordinates (side file shorter than written)');
+      for (let i = 0; i < read / 4; i += 2) flatbush.add(piece[i]!, piece[i + 1]!, piece[i]!, piece[i + 1]!);
+      done += read;
     }
     if (this.count === 0) flatbush.add(0, 0, 0, 0);
     flatbush.finish();
     const data = new Uint8Array(flatbush.data as ArrayBuffer);
     const crc = writeAll(this.fd, data, at, 0);
-    return { entry: { offset: at, length: data.length, crc32: crc }, flatbush };
+    return { entry: { offset: at, length: data.length, crc32: crc }, memory: flatbush.data as ArrayBuffer };
   }
 
-  private writeSlots(flatbush: Flatbush, at: number): SectionEntry {
+  /**
+   * Builds the point hash in `memory` (the tree's, no longer needed once written, when it is large
+   * enough: it always is but for a handful of features), reading the leaves' points back from the
+   * tree as written at `treeAt` (flatbush's 8-byte header, then each leaf's box), and writes it.
+   */
+  private writeSlots(memory: ArrayBuffer, treeAt: number, at: number): SectionEntry {
     const capacity = slotCount(this.count);
-    const slots = new Uint32Array(capacity);
-    const boxes = flatbush._boxes as Int32Array;
-    for (let p = 0; p < this.count; p++) {
-      const longitude = boxes[4 * p]!;
-      const latitude = boxes[4 * p + 1]!;
-      let slot = firstSlot(latitude, longitude, capacity);
-      while (slots[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
-      slots[slot] = p + 1;
+    const slots = memory.byteLength >= capacity * 4 ? new Uint32Array(memory, 0, capacity) : new Uint32Array(capacity);
+    slots.fill(0);
+    const piece = new Int32Array(STAGE_BYTES / 4);
+    const bytes = new Uint8Array(piece.buffer);
+    const leafBytes = this.count * 16;
+    for (let done = 0; done < leafBytes; ) {
+      const read = readSync(this.fd, bytes, 0, Math.min(bytes.length, leafBytes - done), treeAt + 8 + done);
+      if (read === 0 || read % 16 !== 0) throw new Error('the index build could not read back the tree it wrote');
+      const first = done / 16;
+      for (let i = 0; i < read / 4; i += 4) {
+        const longitude = piece[i]!;
+        const latitude = piece[i + 1]!;
+        let slot = firstSlot(latitude, longitude, capacity);
+        while (slots[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
+        slots[slot] = first + i / 4 + 1;
+      }
+      done += read;
     }
-    const bytes = new Uint8Array(slots.buffer);
-    const crc = writeAll(this.fd, bytes, at, 0);
-    return { offset: at, length: bytes.length, crc32: crc };
+    const crc = writeAll(this.fd, new Uint8Array(slots.buffer, slots.byteOffset, capacity * 4), at, 0);
+    return { offset: at, length: capacity * 4, crc32: crc };
   }
 }
