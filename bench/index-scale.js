@@ -27,7 +27,8 @@ import { CLIENT_CORE, PINNED, SERVER_CORE, ensureGoload, goload } from './goload
 import { childrenOf, memoryStatus, pss } from './proc-memory.js';
 import { measuredSeed } from './scale-seed.js';
 import { rectFlag, smallRectangle, writePointSample } from './scale-sample.js';
-import { dropCaches, indexLog, serveArgs, startServer, stopServer } from './scale-servers.js';
+import { startPathParts } from './scale-start-parts.js';
+import { dropCaches, serveArgs, startLog, startServer, stopServer } from './scale-servers.js';
 import { scaleTable } from './scale-table.js';
 
 const { values } = parseArgs({
@@ -107,8 +108,12 @@ async function warmStartups(database) {
     const server = await startServer(root, serveArgs(database));
     const status = memoryStatus(server.pid);
     await stopServer(server);
-    warm.push({ seconds: server.startupSeconds, ...indexLog(server.log()), rssAnonMiB: status.rssAnonMiB, rssMiB: status.rssMiB });
-    log(`  warm start ${run + 1}: ${server.startupSeconds.toFixed(2)} s (index ${warm.at(-1).indexLoadMs} ms), RssAnon ${status.rssAnonMiB.toFixed(0)} MiB`);
+    warm.push({ seconds: server.startupSeconds, ...startLog(server), rssAnonMiB: status.rssAnonMiB, rssMiB: status.rssMiB });
+    const parts = warm.at(-1);
+    log(
+      `  warm start ${run + 1}: ${server.startupSeconds.toFixed(2)} s (to storage open ${parts.toStorageOpenSeconds?.toFixed(2)} s, ` +
+        `index ${parts.indexLoadMs} ms), RssAnon ${status.rssAnonMiB.toFixed(0)} MiB`,
+    );
   }
   return { warm, warmMedianSeconds: median(warm.map((w) => w.seconds)) };
 }
@@ -122,8 +127,9 @@ async function coldStartup(database) {
   }
   const server = await startServer(root, serveArgs(database));
   await stopServer(server);
-  log(`  cold start: ${server.startupSeconds.toFixed(2)} s (index ${indexLog(server.log()).indexLoadMs} ms)`);
-  return { seconds: server.startupSeconds, ...indexLog(server.log()) };
+  const parts = startLog(server);
+  log(`  cold start: ${server.startupSeconds.toFixed(2)} s (to storage open ${parts.toStorageOpenSeconds?.toFixed(2)} s, index ${parts.indexLoadMs} ms)`);
+  return { seconds: server.startupSeconds, ...parts };
 }
 
 /** A minute of mixed load on one server (pinned): RssAnon after start and after. */
@@ -165,7 +171,7 @@ async function workersPss(database, sample, indexBytes) {
     const afterLoad = measure();
     const budgetMiB = indexBytes / MiB + WORKERS * WORKER_BUDGET_MiB;
     log(`  --workers ${WORKERS}: summed Pss ${afterStart.sumPssMiB.toFixed(0)} MiB after start, ${afterLoad.sumPssMiB.toFixed(0)} after load; budget ${budgetMiB.toFixed(0)} MiB`);
-    return { startupSeconds: server.startupSeconds, afterStart, afterLoad, load, budgetMiB, ...indexLog(server.log()) };
+    return { startupSeconds: server.startupSeconds, afterStart, afterLoad, load, budgetMiB, ...startLog(server) };
   } finally {
     await stopServer(server);
   }
@@ -246,6 +252,8 @@ try {
     log(`  sampled ${sampled.points} points; small rectangle: ${run.rectangle.hits} features`);
     log('  start-up, warm');
     run.startup = await warmStartups(database);
+    run.startup.parts = startPathParts(database, `${database}.index`);
+    log(`  on their own: quick_check ${run.startup.parts.quickCheckSeconds.toFixed(2)} s, CRC-32 of the index file ${run.startup.parts.indexFileCrcSeconds.toFixed(2)} s`);
     results.loads.push(machineLoad(`${n}: started`));
     const server = await startServer(root, serveArgs(database), { core: SERVER_CORE });
     try {

@@ -12,6 +12,7 @@ import { onCore } from './goload.js';
  */
 export async function startServer(root, args, { core } = {}) {
   const started = performance.now();
+  const spawnedAt = Date.now();
   const [command, commandArgs] = core === undefined ? [process.execPath, args] : onCore(core, process.execPath, args);
   const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -29,7 +30,7 @@ export async function startServer(root, args, { core } = {}) {
     });
   });
   const startupSeconds = (performance.now() - started) / 1000;
-  return { child, pid: child.pid, target, startupSeconds, log: () => err };
+  return { child, pid: child.pid, target, startupSeconds, spawnedAt, log: () => err };
 }
 
 /** Stops a server with SIGTERM and resolves once it has exited (SIGKILL after `graceMs`). */
@@ -60,13 +61,31 @@ export function serveArgs(database, { workers } = {}) {
   ];
 }
 
-/** What the server's log says of its index: the load's milliseconds and whether it read the file instead of mapping it. */
-export function indexLog(text) {
+/** The epoch milliseconds of the first log line whose msg is `msg`. */
+function loggedAt(text, msg) {
+  const line = text.split('\n').find((l) => l.includes(`"msg":"${msg}"`));
+  return line === undefined ? undefined : JSON.parse(line).time;
+}
+
+/**
+ * What a started server's log (JSON, info level) says of its start: the index load's milliseconds,
+ * whether it read the file instead of mapping it or rebuilt it, and the start's parts, in seconds
+ * from spawn: to `storage open` (node's start, opening and checking the database), from there to
+ * `index loaded`, and from there to `listening on`.
+ */
+export function startLog(server) {
+  const text = server.log();
   const loaded = /"ms":(\d+)[^\n]*"msg":"index loaded"/.exec(text);
+  const storageOpen = loggedAt(text, 'storage open');
+  const indexLoaded = loggedAt(text, 'index loaded');
+  const seconds = (from, to) => (from === undefined || to === undefined ? undefined : (to - from) / 1000);
   return {
     indexLoadMs: loaded ? Number(loaded[1]) : undefined,
     notMapped: /index file read into memory, not mapped/.test(text),
     rebuilt: /index file cannot be used/.test(text),
+    toStorageOpenSeconds: seconds(server.spawnedAt, storageOpen),
+    storageOpenToIndexLoadedSeconds: seconds(storageOpen, indexLoaded),
+    indexLoadedToListeningSeconds: seconds(indexLoaded, server.spawnedAt + server.startupSeconds * 1000),
   };
 }
 

@@ -59,7 +59,12 @@ export function scaleTable(results) {
       const target = STARTUP_TARGETS[n];
       row('Start-up to listening, warm page cache, s (median of 3)', n, run.startup.warmMedianSeconds, target ? '<=' : undefined, target);
       row('Start-up to listening, cold page cache, s', n, run.startup.cold?.seconds);
-      text('Start-up: the index load, warm / cold, ms (its log)', n, `${format(median(run.startup.warm.map((w) => w.indexLoadMs)))} / ${format(run.startup.cold?.indexLoadMs)}`);
+      const warm = (key) => format(median(run.startup.warm.map((w) => w[key])));
+      text('Start-up, warm, s: spawn to `storage open` / to `index loaded` / to listening (medians, from its log)', n, `${warm('toStorageOpenSeconds')} / ${warm('storageOpenToIndexLoadedSeconds')} / ${warm('indexLoadedToListeningSeconds')}`);
+      text('Start-up, cold, s: the same parts', n, `${format(run.startup.cold?.toStorageOpenSeconds)} / ${format(run.startup.cold?.storageOpenToIndexLoadedSeconds)} / ${format(run.startup.cold?.indexLoadedToListeningSeconds)}`);
+      if (run.startup.parts) {
+        text('Start-path costs on their own, warm, s: `PRAGMA quick_check` / CRC-32 of the index file', n, `${format(run.startup.parts.quickCheckSeconds)} / ${format(run.startup.parts.indexFileCrcSeconds)}`);
+      }
     }
     if (run.mixedLoad) {
       const { atStart, afterLoad } = run.mixedLoad;
