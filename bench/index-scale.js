@@ -17,7 +17,7 @@
 // Needs `npm run build` and goload (built from ../shared/tools/goload when --goload is missing).
 // Options: --sizes N,N,... --dir DIR --goload PATH --seconds S (ceiling rounds, default 5) --rounds R
 // (default 2) --load-seconds S (each mixed-load part, default 15) --workers-at N (default 10000000).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -77,10 +77,16 @@ function machineLoad(stage) {
 
 /** The index file's sizes, from its header's section table (dist/index/index-file-format.js). */
 async function indexFileSizes(path) {
-  const { readFileSync } = await import('node:fs');
   const { decodeHeader, PAGE_SIZE } = await import('../dist/index/index-file-format.js');
   const size = statSync(path).size;
-  const header = decodeHeader(readFileSync(path).subarray(0, PAGE_SIZE), size);
+  const page = Buffer.alloc(PAGE_SIZE);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, page, 0, PAGE_SIZE, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const header = decodeHeader(page, size);
   const sections = Object.fromEntries(Object.entries(header.sections).map(([name, s]) => [name, s.length]));
   return {
     bytes: size,

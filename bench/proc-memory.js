@@ -59,16 +59,22 @@ export function childrenOf(pid) {
 
 /**
  * Samples `pid`'s status every `intervalMs`, keeping each segment's peaks: VmRSS and RssAnon as
- * sampled, and VmHWM, which also catches a peak between samples. `split(name)` closes the segment
+ * sampled, and VmHWM, which also catches a peak between samples; and a series of [seconds into the
+ * segment, VmRSS, RssAnon] once a second. `split(name)` closes the segment
  * so far (its VmHWM read at once) and resets the peak for the next; `stop()` closes the last one and
  * returns every segment's figures.
  */
 export function sampleMemory(pid, intervalMs = 200) {
   const segments = [];
-  let current = { name: 'start', startedAt: performance.now(), samples: 0, rssMiB: 0, rssAnonMiB: 0, peakRssMiB: 0 };
+  const fresh = (name) => ({ name, startedAt: performance.now(), samples: 0, rssMiB: 0, rssAnonMiB: 0, peakRssMiB: 0, series: [] });
+  let current = fresh('start');
   const take = () => {
     const status = memoryStatus(pid);
     if (status === undefined) return;
+    // One sample a second kept as it was, to see when a peak came.
+    if (current.samples % Math.round(1000 / intervalMs) === 0) {
+      current.series.push([Math.round(performance.now() - current.startedAt) / 1000, Math.round(status.rssMiB), Math.round(status.rssAnonMiB)]);
+    }
     current.samples++;
     current.rssMiB = Math.max(current.rssMiB, status.rssMiB);
     current.rssAnonMiB = Math.max(current.rssAnonMiB, status.rssAnonMiB);
@@ -86,7 +92,7 @@ export function sampleMemory(pid, intervalMs = 200) {
       if (name !== undefined) current.name = name;
       close();
       const peakReset = resetPeak(pid);
-      current = { name: next, startedAt: performance.now(), samples: 0, rssMiB: 0, rssAnonMiB: 0, peakRssMiB: 0, peakReset };
+      current = { ...fresh(next), peakReset };
       take();
     },
     stop() {
