@@ -16,7 +16,8 @@
 // directory under --dir (default: the system's temporary directory), removed at the end.
 // Needs `npm run build` and goload (built from ../shared/tools/goload when --goload is missing).
 // Options: --sizes N,N,... --dir DIR --goload PATH --seconds S (ceiling rounds, default 5) --rounds R
-// (default 2) --load-seconds S (each mixed-load part, default 15) --workers-at N (default 10000000).
+// (default 2) --load-seconds S (each mixed-load part, default 15) --workers-at N (default 10000000);
+// --table FILE prints the table of a results file again and does nothing else.
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -41,8 +42,15 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'load-seconds': { type: 'string', default: '15' },
     'workers-at': { type: 'string', default: '10000000' },
+    table: { type: 'string' },
   },
 });
+if (values.table !== undefined) {
+  // --table FILE: prints the table of a results file written before, by this version of the table.
+  const saved = JSON.parse((await import('node:fs')).readFileSync(values.table, 'utf8'));
+  process.stdout.write(`${scaleTable(saved)}\n`);
+  process.exit(0);
+}
 const sizes = values.sizes.split(',').map(Number).sort((a, b) => a - b);
 const randomSeed = Number(values['random-seed']);
 const seconds = Number(values.seconds);
