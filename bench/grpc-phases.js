@@ -13,9 +13,9 @@ export function writeGoloadPoints(file, points) {
 export function writeGoloadFiles(work, workload) {
   return {
     // Feature points: goload moves half its picks one E7 unit north, which misses, as the workload did.
-    features: writeGoloadPoints(join(work, 'features.json'), workload.points.filter((_, i) => i % 2 === 0)),
-    nearest: writeGoloadPoints(join(work, 'nearest.json'), workload.nearest),
-    points: writeGoloadPoints(join(work, 'points.json'), workload.points),
+    features: writeGoloadPoints(join(work, 'goload-features.json'), workload.points.filter((_, i) => i % 2 === 0)),
+    nearest: writeGoloadPoints(join(work, 'goload-nearest.json'), workload.nearest),
+    points: writeGoloadPoints(join(work, 'goload-points.json'), workload.points),
   };
 }
 
