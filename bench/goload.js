@@ -26,7 +26,7 @@ export async function buildGoload(sources, output) {
 
 const CLOCK_TICKS = 100;
 /** A process's CPU time so far (user + system), in seconds; undefined once it is gone. */
-function processCpuSeconds(pid) {
+export function processCpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

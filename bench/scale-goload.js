@@ -2,6 +2,7 @@
 // servers it measures, pinned to a core of its own when there are two to split, and reads the
 // client's own CPU time over the load (from /proc) beside the server's (goload's -pid), so that a
 // reader sees which side was the limit.
+import { processCpuSeconds } from './goload.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,17 +30,6 @@ export function ensureGoload(path) {
   return path;
 }
 
-/** A process's CPU time so far, user plus system, in seconds (undefined once it has gone). */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = 100;
 /** How often goload's own CPU time is read. */
 const CLIENT_SAMPLE_MS = 100;
 
@@ -68,7 +58,7 @@ export async function goload(binary, { target, rpc, seconds, concurrency = 64, d
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const samples = [];
   const sample = () => {
-    const cpu = cpuSeconds(child.pid);
+    const cpu = processCpuSeconds(child.pid);
     if (cpu !== undefined) samples.push({ at: performance.now() / 1000, cpu });
   };
   const sampler = setInterval(sample, CLIENT_SAMPLE_MS);
