@@ -26,9 +26,22 @@ export async function runNode(args) {
 export async function startServer(args, { stderr = 'inherit' } = {}) {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', stderr] });
+  const target = await listeningTarget(child, args);
+  return { child, target, startupSeconds: (performance.now() - started) / 1000 };
+}
+
+/** Stops a server with SIGTERM (its graceful shutdown) and resolves once it has exited. */
+export async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** The address a server child prints in `listening on HOST:PORT`; rejects if it exits first (with `detail()` in the error). */
+export function listeningTarget(child, args, detail = () => '') {
   let out = '';
-  const target = await new Promise((resolve, reject) => {
-    const exited = (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening`));
+  return new Promise((resolve, reject) => {
+    const exited = (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening${detail()}`));
     child.once('exit', exited);
     child.stdout.on('data', (chunk) => {
       out += chunk;
@@ -38,12 +51,4 @@ export async function startServer(args, { stderr = 'inherit' } = {}) {
       resolve(match[1]);
     });
   });
-  return { child, target, startupSeconds: (performance.now() - started) / 1000 };
-}
-
-/** Stops a server with SIGTERM (its graceful shutdown) and resolves once it has exited. */
-export async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
 }

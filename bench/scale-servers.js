@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { onCore } from './scale-goload.js';
+import { listeningTarget } from './child-processes.js';
 
 /**
  * Starts `node ...args` in `root` (on `core`, when given and pinning) and resolves once it prints
@@ -15,20 +16,9 @@ export async function startServer(root, args, { core } = {}) {
   const spawnedAt = Date.now();
   const [command, commandArgs] = core === undefined ? [process.execPath, args] : onCore(core, process.execPath, args);
   const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
   let err = '';
   child.stderr.on('data', (chunk) => (err += chunk));
-  const target = await new Promise((resolve, reject) => {
-    const exited = (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${err.slice(-2000)}`));
-    child.once('exit', exited);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /^listening on (\S+)\n/m.exec(out);
-      if (match === null) return;
-      child.off('exit', exited);
-      resolve(match[1]);
-    });
-  });
+  const target = await listeningTarget(child, args, () => `: ${err.slice(-2000)}`);
   const startupSeconds = (performance.now() - started) / 1000;
   return { child, pid: child.pid, target, startupSeconds, spawnedAt, log: () => err };
 }
