@@ -2,7 +2,8 @@ import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { FeatureRecord } from '../geo/feature.js';
 import { parseDegrees } from '../geo/e7.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
+import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { InvalidRecords } from './invalid-records.js';
 
 const COLUMNS = ['name', 'latitude', 'longitude'] as const;
 
@@ -84,8 +85,9 @@ function columnsOf(file: string, header: readonly string[]): Record<(typeof COLU
  * An RFC 4180 CSV file with the header `name,latitude,longitude` (any column order), degrees,
  * streamed. Quoted fields may hold commas, quotes ("") and line breaks.
  */
-export function readCsvFeatures(file: string): FeatureFile {
+export function readCsvFeatures(file: string, options: ReadOptions = {}): FeatureFile {
   const { input, records } = csvRecords(file, false);
+  const invalid = new InvalidRecords(options.skipInvalid ?? false);
 
   async function* batches(): AsyncGenerator<FeatureRecord[]> {
     let entry = 0;
@@ -105,12 +107,12 @@ export function readCsvFeatures(file: string): FeatureFile {
           }
           const latitudeText = record[columns.latitude] ?? '';
           const latitude = parseDegrees(latitudeText, 90);
-          if (latitude === undefined) throw await bad(`latitude ${JSON.stringify(latitudeText)} must be a number of degrees between -90 and 90`);
           const longitudeText = record[columns.longitude] ?? '';
           const longitude = parseDegrees(longitudeText, 180);
-          if (longitude === undefined) throw await bad(`longitude ${JSON.stringify(longitudeText)} must be a number of degrees between -180 and 180`);
+          if (latitude === undefined) invalid.reject(await bad(`latitude ${JSON.stringify(latitudeText)} must be a number of degrees between -90 and 90`));
+          else if (longitude === undefined) invalid.reject(await bad(`longitude ${JSON.stringify(longitudeText)} must be a number of degrees between -180 and 180`));
+          else batch.push({ name: record[columns.name] ?? '', latitude, longitude });
           entry++;
-          batch.push({ name: record[columns.name] ?? '', latitude, longitude });
         }
         if (batch.length > 0) yield batch;
       }
@@ -121,5 +123,5 @@ export function readCsvFeatures(file: string): FeatureFile {
     }
   }
   const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, close: () => input.destroy() };
+  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
 }

@@ -16,6 +16,30 @@ export class FeatureFileError extends UserError {
   readonly exitCode = 1;
 }
 
+/** How to read a feature file, beyond its format. */
+export interface ReadOptions {
+  /**
+   * Which columns (CSV, GeoParquet) or properties (FlatGeobuf) hold the point and the name, matched
+   * without regard to case; a dotted name (`names.primary`) reaches into nested columns. Unset, the
+   * defaults in columns.ts apply.
+   */
+  readonly columns?: ColumnNames;
+  /** Count and skip a record that cannot be imported, rather than failing the whole file at it. */
+  readonly skipInvalid?: boolean;
+}
+
+export interface ColumnNames {
+  readonly latitude?: string;
+  readonly longitude?: string;
+  readonly name?: string;
+}
+
+/** The records a reader skipped under `skipInvalid`: how many, and the first few problems, each naming its record. */
+export interface SkippedRecords {
+  readonly count: number;
+  readonly examples: readonly string[];
+}
+
 /** A feature file being read: the features, validated one by one, and how far into the file the reader is. */
 export interface FeatureFile {
   /** Throws FeatureFileError naming the entry and the problem at the first bad record. */
@@ -26,6 +50,8 @@ export interface FeatureFile {
    */
   readonly batches: AsyncIterable<readonly FeatureRecord[]>;
   bytesRead(): number;
+  /** The records skipped so far (always none unless `skipInvalid` was asked for). */
+  skipped(): SkippedRecords;
   /** Closes the file early, for a caller that will not iterate the features to the end (or at all). */
   close(): void;
 }

@@ -1,6 +1,7 @@
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile } from './feature-file.js';
+import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { InvalidRecords } from './invalid-records.js';
 import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
 
@@ -16,7 +17,9 @@ function streamFeatures(
   at: ArrayAt,
   entryName: (entry: number) => string,
   convert: (value: unknown, where: string) => FeatureRecord,
+  options: ReadOptions,
 ): FeatureFile {
+  const invalid = new InvalidRecords(options.skipInvalid ?? false);
   const input = openInput(file, CHUNK_BYTES);
   input.setEncoding('utf8');
   async function* batches(): AsyncGenerator<FeatureRecord[]> {
@@ -24,7 +27,15 @@ function streamFeatures(
     try {
       for await (const values of jsonArrayElements(input as AsyncIterable<string>, at)) {
         const batch: FeatureRecord[] = [];
-        for (const value of values) batch.push(convert(value, `${file}: ${entryName(entry++)}`));
+        for (const value of values) {
+          try {
+            batch.push(convert(value, `${file}: ${entryName(entry)}`));
+          } catch (error) {
+            if (!(error instanceof FeatureFileError)) throw error;
+            invalid.reject(error);
+          }
+          entry++;
+        }
         yield batch;
       }
     } catch (error) {
@@ -39,15 +50,16 @@ function streamFeatures(
     }
   }
   const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, close: () => input.destroy() };
+  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
 }
 
 /** A route_guide_db.json-shaped file, streamed: `[{"location": {"latitude": E7, "longitude": E7}, "name": "..."}, ...]`. */
-export function readJsonFeatures(file: string): FeatureFile {
-  return streamFeatures(file, { kind: 'document' }, (entry) => `entry ${entry}`, parseJsonEntry);
+export function readJsonFeatures(file: string, options: ReadOptions = {}): FeatureFile {
+  return streamFeatures(file, { kind: 'document' }, (entry) => `entry ${entry}`, parseJsonEntry, options);
 }
 
-function geoJsonFeature(value: unknown, where: string): FeatureRecord {
+/** One GeoJSON Feature holding a Point; `where` (file and record) starts the error message. */
+export function geoJsonFeature(value: unknown, where: string): FeatureRecord {
   const fail = (problem: string): never => {
     throw new FeatureFileError(`${where}: ${problem}`);
   };
@@ -78,6 +90,6 @@ function geoJsonFeature(value: unknown, where: string): FeatureRecord {
  * A GeoJSON FeatureCollection of Points, streamed: the name from `properties.name` (missing or null
  * means unnamed), `coordinates` as [longitude, latitude] in degrees, rounded to E7.
  */
-export function readGeoJsonFeatures(file: string): FeatureFile {
-  return streamFeatures(file, { kind: 'member', key: 'features' }, (entry) => `features[${entry}]`, geoJsonFeature);
+export function readGeoJsonFeatures(file: string, options: ReadOptions = {}): FeatureFile {
+  return streamFeatures(file, { kind: 'member', key: 'features' }, (entry) => `features[${entry}]`, geoJsonFeature, options);
 }
