@@ -25,7 +25,7 @@ function csvField(text: string): string {
  * E7 values: json in E7 as route_guide_db.json has it, csv and geojson in degrees as e7ToDegrees
  * writes them (exact to 7 decimals, which the importers round back to the same integer).
  */
-const writers: Record<FeatureFormat, SeedFileWriter> = {
+const writers: Partial<Record<FeatureFormat, SeedFileWriter>> = { // parquet: see parquet-writer.ts (the formats branch's dispatch replaces this table)
   json: {
     start: '[',
     entry: ({ name, location }, first) =>
@@ -71,7 +71,7 @@ export const exportCommand: ClientCommand = {
     },
   },
   async run({ client, args: [loLat, loLng, hiLat, hiLng], call, options }) {
-    const writer = writers[options['format'] as FeatureFormat];
+    const writer = writers[options['format'] as FeatureFormat]!;
     const rectangle = { lo: point(loLat!, loLng!), hi: point(hiLat!, hiLng!) };
     const signal = call.signal;
     let first = true;

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { readCsvFeatures } from './csv-features.js';
 import { FEATURE_FORMATS, FeatureFileError, type FeatureFile, type FeatureFormat } from './feature-file.js';
 import { readGeoJsonFeatures, readJsonFeatures } from './json-features.js';
+import { readParquetFeatures } from './parquet-features.js';
 
 /** The format `--format` names, or else the one the file's extension implies. */
 export function formatOf(file: string, format?: FeatureFormat): FeatureFormat {
@@ -25,5 +26,7 @@ export function readFeatureFile(file: string, format?: FeatureFormat): FeatureFi
       return readGeoJsonFeatures(file);
     case 'csv':
       return readCsvFeatures(file);
+    case 'parquet':
+      return readParquetFeatures(file);
   }
 }

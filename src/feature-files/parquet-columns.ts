@@ -1,0 +1,136 @@
+/**
+ * Which of a Parquet file's columns hold each feature's point and name, and how to take them from a
+ * row: the GeoParquet geometry column (WKB or native points), or plain latitude and longitude
+ * columns found by findColumns; a dotted name (`names.primary`) reaches into a struct column.
+ */
+import { parquetSchema, type FileMetaData, type SchemaTree } from 'hyparquet';
+import { degreesToE7 } from '../geo/e7.js';
+import { findColumns, DEFAULT_COLUMNS } from './columns.js';
+import { FeatureFileError, type ColumnNames } from './feature-file.js';
+import { readGeoMetadata } from './geoparquet-metadata.js';
+import { readWkbPoint } from './wkb-point.js';
+
+/** A column's values for one row group, indexed by the row within the group. */
+export type RowValues = (row: number) => unknown;
+
+/** A point in E7, or why the row has none that can be seeded. */
+export type RowPoint = { readonly latitude: number; readonly longitude: number } | { readonly problem: string };
+
+/** What to read from the file (top-level columns), and how to turn a row of them into a feature. */
+export interface ParquetColumnPlan {
+  readonly columns: readonly string[];
+  point(values: ReadonlyMap<string, RowValues>, row: number): RowPoint;
+  name(values: ReadonlyMap<string, RowValues>, row: number): string | { readonly problem: string };
+}
+
+/** A (possibly nested) column: the top-level column hyparquet reads, and the fields below it. */
+interface ColumnPath {
+  readonly top: string;
+  readonly fields: readonly string[];
+  readonly label: string;
+}
+
+/** Every column and nested field, dotted (`names`, `names.primary`, ...), with its path. */
+function columnPaths(tree: SchemaTree): ColumnPath[] {
+  const paths: ColumnPath[] = [];
+  const visit = (node: SchemaTree, top: string, fields: string[]): void => {
+    paths.push({ top, fields, label: [top, ...fields].join('.') });
+    for (const child of node.children) visit(child, top, [...fields, child.element.name]);
+  };
+  for (const child of tree.children) visit(child, child.element.name, []);
+  return paths;
+}
+
+function valueAt(values: ReadonlyMap<string, RowValues>, path: ColumnPath, row: number): unknown {
+  let value = values.get(path.top)?.(row);
+  for (const field of path.fields) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  return value;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function nameReader(path: ColumnPath | undefined): ParquetColumnPlan['name'] {
+  if (path === undefined) return () => '';
+  return (values, row) => {
+    const value = valueAt(values, path, row);
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'string') return value;
+    if (value instanceof Uint8Array) return utf8.decode(value);
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    return { problem: `name column ${path.label} holds ${Array.isArray(value) ? 'a list' : 'a struct'}, not text` };
+  };
+}
+
+/** Degrees (a number, or a bigint integer) to E7, or the problem naming the coordinate. */
+function e7(value: unknown, coordinate: 'latitude' | 'longitude', label: string): number | string {
+  const limit = coordinate === 'latitude' ? 90 : 180;
+  const degrees = typeof value === 'bigint' ? Number(value) : value;
+  const converted = degreesToE7(degrees, limit);
+  if (converted !== undefined) return converted;
+  const shown = value === null || value === undefined ? 'null' : typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value;
+  return `${coordinate} (${label}) ${shown} must be a number of degrees between -${limit} and ${limit}`;
+}
+
+function pointFromXY(x: unknown, y: unknown, label: string): RowPoint {
+  const latitude = e7(y, 'latitude', `${label} y`);
+  if (typeof latitude === 'string') return { problem: latitude };
+  const longitude = e7(x, 'longitude', `${label} x`);
+  if (typeof longitude === 'string') return { problem: longitude };
+  return { latitude, longitude };
+}
+
+function geometryReader(path: ColumnPath, encoding: 'WKB' | 'point'): ParquetColumnPlan['point'] {
+  return (values, row) => {
+    const value = valueAt(values, path, row);
+    if (value === null || value === undefined) return { problem: `geometry (${path.label}) is null` };
+    if (encoding === 'point') {
+      const { x, y } = value as { x?: unknown; y?: unknown };
+      if (Number.isNaN(x) && Number.isNaN(y)) return { problem: 'geometry is an empty point' };
+      return pointFromXY(x, y, path.label);
+    }
+    if (!(value instanceof Uint8Array)) return { problem: `geometry (${path.label}) is not WKB bytes` };
+    const point = readWkbPoint(value);
+    return 'problem' in point ? point : pointFromXY(point.x, point.y, path.label);
+  };
+}
+
+/** The name column a flag names (any case), or `name` when there is one; undefined means unnamed features. */
+function findNameColumn(file: string, paths: readonly ColumnPath[], names: ColumnNames): ColumnPath | undefined {
+  const wanted = (names.name ?? DEFAULT_COLUMNS.name[0]).trim().toLowerCase();
+  const found = paths.find((path) => path.label.toLowerCase() === wanted);
+  if (found === undefined && names.name !== undefined) {
+    const columns = paths.map((path) => path.label).join(', ');
+    throw new FeatureFileError(`${file}: --name-column ${JSON.stringify(names.name)}: no such column; the columns are ${columns}`);
+  }
+  return found;
+}
+
+/**
+ * The plan for `metadata`'s file: its GeoParquet geometry column, unless there is no `geo` metadata
+ * or `--lat-column` / `--lng-column` name plain columns instead.
+ */
+export function planParquetColumns(file: string, metadata: FileMetaData, names: ColumnNames = {}): ParquetColumnPlan {
+  const paths = columnPaths(parquetSchema(metadata));
+  const geo = metadata.key_value_metadata?.find(({ key }) => key === 'geo')?.value;
+  if (geo !== undefined && names.latitude === undefined && names.longitude === undefined) {
+    const { column, encoding } = readGeoMetadata(file, geo);
+    const path = paths.find((candidate) => candidate.fields.length === 0 && candidate.top === column);
+    if (path === undefined) throw new FeatureFileError(`${file}: geo metadata: primary_column ${JSON.stringify(column)} is not a column of the file`);
+    const name = findNameColumn(file, paths, names);
+    return { columns: [...new Set([column, ...(name ? [name.top] : [])])], point: geometryReader(path, encoding), name: nameReader(name) };
+  }
+  const found = findColumns(file, paths.map((path) => path.label), names);
+  const latitude = paths[found.latitude]!;
+  const longitude = paths[found.longitude]!;
+  const name = found.name === undefined ? undefined : paths[found.name];
+  return {
+    columns: [...new Set([latitude.top, longitude.top, ...(name ? [name.top] : [])])],
+    point: (values, row) => {
+      const lat = e7(valueAt(values, latitude, row), 'latitude', latitude.label);
+      if (typeof lat === 'string') return { problem: lat };
+      const lng = e7(valueAt(values, longitude, row), 'longitude', longitude.label);
+      return typeof lng === 'string' ? { problem: lng } : { latitude: lat, longitude: lng };
+    },
+    name: nameReader(name),
+  };
+}

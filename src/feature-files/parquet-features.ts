@@ -1,0 +1,98 @@
+/**
+ * GeoParquet and plain Parquet feature files, read with hyparquet one row group at a time: only the
+ * columns a feature needs, from byte ranges of the file, so memory grows with the row group's size
+ * and not the file's.
+ */
+import { parquetMetadataAsync, parquetRead, type ColumnData, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { FeatureRecord } from '../geo/feature.js';
+import { eachOf, FeatureFileError, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { InvalidRecords } from './invalid-records.js';
+import { planParquetColumns, type ParquetColumnPlan, type RowValues } from './parquet-columns.js';
+import { openParquetSource, type ParquetSource } from './parquet-source.js';
+
+/** Features a batch: a row group of 1M rows is handed on in pieces, so the records made from it stay few. */
+const BATCH_ROWS = 16_384;
+
+/** hyparquet's options for our reads: raw bytes for geometry (we read the WKB ourselves), text only where the schema says UTF-8. */
+const READ_OPTIONS = {
+  compressors,
+  utf8: false,
+  geoparquet: false,
+  parsers: { geometryFromBytes: (bytes: Uint8Array) => bytes, geographyFromBytes: (bytes: Uint8Array) => bytes },
+};
+
+/** One row group's values of `columns`, each as a function of the row within the group. */
+async function readRowGroup(source: ParquetSource, metadata: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number): Promise<Map<string, RowValues>> {
+  const chunks = new Map<string, ColumnData[]>(columns.map((column) => [column, []]));
+  await parquetRead({ ...READ_OPTIONS, file: source.buffer, metadata, columns: [...columns], rowStart, rowEnd, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+  const values = new Map<string, RowValues>();
+  for (const [column, pieces] of chunks) {
+    pieces.sort((a, b) => a.rowStart - b.rowStart);
+    if (pieces.length === 1 && pieces[0]!.rowStart === rowStart) {
+      const data = pieces[0]!.columnData;
+      values.set(column, (row) => data[row]);
+      continue;
+    }
+    const all: unknown[] = new Array(rowEnd - rowStart);
+    for (const piece of pieces) {
+      for (let i = 0; i < piece.columnData.length; i++) {
+        const at = piece.rowStart + i - rowStart;
+        if (at >= 0 && at < all.length) all[at] = piece.columnData[i];
+      }
+    }
+    values.set(column, (row) => all[row]);
+  }
+  return values;
+}
+
+/** The feature in row `row` of a row group, or why it cannot be seeded. */
+function featureAt(plan: ParquetColumnPlan, values: ReadonlyMap<string, RowValues>, row: number): FeatureRecord | string {
+  const point = plan.point(values, row);
+  if ('problem' in point) return point.problem;
+  const name = plan.name(values, row);
+  if (typeof name !== 'string') return name.problem;
+  return { name, latitude: point.latitude, longitude: point.longitude };
+}
+
+/**
+ * A Parquet file, streamed by row group. With GeoParquet `geo` metadata (1.0.0 or 1.1.0), the
+ * points come from its primary geometry column (WKB points or 1.1's native point encoding) in
+ * OGC:CRS84 or EPSG:4326; without it, or when `--lat-column` / `--lng-column` are given, from plain
+ * columns in degrees. The name comes from `--name-column` (dotted for nested columns) or `name`.
+ * A bad row is an error naming the file and the row (0-based), or is counted under `skipInvalid`.
+ */
+export function readParquetFeatures(file: string, options: ReadOptions = {}): FeatureFile {
+  const source = openParquetSource(file);
+  const invalid = new InvalidRecords(options.skipInvalid ?? false);
+
+  async function* batches(): AsyncGenerator<FeatureRecord[]> {
+    try {
+      const metadata = await parquetMetadataAsync(source.buffer, { geoparquet: false });
+      const plan = planParquetColumns(file, metadata, options.columns);
+      let groupStart = 0;
+      for (const group of metadata.row_groups) {
+        const groupRows = Number(group.num_rows);
+        const values = await readRowGroup(source, metadata, plan.columns, groupStart, groupStart + groupRows);
+        for (let first = 0; first < groupRows; first += BATCH_ROWS) {
+          const batch: FeatureRecord[] = [];
+          for (let row = first; row < Math.min(first + BATCH_ROWS, groupRows); row++) {
+            const feature = featureAt(plan, values, row);
+            if (typeof feature === 'string') invalid.reject(new FeatureFileError(`${file}: row ${groupStart + row}: ${feature}`));
+            else batch.push(feature);
+          }
+          if (batch.length > 0) yield batch;
+        }
+        groupStart += groupRows;
+      }
+    } catch (error) {
+      if (error instanceof FeatureFileError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new FeatureFileError(`${file}: cannot read as Parquet: ${reason}`, { cause: error });
+    } finally {
+      source.close();
+    }
+  }
+  const all = batches();
+  return { batches: all, features: eachOf(all), bytesRead: () => source.bytesRead(), skipped: () => invalid.report(), close: () => source.close() };
+}

@@ -1,0 +1,35 @@
+/**
+ * Well-known binary (WKB) points, as GeoParquet stores geometries: ISO WKB in either byte order, with
+ * the Z, M and ZM variants (ISO codes 1001, 2001, 3001, and EWKB's flag bits, which PostGIS-based
+ * writers still emit) read for x and y alone.
+ */
+
+const GEOMETRY_TYPES = ['Geometry', 'Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'];
+
+/** EWKB's flags: Z (0x80000000) and M (0x40000000) add coordinates after x and y; this one adds an SRID before them. */
+const EWKB_SRID = 0x2000_0000;
+
+/** A point's x and y, or why the bytes are not a point that can be seeded. */
+export type WkbPoint = { readonly x: number; readonly y: number } | { readonly problem: string };
+
+/** The point in `bytes`, or the problem: another geometry type (named), an empty point (NaN), or damaged bytes. */
+export function readWkbPoint(bytes: Uint8Array): WkbPoint {
+  if (bytes.length < 5) return { problem: `geometry is ${bytes.length} bytes, too short for WKB` };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const order = view.getUint8(0);
+  if (order > 1) return { problem: `geometry is not WKB (byte order ${order}, expected 0 or 1)` };
+  const littleEndian = order === 1;
+  const code = view.getUint32(1, littleEndian);
+  const base = (code & 0x0fff_ffff) % 1000; // ISO adds 1000 (Z), 2000 (M) or 3000 (ZM); EWKB sets high bits
+  if (base !== 1) {
+    const type = GEOMETRY_TYPES[base] ?? `WKB geometry type ${code}`;
+    return { problem: `geometry is a ${type}; only points can be seeded` };
+  }
+  // x and y come first whatever the dimensions; EWKB may put a 4-byte SRID before them.
+  const offset = 5 + (code & EWKB_SRID ? 4 : 0);
+  if (bytes.length < offset + 16) return { problem: `geometry is ${bytes.length} bytes, too short for a WKB point` };
+  const x = view.getFloat64(offset, littleEndian);
+  const y = view.getFloat64(offset + 8, littleEndian);
+  if (Number.isNaN(x) && Number.isNaN(y)) return { problem: 'geometry is an empty point' };
+  return { x, y };
+}
