@@ -8,7 +8,7 @@ import { degreesToE7 } from '../geo/e7.js';
 import { findColumns, DEFAULT_COLUMNS } from './columns.js';
 import { FeatureFileError, type ColumnNames } from './feature-file.js';
 import { readGeoMetadata } from './geoparquet-metadata.js';
-import { readWkbPoint } from './wkb-point.js';
+import { readWkbPoint, WkbPoints } from './wkb-point.js';
 
 /** A column's values for one row group, indexed by the row within the group. */
 export type RowValues = (row: number) => unknown;
@@ -19,6 +19,8 @@ export type RowPoint = { readonly latitude: number; readonly longitude: number }
 /** What to read from the file (top-level columns), and how to turn a row of them into a feature. */
 export interface ParquetColumnPlan {
   readonly columns: readonly string[];
+  /** For a WKB geometry column (the first of `columns`): where its points are decoded as they are read. */
+  readonly wkbPoints?: WkbPoints;
   point(values: ReadonlyMap<string, RowValues>, row: number): RowPoint;
   name(values: ReadonlyMap<string, RowValues>, row: number): string | { readonly problem: string };
 }
@@ -79,7 +81,7 @@ function pointFromXY(x: unknown, y: unknown, label: string): RowPoint {
   return { latitude, longitude };
 }
 
-function geometryReader(path: ColumnPath, encoding: 'WKB' | 'point'): ParquetColumnPlan['point'] {
+function geometryReader(path: ColumnPath, encoding: 'WKB' | 'point', wkbPoints: WkbPoints): ParquetColumnPlan['point'] {
   return (values, row) => {
     const value = valueAt(values, path, row);
     if (value === null || value === undefined) return { problem: `geometry (${path.label}) is null` };
@@ -88,8 +90,9 @@ function geometryReader(path: ColumnPath, encoding: 'WKB' | 'point'): ParquetCol
       if (Number.isNaN(x) && Number.isNaN(y)) return { problem: 'geometry is an empty point' };
       return pointFromXY(x, y, path.label);
     }
-    if (!(value instanceof Uint8Array)) return { problem: `geometry (${path.label}) is not WKB bytes` };
-    const point = readWkbPoint(value);
+    // A number stands for a point decoded into wkbPoints as it was read (see WkbPoints).
+    const point = typeof value === 'number' ? wkbPoints.get(value) : value instanceof Uint8Array ? readWkbPoint(value) : undefined;
+    if (point === undefined) return { problem: `geometry (${path.label}) is not WKB bytes` };
     return 'problem' in point ? point : pointFromXY(point.x, point.y, path.label);
   };
 }
@@ -117,7 +120,13 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
     const path = paths.find((candidate) => candidate.fields.length === 0 && candidate.top === column);
     if (path === undefined) throw new FeatureFileError(`${file}: geo metadata: primary_column ${JSON.stringify(column)} is not a column of the file`);
     const name = findNameColumn(file, paths, names);
-    return { columns: [...new Set([column, ...(name ? [name.top] : [])])], point: geometryReader(path, encoding), name: nameReader(name) };
+    const wkbPoints = new WkbPoints();
+    return {
+      columns: [...new Set([column, ...(name ? [name.top] : [])])],
+      ...(encoding === 'WKB' ? { wkbPoints } : {}),
+      point: geometryReader(path, encoding, wkbPoints),
+      name: nameReader(name),
+    };
   }
   const found = findColumns(file, paths.map((path) => path.label), names);
   const latitude = paths[found.latitude]!;

@@ -33,3 +33,43 @@ export function readWkbPoint(bytes: Uint8Array): WkbPoint {
   if (Number.isNaN(x) && Number.isNaN(y)) return { problem: 'geometry is an empty point' };
   return { x, y };
 }
+
+/**
+ * A row group's WKB points, decoded as hyparquet hands over each value: `add` keeps x and y in one
+ * Float64Array and returns a small integer that stands for the point in the column's values. A row
+ * group of 1M points then costs 16 MB here, instead of 1M Uint8Array views held until the group ends
+ * (about 100 bytes each).
+ */
+export class WkbPoints {
+  private coordinates = new Float64Array(2 * 4096);
+  private count = 0;
+  private readonly problems = new Map<number, string>();
+
+  /** Forgets the points of the previous row group, keeping the memory. */
+  reset(): void {
+    this.count = 0;
+    this.problems.clear();
+  }
+
+  add(bytes: Uint8Array): number {
+    const index = this.count++;
+    if (2 * this.count > this.coordinates.length) {
+      const larger = new Float64Array(2 * this.coordinates.length);
+      larger.set(this.coordinates);
+      this.coordinates = larger;
+    }
+    const point = readWkbPoint(bytes);
+    if ('problem' in point) this.problems.set(index, point.problem);
+    else {
+      this.coordinates[2 * index] = point.x;
+      this.coordinates[2 * index + 1] = point.y;
+    }
+    return index;
+  }
+
+  /** The point `add` returned `index` for. */
+  get(index: number): WkbPoint {
+    const problem = this.problems.get(index);
+    return problem === undefined ? { x: this.coordinates[2 * index]!, y: this.coordinates[2 * index + 1]! } : { problem };
+  }
+}
