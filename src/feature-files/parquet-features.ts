@@ -3,7 +3,7 @@
  * columns a feature needs, from byte ranges of the file, so memory grows with the row group's size
  * and not the file's.
  */
-import { parquetMetadataAsync, parquetRead, type ColumnData, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type ColumnData, type FileMetaData, type RowGroup } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { FeatureRecord } from '../geo/feature.js';
 import { eachOf, FeatureFileError, type FeatureFile, type ReadOptions } from './feature-file.js';
@@ -65,6 +65,15 @@ async function readRowGroup(source: ParquetSource, metadata: FileMetaData, plan:
   return values;
 }
 
+/** Where `group`'s column chunks end in the file: how far into it a reader is once the group is read. */
+function groupEnd(group: RowGroup): number {
+  let end = 0;
+  for (const { meta_data } of group.columns) {
+    if (meta_data) end = Math.max(end, Number(meta_data.dictionary_page_offset ?? meta_data.data_page_offset) + Number(meta_data.total_compressed_size));
+  }
+  return end;
+}
+
 /** The feature in row `row` of a row group, or why it cannot be seeded. */
 function featureAt(plan: ParquetColumnPlan, values: ReadonlyMap<string, RowValues>, row: number): FeatureRecord | string {
   const point = plan.point(values, row);
@@ -84,6 +93,8 @@ function featureAt(plan: ParquetColumnPlan, values: ReadonlyMap<string, RowValue
 export function readParquetFeatures(file: string, options: ReadOptions = {}): FeatureFile {
   const source = openParquetSource(file);
   const invalid = new InvalidRecords(options.skipInvalid ?? false);
+  /** How far into the file the row groups read so far reach (the columns left unread count as passed). */
+  let position = 0;
 
   async function* batches(): AsyncGenerator<FeatureRecord[]> {
     try {
@@ -94,6 +105,7 @@ export function readParquetFeatures(file: string, options: ReadOptions = {}): Fe
       for (const group of metadata.row_groups) {
         const groupRows = Number(group.num_rows);
         const values = await readRowGroup(source, metadata, plan, groupStart, groupStart + groupRows);
+        position = Math.max(position, groupEnd(group));
         for (let first = 0; first < groupRows; first += BATCH_ROWS) {
           const batch: FeatureRecord[] = [];
           for (let row = first; row < Math.min(first + BATCH_ROWS, groupRows); row++) {
@@ -105,6 +117,7 @@ export function readParquetFeatures(file: string, options: ReadOptions = {}): Fe
         }
         groupStart += groupRows;
       }
+      position = source.buffer.byteLength;
     } catch (error) {
       if (error instanceof FeatureFileError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
@@ -114,5 +127,5 @@ export function readParquetFeatures(file: string, options: ReadOptions = {}): Fe
     }
   }
   const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => source.bytesRead(), skipped: () => invalid.report(), close: () => source.close() };
+  return { batches: all, features: eachOf(all), bytesRead: () => position, skipped: () => invalid.report(), close: () => source.close() };
 }

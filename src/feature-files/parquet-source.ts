@@ -5,7 +5,6 @@ import { FeatureFileError } from './feature-file.js';
 /** A Parquet file open for reading byte ranges, as hyparquet asks for them; nothing more is held in memory. */
 export interface ParquetSource {
   readonly buffer: AsyncBuffer;
-  bytesRead(): number;
   close(): void;
 }
 
@@ -21,7 +20,6 @@ export function openParquetSource(file: string): ParquetSource {
     throw new FeatureFileError(`${file}: cannot read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const byteLength = fstatSync(fd).size;
-  let bytesRead = 0;
   let open = true;
   const readRange = (start: number, end: number): Promise<ArrayBuffer> => {
     const length = end - start;
@@ -29,7 +27,6 @@ export function openParquetSource(file: string): ParquetSource {
     return new Promise((resolve, reject) => {
       const readFrom = (filled: number): void => {
         if (filled === length) {
-          bytesRead += length;
           resolve(bytes.buffer);
           return;
         }
@@ -45,7 +42,6 @@ export function openParquetSource(file: string): ParquetSource {
   };
   return {
     buffer: { byteLength, slice: (start, end = byteLength) => readRange(start, end) },
-    bytesRead: () => bytesRead,
     close: () => {
       if (!open) return;
       open = false;

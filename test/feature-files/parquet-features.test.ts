@@ -25,7 +25,7 @@ function read(name: string, options: ReadOptions = {}): Promise<FeatureRecord[]>
 }
 
 describe('GeoParquet written by DuckDB', () => {
-  it.each(['places.parquet', 'places-snappy.parquet', 'places-gzip.parquet', 'places-brotli.parquet'])(
+  it.each(['places.parquet', 'places-snappy.parquet', 'places-gzip.parquet', 'places-brotli.parquet', 'places-lz4.parquet'])(
     'reads %s (GeoParquet 1.0.0 WKB points, names byte for byte, a null name as unnamed)',
     async (name) => {
       expect(await read(name)).toEqual(PLACES);
