@@ -11,6 +11,7 @@ import type { ByteSink, FeatureWriter } from './feature-writer.js';
 export const ROW_GROUP_ROWS = 100_000;
 
 const E7_PER_DEGREE = 1e7;
+const utf8 = new TextEncoder();
 const WKB_POINT_BYTES = 21;
 
 // hyparquet-writer's own copy of hyparquet's types (it depends on another version of hyparquet).
@@ -51,7 +52,11 @@ function geoMetadata(bbox: readonly number[] | undefined): KeyValue {
 export function createParquetWriter(sink: ByteSink, { rowGroupRows = ROW_GROUP_ROWS } = {}): FeatureWriter {
   const bytes = new SinkByteWriter(sink);
   const parquet = new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'SNAPPY', createdBy: 'routeguide (hyparquet-writer)' });
-  let names: string[] = [];
+  // Names as UTF-8 in one buffer a row group, ends[i] where name i ends: hyparquet-writer would otherwise
+  // encode each string into an ArrayBuffer of its own (measured at 100k-row groups: 330 MiB peak RSS that way, 230 MiB this way).
+  let nameBytes = new Uint8Array(1 << 20);
+  let nameEnd = 0;
+  let nameEnds: number[] = [];
   let points = new Uint8Array(rowGroupRows * WKB_POINT_BYTES);
   let view = new DataView(points.buffer);
   let geometries: Uint8Array[] = [];
@@ -60,16 +65,28 @@ export function createParquetWriter(sink: ByteSink, { rowGroupRows = ROW_GROUP_R
   let maxX = -Infinity;
   let maxY = -Infinity;
 
+  const addName = (name: string): void => {
+    if (nameBytes.length - nameEnd < 3 * name.length) {
+      const larger = new Uint8Array(2 * Math.max(nameBytes.length, 3 * name.length));
+      larger.set(nameBytes.subarray(0, nameEnd));
+      nameBytes = larger;
+    }
+    nameEnd += utf8.encodeInto(name, nameBytes.subarray(nameEnd)).written;
+    nameEnds.push(nameEnd);
+  };
+
   const writeRowGroup = async (): Promise<void> => {
-    if (names.length === 0) return;
+    if (nameEnds.length === 0) return;
+    const names = nameEnds.map((end, i) => nameBytes.subarray(i === 0 ? 0 : nameEnds[i - 1], end));
     await parquet.write({
       columnData: [
-        { name: 'name', data: names, encoding: 'PLAIN' },
+        { name: 'name', data: names, encoding: 'PLAIN', statistics: false },
         { name: 'geometry', data: geometries, encoding: 'PLAIN', statistics: false },
       ],
       rowGroupSize: names.length,
     });
-    names = [];
+    nameEnds = [];
+    nameEnd = 0;
     geometries = [];
     // The row group's WKB is encoded and written: a new buffer, since the old views are gone with it.
     points = new Uint8Array(rowGroupRows * WKB_POINT_BYTES);
@@ -81,18 +98,18 @@ export function createParquetWriter(sink: ByteSink, { rowGroupRows = ROW_GROUP_R
       for (const { name, latitude, longitude } of batch) {
         const x = longitude / E7_PER_DEGREE;
         const y = latitude / E7_PER_DEGREE;
-        const at = names.length * WKB_POINT_BYTES;
+        const at = nameEnds.length * WKB_POINT_BYTES;
         view.setUint8(at, 1); // little endian
         view.setUint32(at + 1, 1, true); // Point
         view.setFloat64(at + 5, x, true);
         view.setFloat64(at + 13, y, true);
         geometries.push(points.subarray(at, at + WKB_POINT_BYTES));
-        names.push(name);
+        addName(name);
         minX = Math.min(minX, x);
         minY = Math.min(minY, y);
         maxX = Math.max(maxX, x);
         maxY = Math.max(maxY, y);
-        if (names.length === rowGroupRows) await writeRowGroup();
+        if (nameEnds.length === rowGroupRows) await writeRowGroup();
       }
     },
     async end(): Promise<void> {
