@@ -12,14 +12,30 @@ const EWKB_SRID = 0x2000_0000;
 /** A point's x and y, or why the bytes are not a point that can be seeded. */
 export type WkbPoint = { readonly x: number; readonly y: number } | { readonly problem: string };
 
+/** Scratch space: a double's bytes are copied here, in little-endian order, and read back (no DataView a value). */
+const scratch = new Uint8Array(8);
+const scratchDouble = new Float64Array(scratch.buffer);
+const nativeLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function uint32At(bytes: Uint8Array, at: number, littleEndian: boolean): number {
+  return littleEndian
+    ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0
+    : ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+function doubleAt(bytes: Uint8Array, at: number, littleEndian: boolean): number {
+  const same = littleEndian === nativeLittleEndian;
+  for (let i = 0; i < 8; i++) scratch[i] = bytes[same ? at + i : at + 7 - i]!;
+  return scratchDouble[0]!;
+}
+
 /** The point in `bytes`, or the problem: another geometry type (named), an empty point (NaN), or damaged bytes. */
 export function readWkbPoint(bytes: Uint8Array): WkbPoint {
   if (bytes.length < 5) return { problem: `geometry is ${bytes.length} bytes, too short for WKB` };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const order = view.getUint8(0);
+  const order = bytes[0]!;
   if (order > 1) return { problem: `geometry is not WKB (byte order ${order}, expected 0 or 1)` };
   const littleEndian = order === 1;
-  const code = view.getUint32(1, littleEndian);
+  const code = uint32At(bytes, 1, littleEndian);
   const base = (code & 0x0fff_ffff) % 1000; // ISO adds 1000 (Z), 2000 (M) or 3000 (ZM); EWKB sets high bits
   if (base !== 1) {
     const type = GEOMETRY_TYPES[base] ?? `WKB geometry type ${code}`;
@@ -28,8 +44,8 @@ export function readWkbPoint(bytes: Uint8Array): WkbPoint {
   // x and y come first whatever the dimensions; EWKB may put a 4-byte SRID before them.
   const offset = 5 + (code & EWKB_SRID ? 4 : 0);
   if (bytes.length < offset + 16) return { problem: `geometry is ${bytes.length} bytes, too short for a WKB point` };
-  const x = view.getFloat64(offset, littleEndian);
-  const y = view.getFloat64(offset + 8, littleEndian);
+  const x = doubleAt(bytes, offset, littleEndian);
+  const y = doubleAt(bytes, offset + 8, littleEndian);
   if (Number.isNaN(x) && Number.isNaN(y)) return { problem: 'geometry is an empty point' };
   return { x, y };
 }
