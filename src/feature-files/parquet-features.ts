@@ -8,6 +8,7 @@ import { compressors } from 'hyparquet-compressors';
 import type { FeatureRecord } from '../geo/feature.js';
 import { eachOf, FeatureFileError, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
+import { chunkRange, flatByteArrayChunk, readByteColumn } from './parquet-byte-column.js';
 import { planParquetColumns, type ParquetColumnPlan, type RowValues } from './parquet-columns.js';
 import { openParquetSource, type ParquetSource } from './parquet-source.js';
 
@@ -24,8 +25,20 @@ function markGeometryColumn(metadata: FileMetaData, column: string): void {
 }
 
 /** One row group's values of the plan's columns, each as a function of the row within the group. */
-async function readRowGroup(source: ParquetSource, metadata: FileMetaData, plan: ParquetColumnPlan, rowStart: number, rowEnd: number): Promise<Map<string, RowValues>> {
-  const { columns, wkbPoints } = plan;
+async function readRowGroup(source: ParquetSource, metadata: FileMetaData, group: RowGroup, plan: ParquetColumnPlan, rowStart: number, rowEnd: number): Promise<Map<string, RowValues>> {
+  const values = new Map<string, RowValues>();
+  const { wkbPoints } = plan;
+  const columns: string[] = [];
+  for (const column of plan.columns) {
+    const flat = flatByteArrayChunk(metadata, group, column);
+    if (flat === undefined) {
+      columns.push(column);
+      continue;
+    }
+    const [start, end] = chunkRange(flat.chunk);
+    const bytes = new Uint8Array(await source.buffer.slice(start, end));
+    values.set(column, readByteColumn(bytes, rowEnd - rowStart, flat.chunk.meta_data!.codec, compressors, flat.optional));
+  }
   const chunks = new Map<string, ColumnData[]>(columns.map((column) => [column, []]));
   const asBytes = (bytes: Uint8Array): unknown => bytes;
   wkbPoints?.reset();
@@ -45,7 +58,6 @@ async function readRowGroup(source: ParquetSource, metadata: FileMetaData, plan:
       onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk),
     });
   }
-  const values = new Map<string, RowValues>();
   for (const [column, pieces] of chunks) {
     pieces.sort((a, b) => a.rowStart - b.rowStart);
     if (pieces.length === 1 && pieces[0]!.rowStart === rowStart) {
@@ -104,7 +116,7 @@ export function readParquetFeatures(file: string, options: ReadOptions = {}): Fe
       let groupStart = 0;
       for (const group of metadata.row_groups) {
         const groupRows = Number(group.num_rows);
-        const values = await readRowGroup(source, metadata, plan, groupStart, groupStart + groupRows);
+        const values = await readRowGroup(source, metadata, group, plan, groupStart, groupStart + groupRows);
         position = Math.max(position, groupEnd(group));
         for (let first = 0; first < groupRows; first += BATCH_ROWS) {
           const batch: FeatureRecord[] = [];

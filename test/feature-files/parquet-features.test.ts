@@ -54,6 +54,13 @@ describe('GeoParquet written by DuckDB', () => {
     expect(await read('lat-lon.parquet')).toEqual(PLACES);
   });
 
+  it('reads dictionary-encoded names, null and empty ones included', async () => {
+    const features = await read('dictionary-names.parquet');
+    const names = ['Oak Street', 'Café "Nord"', '東京', '', ''];
+    expect(features).toHaveLength(3000);
+    expect(features.every((feature, i) => feature.name === names[i % 5] && feature.longitude === degreesToE7(i / 100, 180) && feature.latitude === degreesToE7(-i / 1000, 90))).toBe(true);
+  });
+
   it('reads every row group, in order, and bytesRead grows as they are read', async () => {
     const file = readParquetFeatures(fixture('row-groups.parquet'));
     const progress: number[] = [];
