@@ -2,10 +2,9 @@ import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { FeatureRecord } from '../geo/feature.js';
 import { parseDegrees } from '../geo/e7.js';
+import { findColumns, type ColumnPositions } from './columns.js';
 import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
-
-const COLUMNS = ['name', 'latitude', 'longitude'] as const;
 
 /** Read size: csv-parse hands over each chunk's records, taken in one batch; 1 MiB chunks took peak RSS near 300 MiB at 1M rows, 256 KiB about 225 MiB at 8% more time. */
 const CHUNK_BYTES = 1 << 18;
@@ -71,19 +70,11 @@ async function lineOfEntry(file: string, entry: number): Promise<number | undefi
   return undefined;
 }
 
-/** Which field holds each column, from the header; a wrong header is an error naming line 1. */
-function columnsOf(file: string, header: readonly string[]): Record<(typeof COLUMNS)[number], number> {
-  const names = header.map((column) => column.trim().toLowerCase());
-  const missing = COLUMNS.filter((column) => !names.includes(column));
-  if (missing.length > 0 || names.length !== COLUMNS.length) {
-    throw new FeatureFileError(`${file}: line 1: the header must be name,latitude,longitude; got ${header.join(',')}`);
-  }
-  return { name: names.indexOf('name'), latitude: names.indexOf('latitude'), longitude: names.indexOf('longitude') };
-}
-
 /**
- * An RFC 4180 CSV file with the header `name,latitude,longitude` (any column order), degrees,
- * streamed. Quoted fields may hold commas, quotes ("") and line breaks.
+ * An RFC 4180 CSV file with a header, streamed: the latitude and longitude columns (in degrees) and
+ * the name column found by findColumns (columns.ts: by default latitude|lat|y, longitude|lng|lon|long|x
+ * and name, any case, in any order, other columns ignored; no name column means unnamed features).
+ * Quoted fields may hold commas, quotes ("") and line breaks.
  */
 export function readCsvFeatures(file: string, options: ReadOptions = {}): FeatureFile {
   const { input, records } = csvRecords(file, false);
@@ -91,10 +82,10 @@ export function readCsvFeatures(file: string, options: ReadOptions = {}): Featur
 
   async function* batches(): AsyncGenerator<FeatureRecord[]> {
     let entry = 0;
-    let columns: ReturnType<typeof columnsOf> | undefined;
-    /** The problem with data row `entry`, with its file line. */
+    let columns: ColumnPositions | undefined;
+    /** The problem with data row `entry`, with its file line when someone will read it (the file is read again to find it). */
     const bad = async (problem: string): Promise<FeatureFileError> => {
-      const line = await lineOfEntry(file, entry);
+      const line = invalid.keepsNext() ? await lineOfEntry(file, entry) : undefined;
       return new FeatureFileError(`${file}: entry ${entry}${line === undefined ? '' : ` (line ${line})`}: ${problem}`);
     };
     try {
@@ -102,7 +93,7 @@ export function readCsvFeatures(file: string, options: ReadOptions = {}): Featur
         const batch: FeatureRecord[] = [];
         for (const record of rows) {
           if (columns === undefined) {
-            columns = columnsOf(file, record);
+            columns = findColumns(file, record, options.columns);
             continue;
           }
           const latitudeText = record[columns.latitude] ?? '';
@@ -111,7 +102,7 @@ export function readCsvFeatures(file: string, options: ReadOptions = {}): Featur
           const longitude = parseDegrees(longitudeText, 180);
           if (latitude === undefined) invalid.reject(await bad(`latitude ${JSON.stringify(latitudeText)} must be a number of degrees between -90 and 90`));
           else if (longitude === undefined) invalid.reject(await bad(`longitude ${JSON.stringify(longitudeText)} must be a number of degrees between -180 and 180`));
-          else batch.push({ name: record[columns.name] ?? '', latitude, longitude });
+          else batch.push({ name: columns.name === undefined ? '' : (record[columns.name] ?? ''), latitude, longitude });
           entry++;
         }
         if (batch.length > 0) yield batch;
