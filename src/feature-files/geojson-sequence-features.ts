@@ -105,7 +105,9 @@ export function readGeoJsonSequenceFeatures(file: string, framing: SequenceFrami
           try {
             value = JSON.parse(records[index]!);
           } catch (error) {
-            invalid.reject(new FeatureFileError(`${where}: not valid JSON: ${(error as Error).message}`));
+            // One line: V8 quotes the text around the fault, which in RS framing may span lines.
+            const reason = (error as Error).message.replace(/\s+/g, ' ');
+            invalid.reject(new FeatureFileError(`${where}: not valid JSON: ${reason}`));
             continue;
           }
         }
