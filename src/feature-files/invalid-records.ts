@@ -20,14 +20,6 @@ export class InvalidRecords implements SkippedRecords {
     if (this.examples.length < EXAMPLES) this.examples.push(error.message);
   }
 
-  /**
-   * Whether the next record rejected is read by anyone: thrown, or kept as an example. A reader
-   * may leave out the costly parts of a message that will only be counted (CSV's line number).
-   */
-  keepsNext(): boolean {
-    return !this.skip || this.examples.length < EXAMPLES;
-  }
-
   /** A copy, for FeatureFile.skipped(). */
   report(): SkippedRecords {
     return { count: this.count, examples: [...this.examples] };

@@ -143,6 +143,16 @@ describe('CSV', () => {
     await expect(read(path)).rejects.toThrow(`${path}: no latitude column: expected one named latitude, lat, y (any case), or name it with --lat-column; the columns are name, north, longitude`);
   });
 
+  it('names the entry and line of a row with another number of fields than the header', async () => {
+    const path = file('short.csv', 'name,latitude,longitude\n"a\nb",1,2\nc,3\n');
+    await expect(read(path)).rejects.toThrow(`${path}: entry 1 (line 4): has 2 fields; the header has 3`);
+  });
+
+  it('refuses a stray quote in one line naming the line', async () => {
+    const path = file('quote.csv', 'name,latitude,longitude\na,1,2\n"b"c,3,4\n');
+    await expect(read(path)).rejects.toThrow(`${path}: line 3: not RFC 4180 CSV: a closing quote must be followed by a comma or a line break`);
+  });
+
   it('under skipInvalid counts every bad row, and names the line of the ones it quotes', async () => {
     const rows = Array.from({ length: 40 }, (_, i) => (i % 4 === 1 ? `bad ${i},north,1` : `ok ${i},${i},1`));
     const path = file('some-bad.csv', `name,latitude,longitude\n${rows.join('\n')}\n`);
