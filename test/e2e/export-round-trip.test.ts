@@ -105,12 +105,16 @@ describe.skipIf(!gdalAvailable())('GDAL reads what we write', { timeout: 60_000 
     expect(info).toContain(`Feature Count: ${FEATURES.length}`);
   });
 
-  it('ogr2ogr converts a geojsonl export to GeoJSON holding the same features, names byte for byte', async () => {
-    const file = join(directory.path, 'ogr.geojsonl');
-    expect((await exportTo('geojsonl', file)).code).toBe(0);
-    const converted = join(directory.path, 'ogr.geojson');
+  it.each([
+    ['geojsonl', []],
+    ['geojsons', []],
+    ['csv', ['-oo', 'X_POSSIBLE_NAMES=longitude', '-oo', 'Y_POSSIBLE_NAMES=latitude', '-oo', 'KEEP_GEOM_COLUMNS=NO']],
+  ] as const)('ogr2ogr converts a %s export to GeoJSON with the same features and names, byte for byte (but for two GDAL quirks)', async (format, openOptions) => {
+    const file = join(directory.path, `ogr.${format}`);
+    expect((await exportTo(format, file)).code).toBe(0);
+    const converted = join(directory.path, `ogr-${format}.geojson`);
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('ogr2ogr', ['-f', 'GeoJSON', converted, file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('ogr2ogr', ['-f', 'GeoJSON', ...openOptions, converted, file], { stdio: ['ignore', 'ignore', 'pipe'] });
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.once('error', reject);
@@ -124,7 +128,10 @@ describe.skipIf(!gdalAvailable())('GDAL reads what we write', { timeout: 60_000 
         return false;
       }
     };
+    // GDAL's CSV reader drops a carriage return inside a quoted field: leave those names out of the CSV check.
+    const at = (feature: FeatureRecord): string => `${feature.latitude},${feature.longitude}`;
+    const left = new Set(FEATURES.filter((feature) => jsonLike(feature) || (format === 'csv' && feature.name.includes('\r'))).map(at));
     const read = await collect(readFeatureFile(converted, undefined, { skipInvalid: true }).features);
-    expect(byPoint(read)).toEqual(byPoint(FEATURES.filter((feature) => !jsonLike(feature))));
+    expect(byPoint(read.filter((feature) => !left.has(at(feature))))).toEqual(byPoint(FEATURES.filter((feature) => !left.has(at(feature)))));
   });
 });
