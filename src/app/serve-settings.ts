@@ -24,6 +24,7 @@ import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
 import { accessOptionsFrom } from './access-settings.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { DEFAULT_INDEX_DIR } from './index-file-location.js';
+import { extensionsText } from '../feature-files/read-feature-file.js';
 import { readOptionSettings, readOptionsFrom } from './read-option-settings.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
@@ -84,7 +85,7 @@ export const serveSettings = {
   },
   seed: {
     schema: optionalTextSetting(),
-    description: 'import this feature file at start (duplicates skipped), its format from the extension: .json, .geojson, .csv, .geojsonl, .ndjson or .geojsons',
+    description: `import this feature file at start (duplicates skipped), its format from the extension: ${extensionsText()}`,
     defaultText: 'none; an empty storage is seeded from seed/route_guide_db.json',
     valueName: 'FILE',
   },
