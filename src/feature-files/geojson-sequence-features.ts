@@ -12,8 +12,11 @@ import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions
 import { InvalidRecords } from './invalid-records.js';
 import { geoJsonFeature } from './json-features.js';
 
-/** Read size: a chunk's complete records are parsed in one JSON.parse call. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Read size: a chunk's complete records are parsed in one JSON.parse call. At 1M features, 256 KiB
+ * read as fast as 1 MiB (1.2-1.4 s) with a peak RSS of 115 MiB instead of 155-165 MiB.
+ */
+const CHUNK_BYTES = 1 << 18;
 
 const RECORD_SEPARATOR = '\x1e';
 const LINE_FEED = '\n';
