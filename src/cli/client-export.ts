@@ -25,7 +25,7 @@ function csvField(text: string): string {
  * E7 values: json in E7 as route_guide_db.json has it, csv and geojson in degrees as e7ToDegrees
  * writes them (exact to 7 decimals, which the importers round back to the same integer).
  */
-const writers: Record<FeatureFormat, SeedFileWriter> = {
+const writers: Record<Exclude<FeatureFormat, 'fgb'>, SeedFileWriter> = { // fgb: flatgeobuf-writer.ts, joined in write-feature-file.ts at the merge
   json: {
     start: '[',
     entry: ({ name, location }, first) =>
@@ -71,7 +71,7 @@ export const exportCommand: ClientCommand = {
     },
   },
   async run({ client, args: [loLat, loLng, hiLat, hiLng], call, options }) {
-    const writer = writers[options['format'] as FeatureFormat];
+    const writer = writers[options['format'] as Exclude<FeatureFormat, 'fgb'>];
     const rectangle = { lo: point(loLat!, loLng!), hi: point(hiLat!, hiLng!) };
     const signal = call.signal;
     let first = true;

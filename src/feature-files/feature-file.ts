@@ -4,7 +4,7 @@ import { UserError } from '../common/user-error.js';
 import type { FeatureRecord } from '../geo/feature.js';
 
 /** The formats a feature file can have, named by its extension or by `--format`. */
-export const FEATURE_FORMATS = ['json', 'geojson', 'csv'] as const;
+export const FEATURE_FORMATS = ['json', 'geojson', 'csv', 'fgb'] as const;
 export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
 
 /** The canonical 100-feature database shipped with the project (the tutorials' route_guide_db.json). */

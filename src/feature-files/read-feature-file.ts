@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { readCsvFeatures } from './csv-features.js';
+import { readFlatGeobufFeatures } from './flatgeobuf-features.js';
 import { FEATURE_FORMATS, FeatureFileError, type FeatureFile, type FeatureFormat } from './feature-file.js';
 import { readGeoJsonFeatures, readJsonFeatures } from './json-features.js';
 
@@ -25,5 +26,7 @@ export function readFeatureFile(file: string, format?: FeatureFormat): FeatureFi
       return readGeoJsonFeatures(file);
     case 'csv':
       return readCsvFeatures(file);
+    case 'fgb':
+      return readFlatGeobufFeatures(file);
   }
 }
