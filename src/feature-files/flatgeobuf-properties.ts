@@ -54,6 +54,6 @@ export function stringProperty(bytes: Uint8Array, types: readonly ColumnType[], 
 /** UTF-8 to a string, refusing invalid bytes rather than replacing them: a name is kept byte for byte or not at all. */
 function decodeUtf8(bytes: Uint8Array, offset: number, length: number): string {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + offset, length);
-  if (!isUtf8(text)) throw new NameNotUtf8Error('the name is not valid UTF-8');
+  if (!isUtf8(text)) throw new NameNotUtf8Error('not valid UTF-8');
   return text.toString('utf8');
 }
