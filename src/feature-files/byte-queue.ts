@@ -23,21 +23,33 @@ export class ByteQueue {
    * first. The unconsumed bytes move to the front of a new `bytes`, so offsets into the old one lapse.
    */
   async fill(n: number): Promise<boolean> {
-    while (this.available() < n) {
+    if (this.available() >= n) return true;
+    // Joined once, however many chunks a large record spans.
+    const parts = [this.bytes.subarray(this.offset)];
+    let total = parts[0]!.length;
+    let ended = false;
+    while (total < n) {
       const next = await this.chunks.next();
-      if (next.done === true) return false;
-      const rest = this.bytes.subarray(this.offset);
-      if (rest.length === 0) {
-        this.bytes = next.value;
-      } else {
-        const joined = new Uint8Array(rest.length + next.value.length);
-        joined.set(rest);
-        joined.set(next.value, rest.length);
-        this.bytes = joined;
+      if (next.done === true) {
+        ended = true;
+        break;
       }
-      this.offset = 0;
+      parts.push(next.value);
+      total += next.value.length;
     }
-    return true;
+    if (parts.length === 2 && parts[0]!.length === 0) {
+      this.bytes = parts[1]!;
+    } else if (parts.length > 1) {
+      const joined = new Uint8Array(total);
+      let at = 0;
+      for (const part of parts) {
+        joined.set(part, at);
+        at += part.length;
+      }
+      this.bytes = joined;
+    }
+    this.offset = parts.length > 1 ? 0 : this.offset;
+    return !ended;
   }
 
   /** Consumes the next `n` bytes without keeping them; false if the file ends first. */

@@ -78,6 +78,13 @@ describe('createFlatGeobufWriter', () => {
     expect(await collect(readFlatGeobufFeatures(file('empty.fgb', sink.bytes())).features)).toEqual([]);
   });
 
+  it('round-trips a feature larger than the read size, between small ones', async () => {
+    const long = { name: `${'长'.repeat(1 << 20)}, end`, latitude: 5, longitude: 6 };
+    const features = [AWKWARD[0]!, long, AWKWARD[1]!];
+    const path = file('long.fgb', (await written([features])).bytes());
+    expect(await collect(readFlatGeobufFeatures(path).features)).toEqual(features);
+  });
+
   it('round-trips 30,000 features, read back as a stream while the file is still being read', async () => {
     const features: FeatureRecord[] = Array.from({ length: 30_000 }, (_, i) => ({
       name: i % 7 === 0 ? '' : `place ${i}, "${String.fromCodePoint(0x4e00 + (i % 500))}"\n`,
