@@ -24,11 +24,17 @@ type Decoded = { record: FeatureRecord } | { problem: string };
  * classes (reused across features, as they allow): a Point's x as longitude and y as latitude in
  * degrees, and the name from the layout's name column.
  */
-function decodeFeature(bb: flatbuffers.ByteBuffer, position: number, layout: FlatGeobufLayout, feature: Feature, geometry: Geometry): Decoded {
+function decodeFeature(bb: flatbuffers.ByteBuffer, position: number, length: number, layout: FlatGeobufLayout, feature: Feature, geometry: Geometry): Decoded {
+  // flatbuffers in JS does not verify a buffer: check that the tables read lie inside the feature.
+  const start = position + SIZE_PREFIX;
+  const end = start + length;
+  const inside = (at: number): boolean => at >= start && at < end;
   bb.setPosition(position);
   Feature.getSizePrefixedRootAsFeature(bb, feature);
+  if (!inside(feature.bb_pos)) throw new Error('its root table lies outside it');
   if (feature.columnsLength() > 0) return { problem: 'a feature with its own column schema is not supported' };
   const point = feature.geometry(geometry);
+  if (point !== null && !inside(point.bb_pos)) throw new Error('its geometry lies outside it');
   const type = layout.geometryType === GeometryType.Unknown ? (point?.type() ?? GeometryType.Unknown) : layout.geometryType;
   if (point !== null && type !== GeometryType.Point) return { problem: `geometry: ${GeometryType[type] ?? `type ${type}`}, but only Point features can be imported` };
   if (point === null || point.xyLength() < 2) return { problem: 'geometry: an empty point' };
@@ -43,6 +49,8 @@ function decodeFeature(bb: flatbuffers.ByteBuffer, position: number, layout: Fla
   if (layout.nameColumn !== undefined) {
     const properties = feature.propertiesArray();
     if (properties !== null) {
+      const propertiesAt = properties.byteOffset - bb.bytes().byteOffset;
+      if (propertiesAt < start || propertiesAt + properties.length > end) throw new Error('its properties lie outside it');
       try {
         name = stringProperty(properties, layout.columnTypes, layout.nameColumn) ?? '';
       } catch (error) {
@@ -87,7 +95,7 @@ export function readFlatGeobufFeatures(file: string, options: ReadOptions = {}):
           }
           let decoded: Decoded;
           try {
-            decoded = decodeFeature(bb, queue.offset, layout, feature, geometry);
+            decoded = decodeFeature(bb, queue.offset, length, layout, feature, geometry);
           } catch (error) {
             throw corrupt(`feature ${entry}: corrupt: ${error instanceof Error ? error.message : String(error)}`);
           }

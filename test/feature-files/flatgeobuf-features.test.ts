@@ -176,6 +176,16 @@ describe('A damaged FlatGeobuf file', () => {
     await expect(read(path, { skipInvalid: true })).rejects.toThrow(`${path}: truncated: the file ends inside feature 1`);
   });
 
+  it('is refused when the tables of a feature point outside it, even under --skip-invalid', async () => {
+    const bytes = valid();
+    const headerBytes = new DataView(bytes.buffer).getUint32(8, true);
+    const firstFeature = 12 + headerBytes;
+    const secondFeature = firstFeature + 4 + new DataView(bytes.buffer).getUint32(firstFeature, true);
+    new DataView(bytes.buffer).setUint32(secondFeature + 4, 1 << 20, true); // its root table offset
+    const path = file('outside.fgb', bytes);
+    await expect(read(path, { skipInvalid: true })).rejects.toThrow(`${path}: feature 1: corrupt: its root table lies outside it`);
+  });
+
   it('is refused when it holds fewer features than its header counts', async () => {
     const path = file('short.fgb', withHeader(valid(), { featuresCount: 3 }));
     await expect(read(path, { skipInvalid: true })).rejects.toThrow(`${path}: truncated: the header counts 3 features, the file holds 2`);
