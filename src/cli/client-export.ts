@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { FEATURE_FORMATS, type FeatureFormat } from '../feature-files/feature-file.js';
+import { FEATURE_FORMATS, formatsText, type FeatureFormat } from '../feature-files/feature-file.js';
 import type { ByteSink } from '../feature-files/feature-writer.js';
 import { createFeatureWriter, isBinaryFormat } from '../feature-files/write-feature-file.js';
 import { choiceSetting } from '../common/setting-values.js';
@@ -31,9 +31,7 @@ export const exportCommand: ClientCommand = {
   settings: {
     format: {
       schema: choiceSetting(FEATURE_FORMATS, 'json'),
-      description:
-        'the seed file format: json (route_guide_db.json, E7), csv (name,latitude,longitude in degrees), geojson (a FeatureCollection of Points in degrees), ' +
-        'geojsonl (one Feature a line), geojsons (RFC 8142 GeoJSON text sequence)',
+      description: `the seed file format: ${formatsText()}`,
       defaultText: 'json',
       valueName: 'FORMAT',
     },

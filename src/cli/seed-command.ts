@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { DEFAULT_STORAGE_URL } from '../app/app-storage.js';
 import { readOptionSettings, readOptionsFrom } from '../app/read-option-settings.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, seedStorage } from '../app/seed-storage.js';
-import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file.js';
+import { FEATURE_FORMATS, formatsText, type FeatureFile } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { syntheticFeatures } from '../feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../geo/feature.js';
@@ -28,9 +28,7 @@ export const seedSettings = {
   },
   format: {
     schema: choiceSetting([...FEATURE_FORMATS, 'auto'], 'auto'),
-    description:
-      'the file format: json (route_guide_db.json), geojson (a FeatureCollection of Points), csv (latitude, longitude and name columns in degrees), ' +
-      'geojsonl (one Feature a line; also .ndjson), geojsons (RFC 8142 GeoJSON text sequence)',
+    description: `the file format: ${formatsText()}`,
     defaultText: 'auto, from the extension',
     valueName: 'FORMAT',
   },

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { readCsvFeatures } from './csv-features.js';
+import { readFlatGeobufFeatures } from './flatgeobuf-features.js';
 import { FEATURE_FORMATS, FeatureFileError, type FeatureFile, type FeatureFormat, type ReadOptions } from './feature-file.js';
 import { readGeoJsonSequenceFeatures } from './geojson-sequence-features.js';
 import { readGeoJsonFeatures, readJsonFeatures } from './json-features.js';
@@ -40,5 +41,7 @@ export function readFeatureFile(file: string, format?: FeatureFormat, options: R
       return readGeoJsonSequenceFeatures(file, 'lines', options);
     case 'geojsons':
       return readGeoJsonSequenceFeatures(file, 'rs', options);
+    case 'fgb':
+      return readFlatGeobufFeatures(file, options);
   }
 }

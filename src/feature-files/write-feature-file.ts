@@ -1,5 +1,6 @@
 import type { FeatureFormat } from './feature-file.js';
 import type { ByteSink, FeatureWriter } from './feature-writer.js';
+import { createFlatGeobufWriter } from './flatgeobuf-writer.js';
 import { createCsvWriter, createGeoJsonlWriter, createGeoJsonsWriter, createGeoJsonWriter, createJsonWriter } from './text-writers.js';
 
 /** How to write one format: its writer, and whether its bytes are binary (no terminal shows them). */
@@ -15,6 +16,7 @@ const WRITERS: { readonly [Format in FeatureFormat]: WriterEntry } = {
   csv: { create: createCsvWriter, binary: false },
   geojsonl: { create: createGeoJsonlWriter, binary: false },
   geojsons: { create: createGeoJsonsWriter, binary: false },
+  fgb: { create: createFlatGeobufWriter, binary: true },
 };
 
 /** The formats there is a writer for, in the order of the table above. */

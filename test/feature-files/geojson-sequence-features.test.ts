@@ -100,6 +100,6 @@ describe('the format of a sequence', () => {
     expect(formatOf('a.geojsonl')).toBe('geojsonl');
     expect(formatOf('a.NDJSON')).toBe('geojsonl');
     expect(formatOf('a.geojsons')).toBe('geojsons');
-    expect(() => formatOf('a.jsonl')).toThrow(/use \.json, \.geojson, \.csv, \.geojsonl, \.geojsons, \.ndjson, or --format/);
+    expect(() => formatOf('a.jsonl')).toThrow(/use \.json, \.geojson, \.csv, \.geojsonl, \.geojsons, .*\.ndjson, or --format/);
   });
 });
