@@ -6,6 +6,7 @@ import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
 import { UsageError } from './errors.js';
 import { isStatusError, statusText } from './grpc-status.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
+import { extensionsText } from '../feature-files/read-feature-file.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
@@ -15,7 +16,7 @@ const USAGE = `usage: routeguide <command> [options]
 
 commands:
   serve     serve RouteGuide over gRPC (routeguide serve --help)
-  seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
+  seed      import features from a ${extensionsText()} file, or synthetic ones (routeguide seed --help)
   copy      copy features and notes from one storage to another, e.g. SQLite to PostgreSQL (routeguide copy --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
   token     make a token for a client of --auth-file: routeguide token NAME --scope read|write
