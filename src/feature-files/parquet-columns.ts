@@ -5,7 +5,7 @@
  */
 import { parquetSchema, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { degreesToE7 } from '../geo/e7.js';
-import { findColumns, DEFAULT_COLUMNS } from './columns.js';
+import { findColumns, findNameColumn } from './columns.js';
 import { FeatureFileError, type ColumnNames } from './feature-file.js';
 import { readGeoMetadata } from './geoparquet-metadata.js';
 import { readWkbPoint, WkbPoints } from './wkb-point.js';
@@ -97,17 +97,6 @@ function geometryReader(path: ColumnPath, encoding: 'WKB' | 'point', wkbPoints: 
   };
 }
 
-/** The name column a flag names (any case), or `name` when there is one; undefined means unnamed features. */
-function findNameColumn(file: string, paths: readonly ColumnPath[], names: ColumnNames): ColumnPath | undefined {
-  const wanted = (names.name ?? DEFAULT_COLUMNS.name[0]).trim().toLowerCase();
-  const found = paths.find((path) => path.label.toLowerCase() === wanted);
-  if (found === undefined && names.name !== undefined) {
-    const columns = paths.map((path) => path.label).join(', ');
-    throw new FeatureFileError(`${file}: --name-column ${JSON.stringify(names.name)}: no such column; the columns are ${columns}`);
-  }
-  return found;
-}
-
 /**
  * The plan for `metadata`'s file: its GeoParquet geometry column, unless there is no `geo` metadata
  * or `--lat-column` / `--lng-column` name plain columns instead.
@@ -119,7 +108,8 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
     const { column, encoding } = readGeoMetadata(file, geo);
     const path = paths.find((candidate) => candidate.fields.length === 0 && candidate.top === column);
     if (path === undefined) throw new FeatureFileError(`${file}: geo metadata: primary_column ${JSON.stringify(column)} is not a column of the file`);
-    const name = findNameColumn(file, paths, names);
+    const nameAt = findNameColumn(file, paths.map((candidate) => candidate.label), names);
+    const name = nameAt === undefined ? undefined : paths[nameAt];
     const wkbPoints = new WkbPoints();
     return {
       columns: [...new Set([column, ...(name ? [name.top] : [])])],
