@@ -1,10 +1,10 @@
 /**
- * A flat BYTE_ARRAY column chunk (WKB geometry, a name), decoded without one JavaScript object a
+ * A BYTE_ARRAY column chunk (WKB geometry, a name, a struct's text field), decoded without one JavaScript object a
  * value: its pages are decompressed, and each row keeps only where its bytes are (page, start, end).
  * hyparquet decodes a chunk into one Uint8Array or string a row, about 300-500 bytes a row at peak;
  * this costs the decompressed pages and 12 bytes a row. Anything else goes through hyparquet.
  */
-import type { ColumnChunk, CompressionCodec, FileMetaData, RowGroup } from 'hyparquet';
+import { parquetSchema, type ColumnChunk, type CompressionCodec, type FileMetaData, type RowGroup, type SchemaTree } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
@@ -13,13 +13,23 @@ import type { Compressors } from 'hyparquet-compressors';
 /** The encodings read here (RLE and BIT_PACKED are the definition levels'); a chunk with another goes through hyparquet. */
 const ENCODINGS = new Set(['PLAIN', 'RLE', 'BIT_PACKED', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY']);
 
-/** Whether `column` is a top-level BYTE_ARRAY column, and where its chunk is in `group`, when this reader can read it. */
-export function flatByteArrayChunk(metadata: FileMetaData, group: RowGroup, column: string): { chunk: ColumnChunk; optional: boolean } | undefined {
-  const element = metadata.schema.find((candidate, i) => i > 0 && candidate.name === column);
-  if (element === undefined || element.type !== 'BYTE_ARRAY' || element.num_children !== undefined || element.repetition_type === 'REPEATED') return undefined;
-  const chunk = group.columns.find(({ meta_data }) => meta_data?.path_in_schema.length === 1 && meta_data.path_in_schema[0] === column);
+/**
+ * Where the chunk of the BYTE_ARRAY leaf at `path` (a top-level column, or a field of struct columns)
+ * is in `group`, and its maximum definition level, when this reader can read it: no list or map on the
+ * way, and only the encodings above.
+ */
+export function byteArrayLeafChunk(metadata: FileMetaData, group: RowGroup, path: readonly string[]): { chunk: ColumnChunk; maxDefinitionLevel: number } | undefined {
+  let node: SchemaTree | undefined = parquetSchema(metadata);
+  let maxDefinitionLevel = 0;
+  for (const name of path) {
+    node = node.children.find((child) => child.element.name === name);
+    if (node === undefined || node.element.repetition_type === 'REPEATED') return undefined;
+    if (node.element.repetition_type !== 'REQUIRED') maxDefinitionLevel++;
+  }
+  if (node === undefined || node.children.length > 0 || node.element.type !== 'BYTE_ARRAY') return undefined;
+  const chunk = group.columns.find(({ meta_data }) => meta_data?.path_in_schema.join('\0') === path.join('\0'));
   if (!chunk?.meta_data || !chunk.meta_data.encodings.every((encoding) => ENCODINGS.has(encoding))) return undefined;
-  return { chunk, optional: element.repetition_type !== 'REQUIRED' };
+  return { chunk, maxDefinitionLevel };
 }
 
 /** The byte range of a column chunk in the file. */
@@ -47,7 +57,8 @@ function plainByteArrays(bytes: Uint8Array, at: number, count: number, starts: I
  * Decodes the column chunk `bytes` (all of it, as the file holds it) of `rows` rows. Throws on a
  * page it cannot read; the caller reports it as a damaged file.
  */
-export function readByteColumn(bytes: Uint8Array, rows: number, codec: CompressionCodec, compressors: Compressors, optional: boolean): ByteValues {
+export function readByteColumn(bytes: Uint8Array, rows: number, codec: CompressionCodec, compressors: Compressors, maxDefinitionLevel: number): ByteValues {
+  const levelWidth = 32 - Math.clz32(maxDefinitionLevel);
   const pages: Uint8Array[] = [];
   const rowPage = new Int32Array(rows).fill(-1);
   const rowStart = new Int32Array(rows);
@@ -73,19 +84,20 @@ export function readByteColumn(bytes: Uint8Array, rows: number, codec: Compressi
     // Levels and values: a v1 page compresses them together; a v2 page keeps the levels uncompressed in front.
     let page: Uint8Array;
     let at = 0;
-    const defined = new Uint8Array(count).fill(1);
+    // A row's value is there when its definition level is the maximum (every struct on the way, and it, not null).
+    const defined = new Uint8Array(count).fill(maxDefinitionLevel);
     if (v1) {
       page = decompressPage(compressed, header.uncompressed_page_size, codec, compressors);
-      if (optional) {
+      if (maxDefinitionLevel > 0) {
         const levels = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-        readRleBitPackedHybrid(levels, 1, defined);
+        readRleBitPackedHybrid(levels, levelWidth, defined);
         at = levels.offset;
       }
     } else {
       const levelBytes = v2!.repetition_levels_byte_length + v2!.definition_levels_byte_length;
-      if (optional && v2!.definition_levels_byte_length > 0) {
+      if (maxDefinitionLevel > 0 && v2!.definition_levels_byte_length > 0) {
         const levels = { view: new DataView(compressed.buffer, compressed.byteOffset, compressed.byteLength), offset: v2!.repetition_levels_byte_length };
-        readRleBitPackedHybrid(levels, 1, defined, v2!.definition_levels_byte_length);
+        readRleBitPackedHybrid(levels, levelWidth, defined, v2!.definition_levels_byte_length);
       }
       const values = compressed.subarray(levelBytes);
       const size = header.uncompressed_page_size - levelBytes;
@@ -93,7 +105,7 @@ export function readByteColumn(bytes: Uint8Array, rows: number, codec: Compressi
     }
     const pageIndex = pages.push(page) - 1;
     let present = 0;
-    for (let i = 0; i < count; i++) present += defined[i]!;
+    for (let i = 0; i < count; i++) if (defined[i] === maxDefinitionLevel) present++;
     const encoding = (v1 ?? v2)!.encoding;
     const starts = new Int32Array(present);
     const ends = new Int32Array(present);
@@ -115,7 +127,7 @@ export function readByteColumn(bytes: Uint8Array, rows: number, codec: Compressi
     }
     let value = 0;
     for (let i = 0; i < count && row < rows; i++, row++) {
-      if (!defined[i]) continue;
+      if (defined[i] !== maxDefinitionLevel) continue;
       rowPage[row] = valuesPage;
       rowStart[row] = starts[value]!;
       rowEnd[row] = ends[value]!;

@@ -16,17 +16,18 @@ export type RowValues = (row: number) => unknown;
 /** A point in E7, or why the row has none that can be seeded. */
 export type RowPoint = { readonly latitude: number; readonly longitude: number } | { readonly problem: string };
 
-/** What to read from the file (top-level columns), and how to turn a row of them into a feature. */
+/** What to read from the file (columns or fields of struct columns), and how to turn a row of them into a feature. */
 export interface ParquetColumnPlan {
-  readonly columns: readonly string[];
-  /** For a WKB geometry column (the first of `columns`): where its points are decoded as they are read. */
+  /** The geometry (or latitude and longitude) first, then the name, if any. */
+  readonly paths: readonly ColumnPath[];
+  /** For a WKB geometry column (the first of `paths`): where its points are decoded as they are read. */
   readonly wkbPoints?: WkbPoints;
   point(values: ReadonlyMap<string, RowValues>, row: number): RowPoint;
   name(values: ReadonlyMap<string, RowValues>, row: number): string | { readonly problem: string };
 }
 
 /** A (possibly nested) column: the top-level column hyparquet reads, and the fields below it. */
-interface ColumnPath {
+export interface ColumnPath {
   readonly top: string;
   readonly fields: readonly string[];
   readonly label: string;
@@ -43,7 +44,10 @@ function columnPaths(tree: SchemaTree): ColumnPath[] {
   return paths;
 }
 
+/** The row's value at `path`: read as such (`names.primary` decoded alone), or taken from its top-level column's struct. */
 function valueAt(values: ReadonlyMap<string, RowValues>, path: ColumnPath, row: number): unknown {
+  const direct = values.get(path.label);
+  if (direct !== undefined) return direct(row);
   let value = values.get(path.top)?.(row);
   for (const field of path.fields) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
   return value;
@@ -112,7 +116,7 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
     const name = nameAt === undefined ? undefined : paths[nameAt];
     const wkbPoints = new WkbPoints();
     return {
-      columns: [...new Set([column, ...(name ? [name.top] : [])])],
+      paths: name ? [path, name] : [path],
       ...(encoding === 'WKB' ? { wkbPoints } : {}),
       point: geometryReader(path, encoding, wkbPoints),
       name: nameReader(name),
@@ -123,7 +127,7 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
   const longitude = paths[found.longitude]!;
   const name = found.name === undefined ? undefined : paths[found.name];
   return {
-    columns: [...new Set([latitude.top, longitude.top, ...(name ? [name.top] : [])])],
+    paths: name ? [latitude, longitude, name] : [latitude, longitude],
     point: (values, row) => {
       const lat = e7(valueAt(values, latitude, row), 'latitude', latitude.label);
       if (typeof lat === 'string') return { problem: lat };

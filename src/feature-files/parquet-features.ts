@@ -8,7 +8,7 @@ import { compressors } from 'hyparquet-compressors';
 import type { FeatureRecord } from '../geo/feature.js';
 import { eachOf, FeatureFileError, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
-import { chunkRange, flatByteArrayChunk, readByteColumn } from './parquet-byte-column.js';
+import { byteArrayLeafChunk, chunkRange, readByteColumn } from './parquet-byte-column.js';
 import { planParquetColumns, type ParquetColumnPlan, type RowValues } from './parquet-columns.js';
 import { openParquetSource, type ParquetSource } from './parquet-source.js';
 
@@ -28,18 +28,19 @@ function markGeometryColumn(metadata: FileMetaData, column: string): void {
 async function readRowGroup(source: ParquetSource, metadata: FileMetaData, group: RowGroup, plan: ParquetColumnPlan, rowStart: number, rowEnd: number): Promise<Map<string, RowValues>> {
   const values = new Map<string, RowValues>();
   const { wkbPoints } = plan;
-  const columns: string[] = [];
-  for (const column of plan.columns) {
-    const flat = flatByteArrayChunk(metadata, group, column);
-    if (flat === undefined) {
-      columns.push(column);
+  // Byte-array leaves straight from their pages; whatever is left, by top-level column, through hyparquet.
+  const columns = new Set<string>();
+  for (const path of plan.paths) {
+    const leaf = byteArrayLeafChunk(metadata, group, [path.top, ...path.fields]);
+    if (leaf === undefined) {
+      columns.add(path.top);
       continue;
     }
-    const [start, end] = chunkRange(flat.chunk);
+    const [start, end] = chunkRange(leaf.chunk);
     const bytes = new Uint8Array(await source.buffer.slice(start, end));
-    values.set(column, readByteColumn(bytes, rowEnd - rowStart, flat.chunk.meta_data!.codec, compressors, flat.optional));
+    values.set(path.label, readByteColumn(bytes, rowEnd - rowStart, leaf.chunk.meta_data!.codec, compressors, leaf.maxDefinitionLevel));
   }
-  const chunks = new Map<string, ColumnData[]>(columns.map((column) => [column, []]));
+  const chunks = new Map<string, ColumnData[]>([...columns].map((column) => [column, []]));
   const asBytes = (bytes: Uint8Array): unknown => bytes;
   wkbPoints?.reset();
   // One column at a time: a column chunk is often one page, decoded whole, and two decoded at once
@@ -112,7 +113,7 @@ export function readParquetFeatures(file: string, options: ReadOptions = {}): Fe
     try {
       const metadata = await parquetMetadataAsync(source.buffer, { geoparquet: false });
       const plan = planParquetColumns(file, metadata, options.columns);
-      if (plan.wkbPoints) markGeometryColumn(metadata, plan.columns[0]!);
+      if (plan.wkbPoints) markGeometryColumn(metadata, plan.paths[0]!.top);
       let groupStart = 0;
       for (const group of metadata.row_groups) {
         const groupRows = Number(group.num_rows);
