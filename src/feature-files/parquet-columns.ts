@@ -53,7 +53,8 @@ function valueAt(values: ReadonlyMap<string, RowValues>, path: ColumnPath, row: 
   return value;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Names are kept byte for byte: bytes that are not UTF-8 are a bad record, not replacement characters. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function nameReader(path: ColumnPath | undefined): ParquetColumnPlan['name'] {
   if (path === undefined) return () => '';
@@ -61,7 +62,13 @@ function nameReader(path: ColumnPath | undefined): ParquetColumnPlan['name'] {
     const value = valueAt(values, path, row);
     if (value === null || value === undefined) return '';
     if (typeof value === 'string') return value;
-    if (value instanceof Uint8Array) return utf8.decode(value);
+    if (value instanceof Uint8Array) {
+      try {
+        return utf8.decode(value);
+      } catch {
+        return { problem: `name (${path.label}) is not valid UTF-8` };
+      }
+    }
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
     return { problem: `name column ${path.label} holds ${Array.isArray(value) ? 'a list' : 'a struct'}, not text` };
   };

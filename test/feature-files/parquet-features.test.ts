@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FeatureFileError, type ReadOptions } from '../../src/feature-files/feature-file.js';
@@ -21,7 +23,7 @@ const PLACES: FeatureRecord[] = (
 }));
 
 function read(name: string, options: ReadOptions = {}): Promise<FeatureRecord[]> {
-  return collect(readParquetFeatures(fixture(name), options).features);
+  return collect(readParquetFeatures(name.startsWith('/') ? name : fixture(name), options).features);
 }
 
 describe('GeoParquet written by DuckDB', () => {
@@ -124,6 +126,22 @@ describe('refusals, one line each', () => {
     expect(skipped.count).toBe(2);
     expect(skipped.examples[0]).toMatch(/row 1: latitude/);
     expect(skipped.examples[1]).toMatch(/bad-records\.parquet: row 3: geometry is an empty point$/);
+  });
+
+  it('refuses a name that is not UTF-8, naming the row, and skips it under --skip-invalid', async () => {
+    await expect(read('invalid-utf8.parquet')).rejects.toThrow(/invalid-utf8\.parquet: row 1: name \(name\) is not valid UTF-8$/);
+    expect(await read('invalid-utf8.parquet', { skipInvalid: true })).toEqual([{ name: 'ok', latitude: 20_000_000, longitude: 10_000_000 }]);
+  });
+
+  it('refuses a truncated file as damaged, even under --skip-invalid', async () => {
+    const bytes = readFileSync(fixture('row-groups.parquet'));
+    const path = join(tmpdir(), `routeguide-truncated-${process.pid}.parquet`);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 100));
+    try {
+      await expect(read(path, { skipInvalid: true })).rejects.toThrow(/truncated-\d+\.parquet: cannot read as Parquet: /);
+    } finally {
+      rmSync(path);
+    }
   });
 
   it('refuses a file that is not Parquet, and a missing file, as FeatureFileErrors', async () => {
