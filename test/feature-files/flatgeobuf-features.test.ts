@@ -1,6 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FeatureFileError, type ReadOptions } from '../../src/feature-files/feature-file.js';
@@ -9,24 +8,10 @@ import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
 import { feature, point, serializeFeatures, withHeader } from '../support/flatgeobuf-files.js';
 import { collect, temporaryDirectory } from '../support/servers.js';
+import { byPoint, gdalFixture, PLACES } from '../support/places.js';
 
-const GDAL = fileURLToPath(new URL('../fixtures/gdal/', import.meta.url));
 
-/** The ten points of places.geojson, the input GDAL wrote the fixtures from, in E7, the null name as ''. */
-const PLACES: FeatureRecord[] = [
-  { name: 'Berkshire Valley Management Area Trail, Jefferson, NJ, USA', latitude: 409146138, longitude: -746228205 },
-  { name: '東京タワー', latitude: 356585805, longitude: 1397454329 },
-  { name: 'Καλλιμάρμαρο', latitude: 379683000, longitude: 237411000 },
-  { name: 'Красная площадь', latitude: 557539000, longitude: 376208000 },
-  { name: 'مكتبة الإسكندرية', latitude: 312089000, longitude: 299092000 },
-  { name: 'The "Quoted" Café, Paris', latitude: 488566140, longitude: 23522219 },
-  { name: 'Two\nlines', latitude: 515072178, longitude: -1275862 },
-  { name: '', latitude: -900000000, longitude: -1800000000 },
-  { name: 'Edge of the map', latitude: 900000000, longitude: 1800000000 },
-  { name: '🗺️ emoji place', latitude: -338567844, longitude: 1512152967 },
-];
 
-const byPoint = (a: FeatureRecord, b: FeatureRecord): number => a.latitude - b.latitude || a.longitude - b.longitude;
 
 let directory: ReturnType<typeof temporaryDirectory>;
 beforeEach(() => {
@@ -46,30 +31,30 @@ function read(path: string, options?: ReadOptions): Promise<FeatureRecord[]> {
 
 describe('FlatGeobuf files written by GDAL', () => {
   it.each(['places.fgb', 'places-no-index.fgb'])('reads %s to the ten points and names, a null name as unnamed', async (name) => {
-    const features = await read(join(GDAL, name));
+    const features = await read(gdalFixture(name));
     expect(features.sort(byPoint)).toEqual([...PLACES].sort(byPoint));
   });
 
   it('reads places.fgb (with its spatial index) in the order the package reference reader does', async () => {
-    const bytes = new Uint8Array(readFileSync(join(GDAL, 'places.fgb')));
+    const bytes = new Uint8Array(readFileSync(gdalFixture('places.fgb')));
     const reference: string[] = [];
     for await (const { properties } of deserialize(bytes)) reference.push(String(properties?.['name'] ?? ''));
-    expect((await read(join(GDAL, 'places.fgb'))).map(({ name }) => name)).toEqual(reference);
+    expect((await read(gdalFixture('places.fgb'))).map(({ name }) => name)).toEqual(reference);
   });
 
   it('is the reader readFeatureFile picks for .fgb', async () => {
-    expect(await collect(readFeatureFile(join(GDAL, 'places-no-index.fgb')).features)).toEqual(await read(join(GDAL, 'places-no-index.fgb')));
+    expect(await collect(readFeatureFile(gdalFixture('places-no-index.fgb')).features)).toEqual(await read(gdalFixture('places-no-index.fgb')));
   });
 
   it('refuses places-web-mercator.fgb, naming its CRS', async () => {
-    const path = join(GDAL, 'places-web-mercator.fgb');
+    const path = gdalFixture('places-web-mercator.fgb');
     await expect(read(path)).rejects.toThrow(
       new FeatureFileError(`${path}: CRS EPSG:3857 (WGS 84 / Pseudo-Mercator) is not supported: FlatGeobuf points must be in EPSG:4326 or OGC:CRS84 (longitude, latitude in degrees)`),
     );
   });
 
   it('refuses lines.fgb naming the feature, or under --skip-invalid counts it and imports nothing', async () => {
-    const path = join(GDAL, 'lines.fgb');
+    const path = gdalFixture('lines.fgb');
     await expect(read(path)).rejects.toThrow(new FeatureFileError(`${path}: feature 0: geometry: LineString, but only Point features can be imported`));
     const skipping = readFlatGeobufFeatures(path, { skipInvalid: true });
     expect(await collect(skipping.features)).toEqual([]);
@@ -77,18 +62,18 @@ describe('FlatGeobuf files written by GDAL', () => {
   });
 
   it('takes the name from the property --name-column names, in any case', async () => {
-    const features = await read(join(GDAL, 'places-no-index.fgb'), { columns: { name: 'KIND' } });
+    const features = await read(gdalFixture('places-no-index.fgb'), { columns: { name: 'KIND' } });
     expect(features.map(({ name }) => name)).toEqual(['trail', 'tower', 'stadium', 'square', 'library', 'cafe', 'sign', 'unnamed', 'corner', 'emoji']);
   });
 
   it('refuses a --name-column the file lacks, listing its columns, and --lat-column', async () => {
-    const path = join(GDAL, 'places.fgb');
+    const path = gdalFixture('places.fgb');
     await expect(read(path, { columns: { name: 'title' } })).rejects.toThrow(`${path}: --name-column "title": no such column; the columns are name, kind`);
     await expect(read(path, { columns: { latitude: 'y' } })).rejects.toThrow(`${path}: --lat-column does not apply to FlatGeobuf`);
   });
 
   it('counts the bytes read as it goes, up to the whole file', async () => {
-    const path = join(GDAL, 'places.fgb');
+    const path = gdalFixture('places.fgb');
     const features = readFlatGeobufFeatures(path);
     expect(features.bytesRead()).toBe(0);
     await collect(features.features);
@@ -192,7 +177,7 @@ describe('A damaged FlatGeobuf file', () => {
   });
 
   it('is refused when it ends inside the header or the spatial index', async () => {
-    const gdal = readFileSync(join(GDAL, 'places.fgb'));
+    const gdal = readFileSync(gdalFixture('places.fgb'));
     const inHeader = file('header.fgb', gdal.subarray(0, 40));
     await expect(read(inHeader)).rejects.toThrow(`${inHeader}: truncated: the file ends inside the header`);
     const headerBytes = gdal.readUInt32LE(8);

@@ -8,19 +8,10 @@ import { readParquetFeatures } from '../../src/feature-files/parquet-features.js
 import { degreesToE7 } from '../../src/geo/e7.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
 import { collect } from '../support/servers.js';
+import { PLACES } from '../support/places.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/parquet/${name}`, import.meta.url));
 
-/** The ten places DuckDB wrote into the fixtures (see test/fixtures/parquet/README.md), as E7 records. */
-const PLACES: FeatureRecord[] = (
-  JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/gdal/places.geojson', import.meta.url)), 'utf8')) as {
-    features: { properties: { name: string | null }; geometry: { coordinates: [number, number] } }[];
-  }
-).features.map(({ properties, geometry }) => ({
-  name: properties.name ?? '',
-  latitude: degreesToE7(geometry.coordinates[1], 90)!,
-  longitude: degreesToE7(geometry.coordinates[0], 180)!,
-}));
 
 function read(name: string, options: ReadOptions = {}): Promise<FeatureRecord[]> {
   return collect(readParquetFeatures(name.startsWith('/') ? name : fixture(name), options).features);
