@@ -2,7 +2,7 @@ import type { FeatureRecord } from '../geo/feature.js';
 import { parseDegrees } from '../geo/e7.js';
 import { findColumns, type ColumnPositions } from './columns.js';
 import { CsvParser, CsvSyntaxError } from './csv-rows.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
 
 /** Read size: a chunk's complete rows are converted, and yielded, as one batch; at 1M rows 1 MiB chunks read in 1.1 s, 256 KiB in 0.7 s. */
@@ -59,10 +59,8 @@ export function readCsvFeatures(file: string, options: ReadOptions = {}): Featur
     } catch (error) {
       if (error instanceof FeatureFileError) throw error;
       if (error instanceof CsvSyntaxError) throw new FeatureFileError(`${file}: line ${error.line}: not RFC 4180 CSV: ${error.message}`, { cause: error });
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+      throw readFailure(file, error);
     }
   }
-  const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
+  return streamedFile(batches(), input, invalid);
 }

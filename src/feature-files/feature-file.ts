@@ -87,6 +87,18 @@ export function openInput(file: string, chunkBytes?: number): ReadStream {
   return createReadStream(file, { fd, ...(chunkBytes === undefined ? {} : { highWaterMark: chunkBytes }) });
 }
 
+/** `error`, met while reading `file`, as the FeatureFileError a reader throws: itself if it is one, else `FILE: cannot read: why`. */
+export function readFailure(file: string, error: unknown): FeatureFileError {
+  if (error instanceof FeatureFileError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+}
+
+/** The FeatureFile of a reader that reads `input` into `batches`, its skipped records counted by `invalid`. */
+export function streamedFile(batches: AsyncIterable<readonly FeatureRecord[]>, input: ReadStream, invalid: { report(): SkippedRecords }): FeatureFile {
+  return { batches, features: eachOf(batches), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
+}
+
 /** The items of `batches`, one at a time. */
 export async function* eachOf<T>(batches: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
   for await (const batch of batches) yield* batch;

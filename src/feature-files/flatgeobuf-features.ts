@@ -5,7 +5,7 @@ import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
 import { ByteQueue } from './byte-queue.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { readFlatGeobufHeader, type FlatGeobufLayout } from './flatgeobuf-header.js';
 import { NameNotUtf8Error, stringProperty } from './flatgeobuf-properties.js';
 import { InvalidRecords } from './invalid-records.js';
@@ -115,11 +115,8 @@ export function readFlatGeobufFeatures(file: string, options: ReadOptions = {}):
         throw corrupt(`${problem}: the header counts ${layout.featuresCount} features, the file holds ${entry}`);
       }
     } catch (error) {
-      if (error instanceof FeatureFileError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+      throw readFailure(file, error);
     }
   }
-  const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
+  return streamedFile(batches(), input, invalid);
 }

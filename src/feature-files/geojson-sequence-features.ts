@@ -8,7 +8,7 @@
  * one by one, to name the bad one.
  */
 import type { FeatureRecord } from '../geo/feature.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
 import { geoJsonFeature } from './json-features.js';
 
@@ -139,11 +139,8 @@ export function readGeoJsonSequenceFeatures(file: string, framing: SequenceFrami
       const batch = convert([carry]);
       if (batch.length > 0) yield batch;
     } catch (error) {
-      if (error instanceof FeatureFileError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+      throw readFailure(file, error);
     }
   }
-  const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
+  return streamedFile(batches(), input, invalid);
 }

@@ -1,6 +1,6 @@
 import type { FeatureRecord } from '../geo/feature.js';
 import { degreesToE7 } from '../geo/e7.js';
-import { eachOf, FeatureFileError, openInput, type FeatureFile, type ReadOptions } from './feature-file.js';
+import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
 import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
@@ -45,12 +45,10 @@ function streamFeatures(
         const problem = error.kind === 'shape' ? `must be ${at.kind === 'document' ? 'a JSON array of features' : 'a GeoJSON FeatureCollection'}` : 'not valid JSON';
         throw new FeatureFileError(`${file}: ${where}${problem}: ${error.message}`, { cause: error });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new FeatureFileError(`${file}: cannot read: ${reason}`, { cause: error });
+      throw readFailure(file, error);
     }
   }
-  const all = batches();
-  return { batches: all, features: eachOf(all), bytesRead: () => input.bytesRead, skipped: () => invalid.report(), close: () => input.destroy() };
+  return streamedFile(batches(), input, invalid);
 }
 
 /** A route_guide_db.json-shaped file, streamed: `[{"location": {"latitude": E7, "longitude": E7}, "name": "..."}, ...]`. */
