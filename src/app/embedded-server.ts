@@ -1,3 +1,4 @@
+import type { FeatureFormat } from '../feature-files/feature-file.js';
 import { formatHostPort } from '../common/host-port.js';
 import { camelCase, kebabCase, parseSettings, SettingsError, type OptionsOf } from '../common/settings.js';
 import { createLogger } from '../observability/logger.js';
@@ -26,10 +27,12 @@ export interface RouteGuideOptions {
   readonly httpHost?: string;
   /** Other browser origins that may call the HTTP port: comma-separated, or `*`; default: same origin only. */
   readonly httpCorsOrigin?: string;
-  /** A feature file to import at start (duplicates skipped), its format from the extension (.json, .geojson, .csv, .geojsonl, .ndjson, .geojsons). */
+  /** A feature file to import at start (duplicates skipped), its format from the extension (.json, .geojson, .csv, .geojsonl, .ndjson, .geojsons, .parquet, .fgb) or `format`. */
   readonly seed?: string;
   /** Do not seed an empty storage with the canonical 100 features. */
   readonly empty?: boolean;
+  /** The `seed` file's format; default `auto`, from its extension. */
+  readonly format?: FeatureFormat | 'auto';
   /** The `seed` file's latitude column (CSV, GeoParquet), any case; default latitude, lat or y. */
   readonly latColumn?: string;
   /** The `seed` file's longitude column (CSV, GeoParquet), any case; default longitude, lng, lon, long or x. */

@@ -40,7 +40,7 @@ export async function seedIfAsked(storage: Storage, options: SeedOptions): Promi
     file = CANONICAL_SEED_FILE;
     read = undefined;
   }
-  const opened = readFeatureFile(file, undefined, read);
+  const opened = readFeatureFile(file, read);
   options.onSeeding?.(file);
   try {
     const summary = await storage.insertFeatures(opened.features);

@@ -1,10 +1,16 @@
-import type { ReadOptions } from '../feature-files/feature-file.js';
+import { FEATURE_FORMATS, formatsText, type ReadOptions } from '../feature-files/feature-file.js';
 import { DEFAULT_COLUMNS } from '../feature-files/columns.js';
 import type { SettingsOf } from '../common/settings.js';
-import { booleanSetting, optionalTextSetting } from '../common/setting-values.js';
+import { booleanSetting, choiceSetting, optionalTextSetting } from '../common/setting-values.js';
 
 /** The settings that say how to read a feature file, shared by `seed` and `serve --seed`. */
 export const readOptionSettings = {
+  format: {
+    schema: choiceSetting([...FEATURE_FORMATS, 'auto'], 'auto'),
+    description: `the format of the file to import: ${formatsText()}`,
+    defaultText: 'auto, from the extension',
+    valueName: 'FORMAT',
+  },
   'lat-column': {
     schema: optionalTextSetting(),
     description: 'the column holding the latitude in degrees (CSV, GeoParquet without a geometry column), matched in any case',
@@ -19,13 +25,13 @@ export const readOptionSettings = {
   },
   'name-column': {
     schema: optionalTextSetting(),
-    description: 'the column (CSV, GeoParquet) or property (FlatGeobuf) holding the name, in any case; a dotted path such as names.primary reaches into nested columns',
+    description: 'the column (CSV, GeoParquet) or property (GeoJSON, FlatGeobuf) holding the name, in any case; a dotted path such as names.primary reaches into nested columns',
     defaultText: 'name; without one, features are unnamed',
     valueName: 'NAME',
   },
   'skip-invalid': {
     schema: booleanSetting(),
-    description: 'skip a record that cannot be imported (not a point, out of range, not valid JSON in a GeoJSON sequence), counting it, instead of importing nothing',
+    description: 'skip a record that cannot be imported (not a point, out of range, not valid JSON in a GeoJSON sequence), counting it, instead of importing nothing; a file whose every record is invalid still fails',
     defaultText: 'false',
     boolean: true,
   },
@@ -34,6 +40,7 @@ export const readOptionSettings = {
 /** ReadOptions from the settings above; a column not named is left to the defaults. */
 export function readOptionsFrom(settings: SettingsOf<typeof readOptionSettings>): ReadOptions {
   return {
+    ...(settings.format === 'auto' ? {} : { format: settings.format }),
     columns: { latitude: settings['lat-column'], longitude: settings['lng-column'], name: settings['name-column'] },
     skipInvalid: settings['skip-invalid'],
   };

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { FEATURE_FORMATS, formatsText, type FeatureFormat } from '../feature-files/feature-file.js';
+import { FEATURE_FORMATS, type FeatureFormat } from '../feature-files/feature-file.js';
 import type { ByteSink } from '../feature-files/feature-writer.js';
-import { createFeatureWriter, isBinaryFormat } from '../feature-files/write-feature-file.js';
+import { createFeatureWriter, isBinaryFormat, writtenFormatsText } from '../feature-files/write-feature-file.js';
 import { choiceSetting } from '../common/setting-values.js';
 import { point } from './client-input.js';
 import type { ClientCommand } from './client-command.js';
@@ -31,7 +31,7 @@ export const exportCommand: ClientCommand = {
   settings: {
     format: {
       schema: choiceSetting(FEATURE_FORMATS, 'json'),
-      description: `the seed file format: ${formatsText()}`,
+      description: `the format to write, any that seed reads: ${writtenFormatsText()}`,
       defaultText: 'json',
       valueName: 'FORMAT',
     },

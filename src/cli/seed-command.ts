@@ -26,12 +26,6 @@ export const seedSettings = {
     defaultText: DEFAULT_STORAGE_URL,
     valueName: 'URL',
   },
-  format: {
-    schema: choiceSetting([...FEATURE_FORMATS, 'auto'], 'auto'),
-    description: `the file format: ${formatsText()}`,
-    defaultText: 'auto, from the extension',
-    valueName: 'FORMAT',
-  },
   ...readOptionSettings,
   synthetic: {
     schema: optionalIntegerSetting(1, MAX_SYNTHETIC),
@@ -113,7 +107,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     return importInto(into, source, features, counter, progress);
   }
   source = file!;
-  const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format, readOptionsFrom(settings));
+  const opened = readFeatureFile(source, readOptionsFrom(settings));
   let size = 0;
   try {
     size = statSync(source).size;

@@ -1,4 +1,4 @@
-import { FeatureFileError, type ColumnNames } from './feature-file.js';
+import { FeatureFileError, type ColumnNames, type ReadOptions } from './feature-file.js';
 
 /** The names each column goes by when no flag names it, matched without regard to case (GDAL writes X and Y). */
 export const DEFAULT_COLUMNS = {
@@ -57,4 +57,13 @@ export function findNameColumn(file: string, available: readonly string[], names
   }
   const at = DEFAULT_COLUMNS.name.map((candidate) => lower.indexOf(candidate)).find((index) => index >= 0);
   return at;
+}
+
+/**
+ * Refuses a column flag that does not apply to a format (`why` says what the format holds instead),
+ * rather than ignoring it: `FILE: --lat-column does not apply to GeoJSON: ...`.
+ */
+export function refuseColumns(file: string, options: ReadOptions, columns: readonly (keyof typeof FLAGS)[], why: string): void {
+  const given = columns.find((column) => options.columns?.[column] !== undefined);
+  if (given !== undefined) throw new FeatureFileError(`${file}: ${FLAGS[given]} does not apply to ${why}`);
 }

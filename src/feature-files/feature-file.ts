@@ -7,7 +7,7 @@ import type { FeatureRecord } from '../geo/feature.js';
 export const FEATURE_FORMATS = ['json', 'geojson', 'csv', 'geojsonl', 'geojsons', 'fgb', 'parquet'] as const;
 export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
 
-/** Each format in a few words, for `--format`'s help (seed and client export read and write the same ones). */
+/** What each format is read as, in a few words, for `--format`'s help (the writers have their own: write-feature-file.ts). */
 const FORMAT_SUMMARIES: { readonly [Format in FeatureFormat]: string } = {
   json: 'route_guide_db.json, E7',
   geojson: 'a FeatureCollection of Points',
@@ -34,6 +34,8 @@ export class FeatureFileError extends UserError {
 
 /** How to read a feature file, beyond its format. */
 export interface ReadOptions {
+  /** The file's format; unset, its extension tells (see read-feature-file.ts). */
+  readonly format?: FeatureFormat;
   /**
    * Which columns (CSV, GeoParquet) or properties (FlatGeobuf) hold the point and the name, matched
    * without regard to case; a dotted name (`names.primary`) reaches into nested columns. Unset, the

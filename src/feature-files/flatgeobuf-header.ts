@@ -5,7 +5,7 @@ import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { fromByteBuffer, type HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import { calcTreeSize } from 'flatgeobuf/lib/mjs/packedrtree.js';
 import type { ByteQueue } from './byte-queue.js';
-import { findNameColumn } from './columns.js';
+import { findNameColumn, refuseColumns } from './columns.js';
 import { FeatureFileError, type ReadOptions } from './feature-file.js';
 
 /** "fgb", the major version, "fgb", the patch version: the spec's eight magic bytes. */
@@ -56,11 +56,7 @@ export async function readFlatGeobufHeader(file: string, input: ByteQueue, optio
   }
   input.offset += 4 + headerBytes;
 
-  for (const flag of ['latitude', 'longitude'] as const) {
-    if (options.columns?.[flag] !== undefined) {
-      fail(`--${flag === 'latitude' ? 'lat' : 'lng'}-column does not apply to FlatGeobuf: its points are the features' geometries`);
-    }
-  }
+  refuseColumns(file, options, ['latitude', 'longitude'], "FlatGeobuf: its points are the features' geometries");
   checkCrs(file, header.crs);
   const names = header.columns?.map((column) => column.name) ?? [];
   const types = header.columns?.map((column) => column.type) ?? [];

@@ -10,7 +10,7 @@
 import type { FeatureRecord } from '../geo/feature.js';
 import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
-import { geoJsonFeature } from './json-features.js';
+import { geoJsonFeatures } from './geojson-feature.js';
 
 /**
  * Read size: a chunk's complete records are parsed in one JSON.parse call. At 1M features, 256 KiB
@@ -62,6 +62,7 @@ function parseAll(records: readonly string[]): unknown[] | undefined {
  * framing still finds.
  */
 export function readGeoJsonSequenceFeatures(file: string, framing: SequenceFraming, options: ReadOptions = {}): FeatureFile {
+  const geoJsonFeature = geoJsonFeatures(file, options);
   const invalid = new InvalidRecords(options.skipInvalid ?? false);
   const input = openInput(file, CHUNK_BYTES);
   input.setEncoding('utf8');
@@ -109,8 +110,10 @@ export function readGeoJsonSequenceFeatures(file: string, framing: SequenceFrami
             value = JSON.parse(records[index]!);
           } catch (error) {
             // One line: V8 quotes the text around the fault, which in RS framing may span lines.
-            const reason = (error as Error).message.replace(/\s+/g, ' ');
-            invalid.reject(new FeatureFileError(`${where}: not valid JSON: ${reason}`));
+            const reason = (error as Error).message.replace(/\s+/g, ' ').replaceAll(RECORD_SEPARATOR, '\\x1e');
+            // The opposite mistake (no RS in a .geojsons file) has its own hint; this is the same for RS in one-a-line files.
+            const hint = framing === 'lines' && records[index]!.startsWith(RECORD_SEPARATOR) ? '; it starts with RS (0x1E), as a GeoJSON text sequence does: read it as .geojsons or with --format geojsons' : '';
+            invalid.reject(new FeatureFileError(`${where}: not valid JSON: ${reason}${hint}`));
             continue;
           }
         }

@@ -200,7 +200,7 @@ export async function* jsonArrayElements(chunks: AsyncIterable<string>, at: Arra
     if (scan.phase === 0) {
       throw new JsonElementsError('shape', memberKey === undefined ? 'the document is not an array' : `the document has no "${memberKey}" array`);
     }
-    throw new JsonElementsError('syntax', `the file ends inside the array, after ${entry} complete entries`, entry);
+    throw new JsonElementsError('syntax', `the file ends inside the array, after ${entry} complete ${entry === 1 ? 'entry' : 'entries'}`, entry);
   }
   if (scan.depth !== 0) throw new JsonElementsError('syntax', 'the file ends before the document closes');
 }

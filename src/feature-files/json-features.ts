@@ -1,9 +1,10 @@
 import type { FeatureRecord } from '../geo/feature.js';
-import { degreesToE7 } from '../geo/e7.js';
 import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
 import { InvalidRecords } from './invalid-records.js';
 import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
+import { refuseColumns } from './columns.js';
+import { geoJsonFeatures } from './geojson-feature.js';
 
 /** Read size: a chunk's complete elements are parsed in one JSON.parse call. */
 const CHUNK_BYTES = 1 << 20;
@@ -53,41 +54,15 @@ function streamFeatures(
 
 /** A route_guide_db.json-shaped file, streamed: `[{"location": {"latitude": E7, "longitude": E7}, "name": "..."}, ...]`. */
 export function readJsonFeatures(file: string, options: ReadOptions = {}): FeatureFile {
+  refuseColumns(file, options, ['latitude', 'longitude', 'name'], 'route_guide_db.json entries: the point is `location` and the name `name`');
   return streamFeatures(file, { kind: 'document' }, (entry) => `entry ${entry}`, parseJsonEntry, options);
 }
 
-/** One GeoJSON Feature holding a Point; `where` (file and record) starts the error message. */
-export function geoJsonFeature(value: unknown, where: string): FeatureRecord {
-  const fail = (problem: string): never => {
-    throw new FeatureFileError(`${where}: ${problem}`);
-  };
-  if (typeof value !== 'object' || value === null) return fail('must be a GeoJSON Feature object');
-  const { type, geometry, properties } = value as Record<string, unknown>;
-  if (type !== 'Feature') fail(`type: must be "Feature", got ${JSON.stringify(type) ?? 'nothing'}`);
-  if (typeof geometry !== 'object' || geometry === null) return fail('geometry: must be a Point');
-  const { type: geometryType, coordinates } = geometry as Record<string, unknown>;
-  if (geometryType !== 'Point') fail(`geometry.type: must be "Point", got ${JSON.stringify(geometryType) ?? 'nothing'}`);
-  if (!Array.isArray(coordinates) || coordinates.length < 2) return fail('geometry.coordinates: must be [longitude, latitude]');
-  const longitude = degreesToE7(coordinates[0], 180);
-  if (longitude === undefined) fail(`geometry.coordinates[0]: longitude ${JSON.stringify(coordinates[0])} must be a number of degrees between -180 and 180`);
-  const latitude = degreesToE7(coordinates[1], 90);
-  if (latitude === undefined) fail(`geometry.coordinates[1]: latitude ${JSON.stringify(coordinates[1])} must be a number of degrees between -90 and 90`);
-  let name = '';
-  if (properties !== undefined && properties !== null) {
-    if (typeof properties !== 'object') fail('properties: must be an object or null');
-    const raw = (properties as Record<string, unknown>)['name'];
-    if (raw !== undefined && raw !== null) {
-      if (typeof raw !== 'string') fail(`properties.name: must be a string, got ${JSON.stringify(raw)}`);
-      name = raw as string;
-    }
-  }
-  return { name, latitude: latitude!, longitude: longitude! };
-}
-
 /**
- * A GeoJSON FeatureCollection of Points, streamed: the name from `properties.name` (missing or null
- * means unnamed), `coordinates` as [longitude, latitude] in degrees, rounded to E7.
+ * A GeoJSON FeatureCollection of Points, streamed: the name from `properties.name`, or the property
+ * `--name-column` names (missing or null means unnamed), `coordinates` as [longitude, latitude] in degrees, rounded to E7.
  */
 export function readGeoJsonFeatures(file: string, options: ReadOptions = {}): FeatureFile {
-  return streamFeatures(file, { kind: 'member', key: 'features' }, (entry) => `features[${entry}]`, geoJsonFeature, options);
+  const convert = geoJsonFeatures(file, options);
+  return streamFeatures(file, { kind: 'member', key: 'features' }, (entry) => `features[${entry}]`, convert, options);
 }

@@ -4,7 +4,7 @@
  * columns found by findColumns; a dotted name (`names.primary`) reaches into a struct column.
  */
 import { parquetSchema, type FileMetaData, type SchemaTree } from 'hyparquet';
-import { degreesToE7 } from '../geo/e7.js';
+import { degreesToE7, parseDecimal } from '../geo/e7.js';
 import { findColumns, findNameColumn } from './columns.js';
 import { FeatureFileError, type ColumnNames } from './feature-file.js';
 import { readGeoMetadata } from './geoparquet-metadata.js';
@@ -31,13 +31,15 @@ export interface ColumnPath {
   readonly top: string;
   readonly fields: readonly string[];
   readonly label: string;
+  /** A group (a struct, list or map), not a value: no name can come from it. */
+  readonly group: boolean;
 }
 
 /** Every column and nested field, dotted (`names`, `names.primary`, ...), with its path. */
 function columnPaths(tree: SchemaTree): ColumnPath[] {
   const paths: ColumnPath[] = [];
   const visit = (node: SchemaTree, top: string, fields: string[]): void => {
-    paths.push({ top, fields, label: [top, ...fields].join('.') });
+    paths.push({ top, fields, label: [top, ...fields].join('.'), group: node.children.length > 0 });
     for (const child of node.children) visit(child, top, [...fields, child.element.name]);
   };
   for (const child of tree.children) visit(child, child.element.name, []);
@@ -56,8 +58,15 @@ function valueAt(values: ReadonlyMap<string, RowValues>, path: ColumnPath, row: 
 /** Names are kept byte for byte: bytes that are not UTF-8 are a bad record, not replacement characters. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function nameReader(path: ColumnPath | undefined): ParquetColumnPlan['name'] {
+function nameReader(file: string, path: ColumnPath | undefined, paths: readonly ColumnPath[]): ParquetColumnPlan['name'] {
   if (path === undefined) return () => '';
+  if (path.group) {
+    // Refused for the file, not row by row: --skip-invalid would skip every row.
+    const fields = paths.filter((each) => each.label.startsWith(`${path.label}.`) && !each.group).map((each) => each.label);
+    throw new FeatureFileError(
+      `${file}: --name-column ${path.label}: the column is a group (a struct, list or map), not text${fields.length > 0 ? `; its fields are ${fields.slice(0, 8).join(', ')}` : ''}`,
+    );
+  }
   return (values, row) => {
     const value = valueAt(values, path, row);
     if (value === null || value === undefined) return '';
@@ -77,10 +86,16 @@ function nameReader(path: ColumnPath | undefined): ParquetColumnPlan['name'] {
 /** Degrees (a number, or a bigint integer) to E7, or the problem naming the coordinate. */
 function e7(value: unknown, coordinate: 'latitude' | 'longitude', label: string): number | string {
   const limit = coordinate === 'latitude' ? 90 : 180;
-  const degrees = typeof value === 'bigint' ? Number(value) : value;
+  // Text as CSV holds it (a VARCHAR column): decimal degrees.
+  const text = typeof value === 'string' ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
+  const degrees = typeof value === 'bigint' ? Number(value) : text !== undefined ? parseDecimal(text) : value;
   const converted = degreesToE7(degrees, limit);
   if (converted !== undefined) return converted;
-  const shown = value === null || value === undefined ? 'null' : typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value;
+  const shown =
+    value === null || value === undefined ? 'null'
+    : typeof value === 'number' || typeof value === 'bigint' ? String(value)
+    : text !== undefined ? JSON.stringify(text)
+    : typeof value;
   return `${coordinate} (${label}) ${shown} must be a number of degrees between -${limit} and ${limit}`;
 }
 
@@ -126,7 +141,7 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
       paths: name ? [path, name] : [path],
       ...(encoding === 'WKB' ? { wkbPoints } : {}),
       point: geometryReader(path, encoding, wkbPoints),
-      name: nameReader(name),
+      name: nameReader(file, name, paths),
     };
   }
   const found = findColumns(file, paths.map((path) => path.label), names);
@@ -141,6 +156,6 @@ export function planParquetColumns(file: string, metadata: FileMetaData, names: 
       const lng = e7(valueAt(values, longitude, row), 'longitude', longitude.label);
       return typeof lng === 'string' ? { problem: lng } : { latitude: lat, longitude: lng };
     },
-    name: nameReader(name),
+    name: nameReader(file, name, paths),
   };
 }

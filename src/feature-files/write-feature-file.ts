@@ -8,17 +8,19 @@ import { createCsvWriter, createGeoJsonlWriter, createGeoJsonsWriter, createGeoJ
 interface WriterEntry {
   readonly create: (sink: ByteSink) => FeatureWriter;
   readonly binary: boolean;
+  /** What the file holds, in a few words, for `--format`'s help. */
+  readonly summary: string;
 }
 
 /** Every format `seed` reads, and how to write it: a format missing here does not compile. */
 const WRITERS: { readonly [Format in FeatureFormat]: WriterEntry } = {
-  json: { create: createJsonWriter, binary: false },
-  geojson: { create: createGeoJsonWriter, binary: false },
-  csv: { create: createCsvWriter, binary: false },
-  geojsonl: { create: createGeoJsonlWriter, binary: false },
-  geojsons: { create: createGeoJsonsWriter, binary: false },
-  fgb: { create: createFlatGeobufWriter, binary: true },
-  parquet: { create: createParquetWriter, binary: true },
+  json: { create: createJsonWriter, binary: false, summary: 'route_guide_db.json, E7' },
+  geojson: { create: createGeoJsonWriter, binary: false, summary: 'a FeatureCollection of Points, degrees' },
+  csv: { create: createCsvWriter, binary: false, summary: 'name,latitude,longitude in degrees' },
+  geojsonl: { create: createGeoJsonlWriter, binary: false, summary: 'one Feature a line' },
+  geojsons: { create: createGeoJsonsWriter, binary: false, summary: 'RFC 8142 GeoJSON text sequence' },
+  fgb: { create: createFlatGeobufWriter, binary: true, summary: 'FlatGeobuf Point layer, EPSG:4326, no spatial index' },
+  parquet: { create: createParquetWriter, binary: true, summary: 'GeoParquet 1.1, WKB points, snappy' },
 };
 
 /** The formats there is a writer for, in the order of the table above. */
@@ -27,6 +29,11 @@ export const WRITABLE_FORMATS = Object.keys(WRITERS) as readonly FeatureFormat[]
 /** A writer of `format` to `sink`, which writes as it receives (one batch held at a time). */
 export function createFeatureWriter(format: FeatureFormat, sink: ByteSink): FeatureWriter {
   return WRITERS[format].create(sink);
+}
+
+/** `json (route_guide_db.json, E7), ...`: every format written, for a help text. */
+export function writtenFormatsText(): string {
+  return WRITABLE_FORMATS.map((format) => `${format} (${WRITERS[format].summary})`).join(', ');
 }
 
 /** Whether `format` is binary, so that a command refuses to write it to a terminal. */

@@ -54,7 +54,7 @@ describe('newline-delimited GeoJSON (.geojsonl, .ndjson)', () => {
     const error = await collect(readFeatureFile(path).features).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(FeatureFileError);
     expect((error as Error).message).toMatch(new RegExp(`^${path}: feature 1 \\(line 2\\): not valid JSON: `));
-    const skipping = readFeatureFile(path, undefined, { skipInvalid: true });
+    const skipping = readFeatureFile(path, { skipInvalid: true });
     expect(await collect(skipping.features)).toEqual([feature(1, 2), feature(3, 4)]);
     expect(skipping.skipped().count).toBe(1);
     expect(skipping.skipped().examples[0]).toMatch(/feature 1 \(line 2\): not valid JSON/);

@@ -19,7 +19,7 @@ function file(name: string, text: string): string {
 }
 
 function read(path: string, format?: 'json' | 'geojson' | 'csv'): Promise<FeatureRecord[]> {
-  return collect(readFeatureFile(path, format).features);
+  return collect(readFeatureFile(path, { format }).features);
 }
 
 describe('JSON (route_guide_db.json shape)', () => {
@@ -135,7 +135,7 @@ describe('CSV', () => {
   it('reads the columns that --lat-column, --lng-column and --name-column name', async () => {
     const path = file('named.csv', 'title,lat,lng,north,east\n"a, b",1,2,3,4\n');
     const options = { columns: { latitude: 'NORTH', longitude: 'east', name: 'Title' } };
-    expect(await collect(readFeatureFile(path, undefined, options).features)).toEqual([{ name: 'a, b', latitude: 30000000, longitude: 40000000 }]);
+    expect(await collect(readFeatureFile(path, options).features)).toEqual([{ name: 'a, b', latitude: 30000000, longitude: 40000000 }]);
   });
 
   it('refuses a header without a latitude column, in one line naming the columns there are', async () => {
@@ -156,7 +156,7 @@ describe('CSV', () => {
   it('under skipInvalid counts every bad row, and names the line of the ones it quotes', async () => {
     const rows = Array.from({ length: 40 }, (_, i) => (i % 4 === 1 ? `bad ${i},north,1` : `ok ${i},${i},1`));
     const path = file('some-bad.csv', `name,latitude,longitude\n${rows.join('\n')}\n`);
-    const opened = readFeatureFile(path, undefined, { skipInvalid: true });
+    const opened = readFeatureFile(path, { skipInvalid: true });
     expect(await collect(opened.features)).toHaveLength(30);
     const { count, examples } = opened.skipped();
     expect(count).toBe(10);

@@ -38,7 +38,7 @@ describe('createFeatureWriter', () => {
     await writer.end();
     const path = join(directory.path, `export.${format}`);
     writeFileSync(path, Buffer.concat(sink.chunks));
-    expect(byPoint(await collect(readFeatureFile(path, format).features))).toEqual(byPoint(features));
+    expect(byPoint(await collect(readFeatureFile(path, { format }).features))).toEqual(byPoint(features));
   });
 
   it.each(WRITABLE_FORMATS)('%s: an empty export is a file seed reads as no features', async (format) => {
@@ -46,7 +46,7 @@ describe('createFeatureWriter', () => {
     await createFeatureWriter(format, sink).end();
     const path = join(directory.path, `empty.${format}`);
     writeFileSync(path, Buffer.concat(sink.chunks));
-    expect(await collect(readFeatureFile(path, format).features)).toEqual([]);
+    expect(await collect(readFeatureFile(path, { format }).features)).toEqual([]);
   });
 
   it.each(WRITABLE_FORMATS.filter((format) => !isBinaryFormat(format)))('%s writes each batch as it receives it, in one write', async (format) => {
