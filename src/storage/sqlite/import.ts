@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { nextTurn } from '../../common/event-loop.js';
 import { beginImport, HEARTBEAT_MS } from './import-ledger.js';
+import { ImportPacing } from './import-pacing.js';
+import { ImportRows } from './import-rows.js';
 import type { AbandonedImport } from './options.js';
 import type { InsertSummary, FeatureRecord } from '../storage.js';
 
@@ -15,6 +17,11 @@ const ROWS_PER_STATEMENT = 100;
  * the CPU caches), and 30M rows sorted at the same cost a row, the longer merge included.
  */
 const SORT_CACHE_KIB = 4_096;
+/**
+ * Memory an import's input may take to be sorted in JS and copied straight from memory (about 1.9M
+ * synthetic features); a larger input is staged in a TEMP table and sorted by SQLite.
+ */
+const IN_MEMORY_BYTES = 96 * 1024 * 1024;
 /** Page cache of the import connection while it copies: a batch's pages, appended in key order. */
 const COPY_CACHE_KIB = 16_384;
 
@@ -25,6 +32,8 @@ export interface ImportOptions {
   readonly importDb: Database.Database;
   /** Rows per copy transaction: the longest the import holds the write lock is one batch. */
   readonly batchRows: number;
+  /** Memory the input may take to be sorted in memory (default IN_MEMORY_BYTES); tests set it low. */
+  readonly inMemoryBytes?: number;
   /** Called when the input has been read, before the staged rows are sorted. */
   readonly onSorting?: (total: number) => void;
   /** Called after each committed copy batch with the rows copied so far and the total staged. */
@@ -32,16 +41,37 @@ export interface ImportOptions {
   readonly onAbandoned?: (removed: AbandonedImport) => void;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The input, one feature at a time; read without awaiting when it is synchronous. */
+type Input = { readonly sync: true; readonly rows: Iterator<FeatureRecord> } | { readonly sync: false; readonly rows: AsyncIterator<FeatureRecord> };
+
+function inputOf(input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>): Input {
+  return Symbol.iterator in input ? { sync: true, rows: input[Symbol.iterator]() } : { sync: false, rows: input[Symbol.asyncIterator]() };
 }
 
-/** Appends the input to temp.staged_features in short transactions; returns how many rows it staged. */
-async function stage(
-  importDb: Database.Database,
-  input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
-  beat: () => void,
-): Promise<number> {
+/**
+ * Reads `input` into `rows` until it ends (true) or `rows` is over its budget (false: the rest is
+ * still to read), beating the heartbeat, and letting other work run for an asynchronous input.
+ */
+async function fill(input: Input, rows: ImportRows, beat: () => void): Promise<boolean> {
+  let pending = 0;
+  for (;;) {
+    const next = input.sync ? input.rows.next() : await input.rows.next();
+    if (next.done === true) return true;
+    rows.add(next.value);
+    if (++pending >= STAGED_PER_COMMIT) {
+      pending = 0;
+      beat();
+      if (!input.sync) await nextTurn();
+    }
+    if (rows.full) return false;
+  }
+}
+
+/**
+ * Appends `rows`, then the rest of `input`, to temp.staged_features in short transactions; returns
+ * how many rows it staged.
+ */
+async function stage(importDb: Database.Database, rows: ImportRows, input: Input, beat: () => void): Promise<number> {
   importDb.exec(
     'CREATE TEMP TABLE staged_features (latitude INTEGER NOT NULL, longitude INTEGER NOT NULL, name TEXT NOT NULL)',
   );
@@ -58,8 +88,8 @@ async function stage(
     values.length = 0;
   };
   importDb.exec('BEGIN');
-  const write = (feature: FeatureRecord): void => {
-    values.push(feature.latitude, feature.longitude, feature.name);
+  const write = (latitude: number, longitude: number, name: string): void => {
+    values.push(latitude, longitude, name);
     staged++;
     if (values.length === ROWS_PER_STATEMENT * 3) flushRows();
     if (++pending >= STAGED_PER_COMMIT) {
@@ -71,30 +101,127 @@ async function stage(
       importDb.exec('BEGIN');
     }
   };
-  if (Symbol.iterator in input) {
-    for (const feature of input) write(feature);
-  } else {
-    for await (const feature of input) {
-      write(feature);
-      // Let other work run during a long import from a stream.
-      if (pending === 0) await nextTurn();
-    }
+  for (let i = 0; i < rows.length; i++) write(rows.latitudes[i]!, rows.longitudes[i]!, rows.name(i));
+  for (;;) {
+    const next = input.sync ? input.rows.next() : await input.rows.next();
+    if (next.done === true) break;
+    write(next.value.latitude, next.value.longitude, next.value.name);
+    // Let other work run during a long import from a stream.
+    if (pending === 0 && !input.sync) await nextTurn();
   }
   flushRows();
   importDb.exec('COMMIT');
   return staged;
 }
 
+/** What one copy batch did: the rows it inserted, and how long it held the write lock. */
+interface CopiedBatch {
+  readonly inserted: number;
+  readonly lockedMs: number;
+}
+
+/**
+ * Copies `total` rows in key order into `main.features` in transactions of `batchRows` rows,
+ * `copyBatch(first, last)` copying rows first to last (1-based): each is checkpointed after its
+ * commit, reported, and followed by a pause that lets other writers in. Returns the rows inserted.
+ */
+async function copyInBatches(
+  importDb: Database.Database,
+  total: number,
+  options: ImportOptions,
+  beat: () => void,
+  copyBatch: (first: number, last: number) => CopiedBatch,
+): Promise<number> {
+  // This connection checkpoints after each batch itself (below).
+  importDb.pragma('wal_autocheckpoint = 0');
+  const pacing = new ImportPacing(importDb);
+  let inserted = 0;
+  for (let first = 1; first <= total; first += options.batchRows) {
+    const last = Math.min(total, first + options.batchRows - 1);
+    const batch = copyBatch(first, last);
+    inserted += batch.inserted;
+    // Fold the batch into the database file. The automatic checkpoint ran inside the commit call,
+    // after the lock was released, but the pause below counted it as lock time, and at 10M it was
+    // about 40% of that call (it fsyncs). PASSIVE: it waits for no one and copies what readers
+    // allow; the WAL stays about one batch long. The lock is free meanwhile.
+    importDb.pragma('wal_checkpoint(PASSIVE)');
+    beat();
+    await options.onBatch?.(last, total);
+    await pacing.pause(batch.lockedMs);
+  }
+  return inserted;
+}
+
+/** A transaction of `work`, begun IMMEDIATE, timed from the lock's taking to its release. */
+function lockedFor(importDb: Database.Database, work: () => number): CopiedBatch {
+  const lockedFrom = performance.now();
+  const inserted = importDb.transaction(work).immediate();
+  return { inserted, lockedMs: performance.now() - lockedFrom };
+}
+
+/**
+ * Copies rows held in memory: sorted in JS, and the second and later rows at one point dropped (the
+ * sort keeps input order among them), then inserted with multi-row statements. Positions reported
+ * count every input row, duplicates included, as the staged path's do.
+ */
+function copyFromMemory(importDb: Database.Database, rows: ImportRows, importId: number, assertPending: () => void) {
+  const order = rows.sortedOrder();
+  const insertSql = 'INSERT OR IGNORE INTO main.features (latitude, longitude, name, import_id) VALUES ';
+  // The import's id is an integer of this database's: written into the statement, one parameter fewer a row.
+  const row = `(?, ?, ?, ${Math.trunc(importId)})`;
+  const insertMany = importDb.prepare(insertSql + Array(ROWS_PER_STATEMENT).fill(row).join(', '));
+  const insertOne = importDb.prepare(insertSql + row);
+  const values: (number | string)[] = [];
+  return (first: number, last: number): CopiedBatch =>
+    lockedFor(importDb, () => {
+      assertPending();
+      let inserted = 0;
+      for (let position = first - 1; position < last; position++) {
+        const index = order[position]!;
+        if (position > 0 && rows.samePoint(index, order[position - 1]!)) continue;
+        values.push(rows.latitudes[index]!, rows.longitudes[index]!, rows.name(index));
+        if (values.length === ROWS_PER_STATEMENT * 3) {
+          inserted += insertMany.run(values).changes;
+          values.length = 0;
+        }
+      }
+      for (let i = 0; i < values.length; i += 3) inserted += insertOne.run(values[i], values[i + 1], values[i + 2]).changes;
+      values.length = 0;
+      return inserted;
+    });
+}
+
+/** Sorts the staged rows in SQLite (rowid, the input order, breaks ties) and copies them from there. */
+function copyFromStaged(importDb: Database.Database, importId: number, assertPending: () => void) {
+  importDb.exec(
+    `CREATE TEMP TABLE sorted_features AS
+     SELECT latitude, longitude, name FROM temp.staged_features ORDER BY latitude, longitude, rowid`,
+  );
+  // The staged rows stay until the connection closes: dropping them walked all their pages (about
+  // 2 s at 30M) and gave no disk back, since the temp file never shrinks.
+  importDb.pragma(`cache_size = -${COPY_CACHE_KIB}`);
+  const copy = importDb.prepare(
+    `INSERT OR IGNORE INTO main.features (latitude, longitude, name, import_id)
+     SELECT latitude, longitude, name, ? FROM temp.sorted_features WHERE rowid BETWEEN ? AND ? ORDER BY rowid`,
+  );
+  return (first: number, last: number): CopiedBatch =>
+    lockedFor(importDb, () => {
+      assertPending();
+      return copy.run(importId, first, last).changes;
+    });
+}
+
 /**
  * Imports features into a SQLite database that servers may be using, all or nothing, without
  * holding its write lock for long:
  * 1. register the import in the ledger (one at a time per database; abandoned ones are cleaned up);
- * 2. stage the input in a TEMP table on the import's own connection (outside the database file, so
- *    this locks nothing a server uses, however long the input takes to read);
- * 3. sort the staged rows by key (rowid breaks ties, so the first of several features at one point
- *    in the input is the one kept);
- * 4. copy them into `features` in transactions of `batchRows`, tagged with the import's id, yielding
- *    to the event loop between batches; the rows are invisible to readers meanwhile;
+ * 2. read the input into memory, up to IN_MEMORY_BYTES; a longer input is staged in a TEMP table on
+ *    the import's own connection (outside the database file, so this locks nothing a server uses,
+ *    however long the input takes to read);
+ * 3. sort the rows by key, input order breaking ties, so that the first of several features at one
+ *    point in the input is the one kept (in memory: a radix sort in JS; staged: SQLite's sorter);
+ * 4. copy them into `features` in transactions of `batchRows`, tagged with the import's id, pausing
+ *    between batches for other writers (import-pacing.ts); the rows are invisible to readers meanwhile;
  * 5. commit the import with one UPDATE of its ledger row, which makes every row visible at once.
  * On any failure the import's rows and ledger row are deleted; if the process dies instead, the next
  * open of the database deletes them.
@@ -103,8 +230,8 @@ export async function importFeatures(
   input: Iterable<FeatureRecord> | AsyncIterable<FeatureRecord>,
   options: ImportOptions,
 ): Promise<InsertSummary> {
-  const { importDb, batchRows } = options;
-  const ticket = beginImport(options.ledgerDb, batchRows, options.onAbandoned);
+  const { importDb } = options;
+  const ticket = beginImport(options.ledgerDb, options.batchRows, options.onAbandoned);
   // The timer keeps the import alive while it awaits its input; a failure there fails the import.
   let heartbeatError: unknown;
   const heartbeat = setInterval(() => {
@@ -118,56 +245,38 @@ export async function importFeatures(
     if (heartbeatError !== undefined) throw heartbeatError;
     ticket.beat();
   };
+  const assertPending = (): void => ticket.assertPending(importDb);
   let copiedAny = false;
+  const rows = new ImportRows(options.inMemoryBytes ?? IN_MEMORY_BYTES);
+  const reader = inputOf(input);
+  let readAll = false;
   try {
-    importDb.pragma(`cache_size = -${SORT_CACHE_KIB}`);
-    // No sorter worker threads (PRAGMA threads): a second one sorted 10M rows 2.3 s faster of 26 s,
-    // but raised the import's peak RSS from 197 to 328 MiB.
-    const staged = await stage(importDb, input, beat);
-    options.onSorting?.(staged);
-    importDb.exec(
-      `CREATE TEMP TABLE sorted_features AS
-       SELECT latitude, longitude, name FROM temp.staged_features ORDER BY latitude, longitude, rowid`,
-    );
-    // The staged rows stay until the connection closes: dropping them walked all their pages (about
-    // 2 s at 30M) and gave no disk back, since the temp file never shrinks.
-    importDb.pragma(`cache_size = -${COPY_CACHE_KIB}`);
-    // This connection checkpoints after each batch itself (below).
-    importDb.pragma('wal_autocheckpoint = 0');
-    const copy = importDb.prepare(
-      `INSERT OR IGNORE INTO main.features (latitude, longitude, name, import_id)
-       SELECT latitude, longitude, name, ? FROM temp.sorted_features WHERE rowid BETWEEN ? AND ? ORDER BY rowid`,
-    );
-    const copyBatch = importDb.transaction((first: number, last: number): number => {
-      ticket.assertPending(importDb);
-      return copy.run(ticket.id, first, last).changes;
-    });
-    let inserted = 0;
-    for (let first = 1; first <= staged; first += batchRows) {
-      const last = Math.min(staged, first + batchRows - 1);
-      copiedAny = true;
-      const lockedFrom = performance.now();
-      inserted += copyBatch.immediate(first, last);
-      const lockedMs = performance.now() - lockedFrom;
-      // Fold the batch into the database file. The automatic checkpoint ran inside the commit call,
-      // after the lock was released, but the pause below counted it as lock time, and at 10M it was
-      // about 40% of that call (it fsyncs). PASSIVE: it waits for no one and copies what readers
-      // allow; the WAL stays about one batch long. The lock is free meanwhile.
-      importDb.pragma('wal_checkpoint(PASSIVE)');
-      beat();
-      await options.onBatch?.(last, staged);
-      // Then leave the lock free for as long as the batch held it. SQLite has no queue for the write
-      // lock: a waiting writer polls (after 1, 2, 5, ... up to 100 ms), and with back-to-back batches
-      // it kept missing the gaps, waiting up to 830 ms at 10M and, over a copy longer than its busy
-      // timeout, it could fail. More than half the time free, a poll rarely misses. (Pausing only
-      // for the rest of the batch's time after the checkpoint left writers half the time; their
-      // median p99 wait beside a 10M seed rose from 54 to 65 ms.)
-      await sleep(Math.max(1, lockedMs));
+    readAll = await fill(reader, rows, beat);
+    let total: number;
+    let copyBatch: (first: number, last: number) => CopiedBatch;
+    if (readAll) {
+      total = rows.length;
+      options.onSorting?.(total);
+      importDb.pragma(`cache_size = -${COPY_CACHE_KIB}`);
+      copyBatch = copyFromMemory(importDb, rows, ticket.id, assertPending);
+    } else {
+      importDb.pragma(`cache_size = -${SORT_CACHE_KIB}`);
+      // No sorter worker threads (PRAGMA threads): a second one sorted 10M rows 2.3 s faster of 26 s,
+      // but raised the import's peak RSS from 197 to 328 MiB.
+      total = await stage(importDb, rows, reader, beat);
+      readAll = true;
+      rows.clear();
+      options.onSorting?.(total);
+      copyBatch = copyFromStaged(importDb, ticket.id, assertPending);
     }
+    copiedAny = true;
+    const inserted = await copyInBatches(importDb, total, options, beat, copyBatch);
     beat();
     ticket.commit();
-    return { inserted, duplicates: staged - inserted };
+    return { inserted, duplicates: total - inserted };
   } catch (error) {
+    // An input given up half-way is closed (a file reader releases its file).
+    if (!readAll) await reader.rows.return?.();
     try {
       if (importDb.inTransaction) importDb.exec('ROLLBACK');
       ticket.discard(copiedAny);

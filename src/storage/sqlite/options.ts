@@ -35,6 +35,11 @@ export interface SqliteStorageOptions {
   /** Rows per import copy transaction, the longest an import holds the write lock (default 50,000). */
   readonly importBatchRows?: number;
   /**
+   * Memory, in bytes, an import's input may take to be sorted in memory (default 128 MiB, about 1.9M
+   * features); a larger input is staged in a TEMP table and sorted by SQLite. Tests set it low.
+   */
+  readonly importMemoryBytes?: number;
+  /**
    * How often, in milliseconds, a storage with onChange listeners polls for commits made through
    * other connections (default 200).
    */

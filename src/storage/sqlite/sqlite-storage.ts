@@ -86,6 +86,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         ledgerDb: db,
         importDb,
         batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
+        inMemoryBytes: options.importMemoryBytes,
         onSorting: options.onImportSorting,
         onBatch: options.onImportBatch,
         onAbandoned: options.onAbandonedImport,
