@@ -12,7 +12,9 @@
 //   parquet >= 0.5, peak RSS <= 300 MiB at 10M).
 // The files are kept in --dir (default $TMPDIR/routeguide-seed-formats) and reused by later runs with
 // the same N, seed and format; --fresh-files writes them again. --runs R seeds each format R times and
-// keeps the fastest, and the limit too. Prints a Markdown table, with the commit and `uptime`.
+// keeps the fastest, and the limit too. --compare DIR also seeds with the build in another checkout
+// (its dist/ built), taking turns with this one, for a before and after in one run on a busy machine.
+// Prints a Markdown table, with the commits and `uptime`.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     dir: { type: 'string', default: join(tmpdir(), 'routeguide-seed-formats') },
     'fresh-files': { type: 'boolean', default: false },
+    compare: { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -95,11 +98,11 @@ async function featureFile(n, format) {
 }
 
 /** Runs `args` (node's) pinned and timed: wall seconds, peak RSS in MiB, stdout and stderr with each line's time. */
-async function run(args) {
+async function run(args, cwd = root) {
   const rssFile = join(work, 'rss');
   const full = TIMED ? ['/usr/bin/time', '-o', rssFile, '-f', '%M', ...command(args)] : command(args);
   const started = performance.now();
-  const child = spawn(full[0], full.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(full[0], full.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   const stderr = [];
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -129,11 +132,14 @@ async function limit(jsonFile) {
   return best;
 }
 
-async function seed(file, n) {
+/** The checkouts whose builds seed: this one, and the one to compare with. */
+const checkouts = [root, ...(values.compare === undefined ? [] : [values.compare])];
+
+async function seed(file, n, checkout) {
   let best;
   for (let i = 0; i < runs; i++) {
     const database = join(work, `seed-${i}.db`);
-    const result = await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, file]);
+    const result = await run(['bin/routeguide.js', 'seed', '--storage', `sqlite:${database}`, file], checkout);
     const summary = /seeded (\d[\d,]*) features?.* (\d+) read in ([\d.]+) s/.exec(result.stdout);
     if (summary === null || Number(summary[2]) !== n) throw new Error(`unexpected seed output: ${result.stdout}`);
     const index = result.stderr.find((l) => /the index file .* in ([\d.]+) s$/.test(l.line));
@@ -152,8 +158,16 @@ async function seed(file, n) {
 
 const work = mkdtempSync(join(tmpdir(), 'routeguide-seed-formats-run-'));
 const fixed = (value, digits = 2) => (value === undefined ? '-' : value.toFixed(digits));
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+/** A checkout's commit, marked when it has uncommitted changes; `DIR` for a directory that is no git checkout. */
+function buildOf(checkout) {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: checkout, encoding: 'utf8' }).trim();
+    return status === '' ? commit : `${commit}+changes`;
+  } catch {
+    return checkout;
+  }
+}
 const rows = [];
 try {
   for (const n of sizes) {
@@ -163,16 +177,18 @@ try {
     const bare = await limit(files.json);
     if (bare.rows !== n) throw new Error(`the limit read ${bare.rows} rows, not ${n}`);
     rows.push(
-      `| ${n.toLocaleString('en-US')} | limit | ${fixed(statSync(files.json).size / 2 ** 20, 0)} | ${fixed(bare.seconds)} ` +
+      `| ${n.toLocaleString('en-US')} | limit | - | ${fixed(statSync(files.json).size / 2 ** 20, 0)} | ${fixed(bare.seconds)} ` +
         `(read ${fixed(bare.readSeconds)}, parse ${fixed(bare.parseSeconds)}, insert ${fixed(bare.insertSeconds)}) | - | - | 1.00 | ${fixed(bare.peakRssMiB, 0)} |`,
     );
     for (const format of formats) {
-      log(`seed ${n} ${format}`);
-      const s = await seed(files[format], n);
-      rows.push(
-        `| ${n.toLocaleString('en-US')} | ${format} | ${fixed(statSync(files[format]).size / 2 ** 20, 0)} | ${fixed(s.seconds)} | ` +
-          `${fixed(s.importSeconds)} | ${fixed(s.indexSeconds)} | ${fixed(bare.seconds / s.seconds)} | ${fixed(s.peakRssMiB, 0)} |`,
-      );
+      for (const checkout of checkouts) {
+        log(`seed ${n} ${format} with ${buildOf(checkout)}`);
+        const s = await seed(files[format], n, checkout);
+        rows.push(
+          `| ${n.toLocaleString('en-US')} | ${format} | ${buildOf(checkout)} | ${fixed(statSync(files[format]).size / 2 ** 20, 0)} | ${fixed(s.seconds)} | ` +
+            `${fixed(s.importSeconds)} | ${fixed(s.indexSeconds)} | ${fixed(bare.seconds / s.seconds)} | ${fixed(s.peakRssMiB, 0)} |`,
+        );
+      }
     }
   }
 } finally {
@@ -180,9 +196,9 @@ try {
 }
 const uptime = execFileSync('uptime', { encoding: 'utf8' }).trim();
 process.stdout.write(
-  `seed-formats: build ${commit}${dirty ? ' (with uncommitted changes)' : ''}, node ${process.version}, ${PINNED ? 'pinned to core 1' : 'not pinned'}, best of ${runs}; ${uptime}\n\n` +
-    '| N | format | file MiB | whole process s | import s | index file s | ratio (limit / whole) | peak RSS MiB |\n' +
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
+  `seed-formats: build ${checkouts.map(buildOf).join(' against ')}, node ${process.version}, ${PINNED ? 'pinned to core 1' : 'not pinned'}, best of ${runs}; ${uptime}\n\n` +
+    '| N | format | build | file MiB | whole process s | import s | index file s | ratio (limit / whole) | peak RSS MiB |\n' +
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     rows.join('\n') +
     '\n',
 );
