@@ -1,4 +1,5 @@
 import type { FeatureRecord } from '../storage.js';
+import type { ImportedRows } from './options.js';
 
 /**
  * An import's input held in memory while it fits a budget, for the import's fast path: the
@@ -122,5 +123,23 @@ export class ImportRows {
       [order, scratch] = [scratch, order];
     }
     return order;
+  }
+
+  /** The distinct rows in `order` (from sortedOrder): the first at each point. */
+  distinct(order: Uint32Array): ImportedRows {
+    let count = 0;
+    for (let position = 0; position < order.length; position++) {
+      if (position === 0 || !this.samePoint(order[position]!, order[position - 1]!)) count++;
+    }
+    return {
+      count,
+      forEach: (visit) => {
+        for (let position = 0; position < order.length; position++) {
+          const row = order[position]!;
+          if (position > 0 && this.samePoint(row, order[position - 1]!)) continue;
+          visit(this.latitudes[row]!, this.longitudes[row]!, this.name(row));
+        }
+      },
+    };
   }
 }

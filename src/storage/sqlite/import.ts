@@ -3,7 +3,7 @@ import { nextTurn } from '../../common/event-loop.js';
 import { beginImport, HEARTBEAT_MS } from './import-ledger.js';
 import { ImportPacing } from './import-pacing.js';
 import { ImportRows } from './import-rows.js';
-import type { AbandonedImport } from './options.js';
+import type { AbandonedImport, ImportedRows } from './options.js';
 import type { InsertSummary, FeatureRecord } from '../storage.js';
 
 /** Staged rows per temp-table commit, and per event-loop yield when the input is asynchronous. */
@@ -39,6 +39,8 @@ export interface ImportOptions {
   /** Called after each committed copy batch with the rows copied so far and the total staged. */
   readonly onBatch?: (copied: number, total: number) => void | Promise<void>;
   readonly onAbandoned?: (removed: AbandonedImport) => void;
+  /** Called after the commit of an import sorted in memory, with its distinct rows. */
+  readonly onCommitted?: (rows: ImportedRows) => void;
 }
 
 /** The input, one feature at a time; read without awaiting when it is synchronous. */
@@ -164,8 +166,7 @@ function lockedFor(importDb: Database.Database, work: () => number): CopiedBatch
  * sort keeps input order among them), then inserted with multi-row statements. Positions reported
  * count every input row, duplicates included, as the staged path's do.
  */
-function copyFromMemory(importDb: Database.Database, rows: ImportRows, importId: number, assertPending: () => void) {
-  const order = rows.sortedOrder();
+function copyFromMemory(importDb: Database.Database, rows: ImportRows, order: Uint32Array, importId: number, assertPending: () => void) {
   const insertSql = 'INSERT OR IGNORE INTO main.features (latitude, longitude, name, import_id) VALUES ';
   // The import's id is an integer of this database's: written into the statement, one parameter fewer a row.
   const row = `(?, ?, ?, ${Math.trunc(importId)})`;
@@ -250,6 +251,8 @@ export async function importFeatures(
   const rows = new ImportRows(options.inMemoryBytes ?? IN_MEMORY_BYTES);
   const reader = inputOf(input);
   let readAll = false;
+  let order: Uint32Array | undefined;
+  let summary: InsertSummary;
   try {
     readAll = await fill(reader, rows, beat);
     let total: number;
@@ -257,8 +260,9 @@ export async function importFeatures(
     if (readAll) {
       total = rows.length;
       options.onSorting?.(total);
+      order = rows.sortedOrder();
       importDb.pragma(`cache_size = -${COPY_CACHE_KIB}`);
-      copyBatch = copyFromMemory(importDb, rows, ticket.id, assertPending);
+      copyBatch = copyFromMemory(importDb, rows, order, ticket.id, assertPending);
     } else {
       importDb.pragma(`cache_size = -${SORT_CACHE_KIB}`);
       // No sorter worker threads (PRAGMA threads): a second one sorted 10M rows 2.3 s faster of 26 s,
@@ -273,7 +277,7 @@ export async function importFeatures(
     const inserted = await copyInBatches(importDb, total, options, beat, copyBatch);
     beat();
     ticket.commit();
-    return { inserted, duplicates: total - inserted };
+    summary = { inserted, duplicates: total - inserted };
   } catch (error) {
     // An input given up half-way is closed (a file reader releases its file).
     if (!readAll) await reader.rows.return?.();
@@ -292,4 +296,7 @@ export async function importFeatures(
   } finally {
     clearInterval(heartbeat);
   }
+  // Committed: whatever the listener does, the import stands.
+  if (order !== undefined) options.onCommitted?.(rows.distinct(order));
+  return summary;
 }

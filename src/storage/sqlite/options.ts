@@ -8,6 +8,16 @@ export interface AbandonedImport {
   readonly removedFeatures: number;
 }
 
+/**
+ * The distinct rows of an import that sorted its input in memory, in key order: the first feature at
+ * each point of the input. All of them are stored unless the database already held some of their
+ * points.
+ */
+export interface ImportedRows {
+  readonly count: number;
+  forEach(visit: (latitude: number, longitude: number, name: string) => void): void;
+}
+
 /** Options for the SQLite backend (`sqlite:<path>`). */
 export interface SqliteStorageOptions {
   /** The database file; created if missing (its directory must exist). */
@@ -55,6 +65,12 @@ export interface SqliteStorageOptions {
   readonly onImportSorting?: (total: number) => void;
   /** Called after each committed copy batch of an import, with rows copied so far and the total. */
   readonly onImportBatch?: (copied: number, total: number) => void | Promise<void>;
+  /**
+   * Called once an import that sorted its input in memory has committed, with its rows (an import
+   * staged in SQLite is not reported): `routeguide seed` writes the index file from them rather than
+   * reading the database back.
+   */
+  readonly onImportCommitted?: (rows: ImportedRows) => void;
 }
 
 /** Rows per import copy transaction: about 20 ms of write lock each (39 ms at most) at 10M here (see README). */

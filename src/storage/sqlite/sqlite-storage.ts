@@ -90,6 +90,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         onSorting: options.onImportSorting,
         onBatch: options.onImportBatch,
         onAbandoned: options.onAbandonedImport,
+        onCommitted: options.onImportCommitted,
       });
       // Committed on this storage's own connection, which its data_version poll does not see.
       changes.committed();
