@@ -6,7 +6,21 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+
+/** Core 0 for the server under measurement, core 1 for its load, when there are two cores to split. */
+export const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset');
+export const SERVER_CORE = 0;
+export const CLIENT_CORE = 1;
+
+/** `command` with `args`, run on `core` when pinning (taskset execs it: the pid is the command's). */
+export function onCore(core, command, args) {
+  return PINNED ? ['/usr/bin/taskset', ['-c', String(core), command, ...args]] : [command, args];
+}
+
+/** runClient's options for a load client on the client core (none when not pinning). */
+export const CLIENT_PINNING = PINNED ? { pin: ['/usr/bin/taskset', '-c', String(CLIENT_CORE)], core: CLIENT_CORE } : {};
 
 /** Where goload's sources are: --goload DIR, else ../shared/tools/goload from the checkout (or its parent). */
 export function findGoloadSources(root, given) {
@@ -14,8 +28,13 @@ export function findGoloadSources(root, given) {
   return candidates.find((directory) => existsSync(join(directory, 'build.sh')));
 }
 
-/** Builds goload into `output` with its own build.sh (Debian's Go and grpc-go); resolves with the binary's path. */
+/**
+ * goload at `output`, built there with its own build.sh (Debian's Go and grpc-go) from `sources`
+ * unless it is there already; resolves with the binary's path.
+ */
 export async function buildGoload(sources, output) {
+  if (existsSync(output)) return output;
+  if (sources === undefined) throw new Error(`goload is missing at ${output}, and its sources (../shared/tools/goload, or --goload-sources DIR) were not found`);
   const child = spawn('bash', [join(sources, 'build.sh'), output], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
@@ -94,4 +113,29 @@ export async function runGoload(binary, args, options) {
   const result = JSON.parse(out.trim().split('\n').pop());
   if (result.errors > 0) throw new Error(`goload ${args.join(' ')}: ${result.errors} calls failed, first: ${result.first_error}`);
   return { ...result, ...cpuOver(result.seconds) };
+}
+
+/**
+ * One goload run on the client core: `rpc` against `target` for `seconds` with `concurrency` calls
+ * in flight, points from `db`, the server's CPU read from `pid`; `extra` are more goload flags
+ * (-rect, -md, -limit, -conns). Resolves with goload's figures under readable names, the client's
+ * and the server's CPU shares of one core beside them (near 1 is the side that was the limit).
+ */
+export async function goload(binary, { target, rpc, seconds, concurrency = 64, db, pid, extra = [] }) {
+  const args = ['-target', target, '-rpc', rpc, '-s', String(seconds), '-c', String(concurrency), ...(db ? ['-db', db] : []), ...(pid ? ['-pid', String(pid)] : []), ...extra];
+  const figures = await runGoload(binary, args, CLIENT_PINNING);
+  return {
+    rpc,
+    callsPerSecond: figures.ops_per_s,
+    itemsPerSecond: figures.items_per_s,
+    itemsPerCall: figures.ops > 0 ? figures.items / figures.ops : 0,
+    p50Ms: figures.p50_ms,
+    p99Ms: figures.p99_ms,
+    errors: figures.errors,
+    firstError: figures.first_error,
+    seconds: figures.seconds,
+    serverCpuShare: figures.server_cpu_s === undefined ? undefined : figures.server_cpu_s / figures.seconds,
+    clientCpuShare: figures.clientCpuShare,
+    serverCpuMicrosPerCall: figures.server_cpu_us_per_op,
+  };
 }

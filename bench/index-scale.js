@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from './child-processes.js';
-import { CLIENT_CORE, PINNED, SERVER_CORE, ensureGoload, goload } from './scale-goload.js';
+import { CLIENT_CORE, PINNED, SERVER_CORE, buildGoload, findGoloadSources, goload } from './goload.js';
 import { childrenOf, memoryStatus, pss } from './proc-memory.js';
 import { measuredSeed } from './scale-seed.js';
 import { rectFlag, smallRectangle, writePointSample } from './scale-sample.js';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'random-seed': { type: 'string', default: '11' },
     dir: { type: 'string', default: tmpdir() },
     goload: { type: 'string', default: '/tmp/goload' },
+    'goload-sources': { type: 'string' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
     'load-seconds': { type: 'string', default: '15' },
@@ -66,7 +67,7 @@ if (!existsSync(join(root, 'dist/cli/main.js'))) {
   process.exit(1);
 }
 const log = (line) => process.stderr.write(`bench ${new Date().toISOString().slice(11, 19)}: ${line}\n`);
-const binary = ensureGoload(values.goload);
+const binary = await buildGoload(findGoloadSources(root, values['goload-sources']), values.goload);
 mkdirSync(values.dir, { recursive: true });
 const work = mkdtempSync(join(values.dir, 'routeguide-scale-'));
 const MiB = 2 ** 20;

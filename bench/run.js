@@ -56,7 +56,7 @@ if (!existsSync(join(root, 'dist/cli/main.js'))) {
 }
 
 const { makeWorkload } = await import('./workload.js');
-const { buildGoload, findGoloadSources, runClient, runGoload } = await import('./goload.js');
+const { CLIENT_PINNING, PINNED, SERVER_CORE, buildGoload, findGoloadSources, onCore, runClient, runGoload } = await import('./goload.js');
 const { driveRouteChat } = await import('./route-chat-phase.js');
 const { goloadPhase, writeGoloadFiles } = await import('./grpc-phases.js');
 const { resultTable } = await import('./result-table.js');
@@ -68,14 +68,10 @@ const work = mkdtempSync(join(tmpdir(), 'routeguide-bench-'));
 const loadBefore = loadavg().map((each) => each.toFixed(2)).join(' ');
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
-/** Core 0 for the server under measurement, core 1 for its load, when there are two cores to split. */
-const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset');
 /** The command that runs node with `args`, on `core` when pinning. taskset execs node: the pid is node's. */
 function nodeOn(core, args) {
-  return PINNED ? ['/usr/bin/taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
+  return onCore(core, process.execPath, args);
 }
-const SERVER_CORE = 0;
-const CLIENT_CORE = 1;
 
 /** A process's CPU time so far, user plus system, in seconds. */
 function cpuSeconds(pid) {
@@ -179,8 +175,7 @@ let goload;
 /** goload against `server` with `args`: its result, with the server's CPU over the load window (goload reads /proc for -pid). */
 function driveGoload(server, args, target = server.target) {
   return runGoload(goload.binary, ['-target', target, '-s', String(seconds), '-pid', String(server.child.pid), ...args], {
-    pin: PINNED ? ['/usr/bin/taskset', '-c', String(CLIENT_CORE)] : [],
-    core: PINNED ? CLIENT_CORE : undefined,
+    ...CLIENT_PINNING,
   });
 }
 
@@ -190,8 +185,7 @@ async function drivePhase(server, workloadFile, phase, target = server.target) {
     const cpuBefore = cpuSeconds(server.child.pid);
     const started = performance.now();
     const { out, cpuOver } = await runClient(process.execPath, ['bench/load-client.js', target, workloadFile, phase, String(seconds), String(concurrency)], {
-      pin: PINNED ? ['/usr/bin/taskset', '-c', String(CLIENT_CORE)] : [],
-      core: PINNED ? CLIENT_CORE : undefined,
+      ...CLIENT_PINNING,
     });
     const figures = JSON.parse(out);
     const serverCpuSeconds = cpuSeconds(server.child.pid) - cpuBefore;

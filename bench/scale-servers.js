@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { onCore } from './scale-goload.js';
+import { onCore } from './goload.js';
 import { listeningTarget } from './child-processes.js';
 
 /**

@@ -55,7 +55,7 @@ describe('the routeguide package entry', () => {
     [{ storage: 'redis://x' }, 'storage URL "redis://x": unknown scheme; supported: memory:, sqlite:<path>, postgres://USER:PASSWORD@HOST:PORT/DATABASE'],
     [{ synchronous: 'sometimes' as 'full' }, 'startRouteGuide: invalid synchronous="sometimes": must be one of normal, full'],
     [{ tlsCert: '/nonexistent/cert.pem' }, 'startRouteGuide: tlsCert and tlsKey go together; got only tlsCert'],
-    [{ replyLimit: 5 } as object, 'startRouteGuide: unknown option replyLimit; the options are storage, indexDir, host, port, httpPort, httpHost, httpCorsOrigin, seed, empty, replayLimit,'],
+    [{ replyLimit: 5 } as object, 'startRouteGuide: unknown option replyLimit; the options are storage, indexDir, host, port, httpPort, httpHost, httpCorsOrigin, seed, empty, latColumn, lngColumn, nameColumn, skipInvalid, replayLimit,'],
   ])('startRouteGuide(%j) rejects in one line naming the option', async (options, message) => {
     await expect(startRouteGuide({ logLevel: 'silent', ...options })).rejects.toThrow(message);
   });

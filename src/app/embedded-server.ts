@@ -26,10 +26,18 @@ export interface RouteGuideOptions {
   readonly httpHost?: string;
   /** Other browser origins that may call the HTTP port: comma-separated, or `*`; default: same origin only. */
   readonly httpCorsOrigin?: string;
-  /** A .json, .geojson or .csv feature file to import at start (duplicates skipped). */
+  /** A feature file to import at start (duplicates skipped), its format from the extension (.json, .geojson, .csv, .geojsonl, .ndjson, .geojsons). */
   readonly seed?: string;
   /** Do not seed an empty storage with the canonical 100 features. */
   readonly empty?: boolean;
+  /** The `seed` file's latitude column (CSV, GeoParquet), any case; default latitude, lat or y. */
+  readonly latColumn?: string;
+  /** The `seed` file's longitude column (CSV, GeoParquet), any case; default longitude, lng, lon, long or x. */
+  readonly lngColumn?: string;
+  /** The `seed` file's name column (CSV, GeoParquet) or property (FlatGeobuf); a dotted path reaches into nested columns; default name. */
+  readonly nameColumn?: string;
+  /** Skip and count the `seed` file's invalid records instead of failing at the first (default false). */
+  readonly skipInvalid?: boolean;
   /** Most recent notes RouteChat replays at one location (default 1000). */
   readonly replayLimit?: number;
   /** Delete notes older than this many seconds, in the background (default: keep forever). */

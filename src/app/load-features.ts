@@ -1,4 +1,4 @@
-import { CANONICAL_SEED_FILE } from '../feature-files/feature-file.js';
+import { CANONICAL_SEED_FILE, type ReadOptions } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { FeatureIndex } from '../index/feature-index.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,8 +17,10 @@ export async function loadIndex(storage: Storage, onCounted?: (count: number) =>
 }
 
 export interface SeedOptions {
-  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
+  /** Import this feature file (streamed; its format from the extension) at start (duplicates skipped). */
   readonly seedFile?: string;
+  /** How to read `seedFile` (not the canonical file): its columns, and whether to skip invalid records. */
+  readonly seedRead?: ReadOptions;
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
   readonly log: Logger;
@@ -32,15 +34,19 @@ export interface SeedOptions {
  */
 export async function seedIfAsked(storage: Storage, options: SeedOptions): Promise<void> {
   let file = options.seedFile;
+  let read = options.seedRead;
   if (file === undefined) {
     if (options.empty || (await storage.hasFeatures())) return;
     file = CANONICAL_SEED_FILE;
+    read = undefined;
   }
-  const opened = readFeatureFile(file);
+  const opened = readFeatureFile(file, undefined, read);
   options.onSeeding?.(file);
   try {
     const summary = await storage.insertFeatures(opened.features);
-    options.log.info({ file, ...summary }, 'seeded features');
+    const skipped = opened.skipped();
+    if (skipped.count > 0) options.log.warn({ file, skipped: skipped.count, examples: skipped.examples }, 'skipped invalid records');
+    options.log.info({ file, ...summary, ...(skipped.count > 0 ? { invalidSkipped: skipped.count } : {}) }, 'seeded features');
   } finally {
     opened.close();
   }

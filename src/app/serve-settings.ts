@@ -24,6 +24,8 @@ import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
 import { accessOptionsFrom } from './access-settings.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { DEFAULT_INDEX_DIR } from './index-file-location.js';
+import { extensionsText } from '../feature-files/read-feature-file.js';
+import { readOptionSettings, readOptionsFrom } from './read-option-settings.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';
 
@@ -83,11 +85,13 @@ export const serveSettings = {
   },
   seed: {
     schema: optionalTextSetting(),
-    description: 'import this .json, .geojson or .csv feature file at start (duplicates skipped)',
+    description: `import this feature file at start (duplicates skipped), its format from the extension: ${extensionsText()}`,
     defaultText: 'none; an empty storage is seeded from seed/route_guide_db.json',
     valueName: 'FILE',
   },
   empty: { schema: booleanSetting(), description: 'do not seed an empty storage', defaultText: 'false', boolean: true },
+  // How to read the --seed file.
+  ...readOptionSettings,
   'replay-limit': {
     schema: integerSetting(0, 1_000_000, 1000),
     description: 'most recent notes RouteChat replays at one location',
@@ -265,6 +269,7 @@ export function startOptionsFrom(command: string, settings: ServeSettings, log: 
     host: settings.host,
     port: settings.port,
     seedFile: settings.seed,
+    seedRead: readOptionsFrom(settings),
     empty: settings.empty,
     replayLimit: settings['replay-limit'],
     watchBuffer: settings['watch-buffer'],

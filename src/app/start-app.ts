@@ -1,4 +1,5 @@
 import type { ServerTls } from '../common/tls.js';
+import type { ReadOptions } from '../feature-files/feature-file.js';
 import type { ServerLimits } from '../transport/limits.js';
 import type { ListeningServer } from '../grpc/server.js';
 import type { FeatureIndex } from '../index/feature-index.js';
@@ -33,8 +34,10 @@ export interface StartOptions {
   readonly verifyIndexChecksums?: boolean;
   readonly host: string;
   readonly port: number;
-  /** Import this file (.json, .geojson or .csv, streamed) at start (duplicates skipped). */
+  /** Import this feature file (streamed; its format from the extension) at start (duplicates skipped). */
   readonly seedFile?: string;
+  /** How to read `seedFile`: its columns, and whether to skip invalid records. */
+  readonly seedRead?: ReadOptions;
   /** Do not seed an empty storage from the canonical file. */
   readonly empty?: boolean;
   readonly replayLimit: number;

@@ -3,13 +3,14 @@ import { UserError } from '../common/user-error.js';
 import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
 import { UsageError } from './errors.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
+import { extensionsText } from '../feature-files/read-feature-file.js';
 import { DEBUG_VARIABLE, ENVIRONMENT_PREFIX, otherVariables, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]
 
 commands:
   serve     serve RouteGuide over gRPC (routeguide serve --help)
-  seed      import features from a .json, .geojson or .csv file, or synthetic ones (routeguide seed --help)
+  seed      import features from a ${extensionsText()} file, or synthetic ones (routeguide seed --help)
   copy      copy features and notes from one storage to another, e.g. SQLite to PostgreSQL (routeguide copy --help)
   client    call a running server: demo, get, list, record, chat (routeguide client --help)
   token     make a token for a client of --auth-file: routeguide token NAME --scope read|write

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { DEFAULT_STORAGE_URL } from '../app/app-storage.js';
+import { readOptionSettings, readOptionsFrom } from '../app/read-option-settings.js';
 import { DEFAULT_IMPORT_BATCH_ROWS, seedStorage } from '../app/seed-storage.js';
-import { FEATURE_FORMATS, type FeatureFile } from '../feature-files/feature-file.js';
+import { FEATURE_FORMATS, formatsText, type FeatureFile } from '../feature-files/feature-file.js';
 import { readFeatureFile } from '../feature-files/read-feature-file.js';
 import { syntheticFeatures } from '../feature-files/synthetic-features.js';
 import type { FeatureRecord } from '../geo/feature.js';
@@ -27,10 +28,11 @@ export const seedSettings = {
   },
   format: {
     schema: choiceSetting([...FEATURE_FORMATS, 'auto'], 'auto'),
-    description: 'the file format: json (route_guide_db.json), geojson (Points), csv (name,latitude,longitude in degrees)',
+    description: `the file format: ${formatsText()}`,
     defaultText: 'auto, from the extension',
     valueName: 'FORMAT',
   },
+  ...readOptionSettings,
   synthetic: {
     schema: optionalIntegerSetting(1, MAX_SYNTHETIC),
     description: `instead of a FILE, generate N clustered synthetic features (a tenth unnamed), 1 to ${MAX_SYNTHETIC.toLocaleString('en-US')}`,
@@ -53,10 +55,12 @@ export const seedSettings = {
 } as const;
 
 const USAGE =
-  'routeguide seed [--storage URL] [--format FORMAT] [--batch-rows N] FILE | routeguide seed [--storage URL] --synthetic N [--random-seed S]';
+  'routeguide seed [--storage URL] [--format FORMAT] [--lat-column NAME] [--lng-column NAME] [--name-column NAME] [--skip-invalid] [--batch-rows N] FILE | ' +
+  'routeguide seed [--storage URL] --synthetic N [--random-seed S]';
 
 const SUMMARY = `Imports features, streaming the file; a feature at a point that already holds one is skipped.
-All or nothing: at the first bad record nothing is written, and the error names the entry.
+All or nothing: at the first bad record nothing is written, and the error names the entry
+(--skip-invalid instead skips and counts bad records, and shows the first few).
 A server already running on the same database keeps its note writes working during the import,
 and sees the new features within seconds of its commit, without a restart. Imports into one
 database run one at a time.`;
@@ -109,7 +113,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
     return importInto(into, source, features, counter, progress);
   }
   source = file!;
-  const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format);
+  const opened = readFeatureFile(source, settings.format === 'auto' ? undefined : settings.format, readOptionsFrom(settings));
   let size = 0;
   try {
     size = statSync(source).size;
@@ -176,10 +180,16 @@ async function importInto(
     });
     progress.finish();
     writing?.finish();
+    const skipped = file?.skipped() ?? { count: 0, examples: [] };
+    for (const example of skipped.examples) process.stderr.write(`${COMMAND}: skipped ${example}\n`);
+    if (skipped.count > skipped.examples.length) {
+      process.stderr.write(`${COMMAND}: skipped ${plural(skipped.count - skipped.examples.length, 'more invalid record')}\n`);
+    }
     // The rate is the import's: the index file's update is reported on its own line.
     const seconds = ((imported ?? performance.now()) - started) / 1000;
+    const invalid = skipped.count > 0 ? `${plural(skipped.count, 'invalid record')} skipped; ` : '';
     process.stdout.write(
-      `seeded ${plural(inserted, 'feature')} from ${source} into ${into.storageUrl.shown}; ${plural(duplicates, 'duplicate')} skipped; ` +
+      `seeded ${plural(inserted, 'feature')} from ${source} into ${into.storageUrl.shown}; ${plural(duplicates, 'duplicate')} skipped; ${invalid}` +
         `${counter.count} read in ${seconds.toFixed(2)} s (${formatRate(counter.count / seconds)} features/s)\n`,
     );
     return 0;

@@ -42,3 +42,19 @@ export function findColumns(file: string, available: readonly string[], names: C
   };
   return { latitude: find('latitude', true)!, longitude: find('longitude', true)!, name: find('name', false) };
 }
+
+/**
+ * Finds the name column alone among `available`, for a format whose point is a geometry
+ * (FlatGeobuf, GeoParquet's geometry column): the one `--name-column` names (an error naming the
+ * columns there are if it is missing), or else the first default that is there, or none.
+ */
+export function findNameColumn(file: string, available: readonly string[], names: ColumnNames = {}): number | undefined {
+  const lower = available.map((column) => column.trim().toLowerCase());
+  if (names.name !== undefined) {
+    const at = lower.indexOf(names.name.trim().toLowerCase());
+    if (at < 0) throw new FeatureFileError(`${file}: ${FLAGS.name} ${JSON.stringify(names.name)}: no such column; the columns are ${available.join(', ') || '(none)'}`);
+    return at;
+  }
+  const at = DEFAULT_COLUMNS.name.map((candidate) => lower.indexOf(candidate)).find((index) => index >= 0);
+  return at;
+}

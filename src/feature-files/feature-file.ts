@@ -4,8 +4,23 @@ import { UserError } from '../common/user-error.js';
 import type { FeatureRecord } from '../geo/feature.js';
 
 /** The formats a feature file can have, named by its extension or by `--format`. */
-export const FEATURE_FORMATS = ['json', 'geojson', 'csv'] as const;
+export const FEATURE_FORMATS = ['json', 'geojson', 'csv', 'geojsonl', 'geojsons', 'fgb'] as const;
 export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
+
+/** Each format in a few words, for `--format`'s help (seed and client export read and write the same ones). */
+const FORMAT_SUMMARIES: { readonly [Format in FeatureFormat]: string } = {
+  json: 'route_guide_db.json, E7',
+  geojson: 'a FeatureCollection of Points',
+  csv: 'latitude, longitude and name columns in degrees',
+  geojsonl: 'one Feature a line; also .ndjson',
+  geojsons: 'RFC 8142 GeoJSON text sequence',
+  fgb: 'FlatGeobuf, a Point layer',
+};
+
+/** `json (route_guide_db.json, E7), geojson (...), ...`: every format, for a help text. */
+export function formatsText(): string {
+  return FEATURE_FORMATS.map((format) => `${format} (${FORMAT_SUMMARIES[format]})`).join(', ');
+}
 
 /** The canonical 100-feature database shipped with the project (the tutorials' route_guide_db.json). */
 export const CANONICAL_SEED_FILE = fileURLToPath(new URL('../../seed/route_guide_db.json', import.meta.url));

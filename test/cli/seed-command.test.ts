@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { countStoredFeatures, temporaryDirectory } from '../support/servers.js';
+import { collect, countStoredFeatures, temporaryDirectory } from '../support/servers.js';
+import { openStorage } from '../../src/storage/open-storage.js';
 import { deadPid, leaveUnfinishedImport } from '../support/unfinished-import.js';
 
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -75,8 +76,47 @@ describe('routeguide seed', () => {
     expect(await countStoredFeatures(url)).toBe(10);
   });
 
+  it('--skip-invalid imports the rest, says how many it skipped, and shows the problems one line each', async () => {
+    const point = (longitude: number, latitude: number) => JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [longitude, latitude] }, properties: {} });
+    const path = join(directory.path, 'mixed.geojsonl');
+    writeFileSync(path, [point(1, 2), point(1, 95), '{"type": "Feature",', point(3, 4)].join('\n') + '\n');
+    const url = `sqlite:${join(directory.path, 'mixed.db')}`;
+    expect(await main(['seed', '--storage', url, '--skip-invalid', path], {})).toBe(0);
+    expect(stdout.join('')).toMatch(/^seeded 2 features from .*mixed\.geojsonl into .*; 0 duplicates skipped; 2 invalid records skipped; 2 read in /);
+    const lines = stderr.join('').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(`routeguide seed: skipped ${path}: feature 1 (line 2): geometry.coordinates[1]: latitude 95 must be a number of degrees between -90 and 90`);
+    expect(lines[1]).toMatch(new RegExp(`^routeguide seed: skipped ${path}: feature 2 \\(line 3\\): not valid JSON: `));
+    expect(await countStoredFeatures(url)).toBe(2);
+  });
+
+  it('reads the CSV columns that --lat-column, --lng-column and --name-column name', async () => {
+    const path = join(directory.path, 'columns.csv');
+    writeFileSync(path, 'id,title,north,east\n1,"a, b",1.5,2.5\n');
+    const url = `sqlite:${join(directory.path, 'columns.db')}`;
+    const flags = ['--lat-column', 'North', '--lng-column', 'EAST', '--name-column', 'title'];
+    expect(await main(['seed', '--storage', url, ...flags, path], {})).toBe(0);
+    expect(await storedFeatures(url)).toEqual([{ name: 'a, b', latitude: 15000000, longitude: 25000000 }]);
+  });
+
+  it('names the missing column and the flag in one line', async () => {
+    const path = join(directory.path, 'columns.csv');
+    writeFileSync(path, 'id,title,north,east\n1,a,1.5,2.5\n');
+    expect(await main(['seed', '--storage', `sqlite:${join(directory.path, 'none.db')}`, '--lat-column', 'south', path], {})).toBe(1);
+    expect(stderr.join('')).toBe(`routeguide seed: ${path}: --lat-column "south": no such column; the columns are id, title, north, east\n`);
+  });
+
   it('refuses both a FILE and --synthetic', async () => {
     expect(await main(['seed', '--synthetic', '10', 'file.json'], {})).toBe(2);
     expect(stderr.join('')).toMatch(/expected exactly one FILE or --synthetic N/);
   });
 });
+
+async function storedFeatures(url: string) {
+  const storage = await openStorage(url);
+  try {
+    return (await collect(storage.scanFeatures())).flat();
+  } finally {
+    await storage.close();
+  }
+}

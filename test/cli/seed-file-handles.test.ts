@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCommand } from '../../src/cli/seed-command.js';
-import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
+import { extensionsText, readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import { StorageUrlError } from '../../src/storage/open-storage.js';
 import { runCli } from '../support/cli.js';
 import { temporaryDirectory } from '../support/servers.js';
@@ -47,9 +47,11 @@ describe('seed files are opened when read and closed when given up', () => {
   it('--help says which formats a seed file may have', async () => {
     const serveHelp = await runCli(['serve', '--help']);
     const seedRow = serveHelp.stdout.split('\n').find((line) => line.trimStart().startsWith('--seed '));
-    expect(seedRow).toContain('.json, .geojson or .csv');
+    // Every extension formatOf knows, so that a format added there is announced here.
+    expect(extensionsText()).toMatch(/^\.json, \.geojson, \.csv, .*\.geojsonl, .*\.geojsons.* or \.ndjson$/);
+    expect(seedRow).toContain(extensionsText());
     const usage = await runCli(['--help']);
-    expect(usage.stdout).toMatch(/seed +import features from a \.json, \.geojson or \.csv file/);
+    expect(usage.stdout).toContain(`seed      import features from a ${extensionsText()} file`);
     expect(usage.stdout).not.toContain('route_guide_db.json-shaped');
   });
 });

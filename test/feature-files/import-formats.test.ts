@@ -127,9 +127,42 @@ describe('CSV', () => {
     await expect(read(path)).rejects.toThrow(/multiline\.csv: entry 1 \(line 4\): longitude "east" must be a number of degrees/);
   });
 
-  it('rejects a header that is not name,latitude,longitude', async () => {
-    const path = file('header.csv', 'title,lat,lng\na,1,2\n');
-    await expect(read(path)).rejects.toThrow(/line 1: the header must be name,latitude,longitude/);
+  it('finds the columns by their default names in any case, ignoring other columns; no name column means unnamed', async () => {
+    const path = file('gdal.csv', 'X,Y,kind\n-74.5,40.25,trail\n');
+    expect(await read(path)).toEqual([{ name: '', latitude: 402500000, longitude: -745000000 }]);
+  });
+
+  it('reads the columns that --lat-column, --lng-column and --name-column name', async () => {
+    const path = file('named.csv', 'title,lat,lng,north,east\n"a, b",1,2,3,4\n');
+    const options = { columns: { latitude: 'NORTH', longitude: 'east', name: 'Title' } };
+    expect(await collect(readFeatureFile(path, undefined, options).features)).toEqual([{ name: 'a, b', latitude: 30000000, longitude: 40000000 }]);
+  });
+
+  it('refuses a header without a latitude column, in one line naming the columns there are', async () => {
+    const path = file('header.csv', 'name,north,longitude\na,1,2\n');
+    await expect(read(path)).rejects.toThrow(`${path}: no latitude column: expected one named latitude, lat, y (any case), or name it with --lat-column; the columns are name, north, longitude`);
+  });
+
+  it('names the entry and line of a row with another number of fields than the header', async () => {
+    const path = file('short.csv', 'name,latitude,longitude\n"a\nb",1,2\nc,3\n');
+    await expect(read(path)).rejects.toThrow(`${path}: entry 1 (line 4): has 2 fields; the header has 3`);
+  });
+
+  it('refuses a stray quote in one line naming the line', async () => {
+    const path = file('quote.csv', 'name,latitude,longitude\na,1,2\n"b"c,3,4\n');
+    await expect(read(path)).rejects.toThrow(`${path}: line 3: not RFC 4180 CSV: a closing quote must be followed by a comma or a line break`);
+  });
+
+  it('under skipInvalid counts every bad row, and names the line of the ones it quotes', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => (i % 4 === 1 ? `bad ${i},north,1` : `ok ${i},${i},1`));
+    const path = file('some-bad.csv', `name,latitude,longitude\n${rows.join('\n')}\n`);
+    const opened = readFeatureFile(path, undefined, { skipInvalid: true });
+    expect(await collect(opened.features)).toHaveLength(30);
+    const { count, examples } = opened.skipped();
+    expect(count).toBe(10);
+    expect(examples).toHaveLength(5);
+    expect(examples[0]).toBe(`${path}: entry 1 (line 3): latitude "north" must be a number of degrees between -90 and 90`);
+    expect(examples[4]).toMatch(/: entry 17 \(line 19\): /);
   });
 });
 
