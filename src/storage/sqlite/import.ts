@@ -3,7 +3,7 @@ import { nextTurn } from '../../common/event-loop.js';
 import { beginImport, HEARTBEAT_MS } from './import-ledger.js';
 import { ImportPacing } from './import-pacing.js';
 import { ImportRows } from './import-rows.js';
-import type { AbandonedImport, ImportedRows } from './options.js';
+import { DEFAULT_IMPORT_MEMORY_BYTES, type AbandonedImport, type ImportedRows } from './options.js';
 import type { InsertSummary, FeatureRecord } from '../storage.js';
 
 /** Staged rows per temp-table commit, and per event-loop yield when the input is asynchronous. */
@@ -17,11 +17,6 @@ const ROWS_PER_STATEMENT = 100;
  * the CPU caches), and 30M rows sorted at the same cost a row, the longer merge included.
  */
 const SORT_CACHE_KIB = 4_096;
-/**
- * Memory an import's input may take to be sorted in JS (about 1.8M synthetic features); a larger
- * input is staged in a TEMP table and sorted by SQLite.
- */
-const IN_MEMORY_BYTES = 96 * 1024 * 1024;
 /** Page cache of the import connection while it copies: a batch's pages, appended in key order. */
 const COPY_CACHE_KIB = 16_384;
 
@@ -32,7 +27,7 @@ export interface ImportOptions {
   readonly importDb: Database.Database;
   /** Rows per copy transaction: the longest the import holds the write lock is one batch. */
   readonly batchRows: number;
-  /** Memory the input may take to be sorted in memory (default IN_MEMORY_BYTES); tests set it low. */
+  /** Memory the input may take to be sorted in memory (default DEFAULT_IMPORT_MEMORY_BYTES); tests set it low. */
   readonly inMemoryBytes?: number;
   /** Called when the input has been read, before the staged rows are sorted. */
   readonly onSorting?: (total: number) => void;
@@ -207,7 +202,7 @@ function copySorted(importDb: Database.Database, importId: number, assertPending
  * Imports features into a SQLite database that servers may be using, all or nothing, without
  * holding its write lock for long:
  * 1. register the import in the ledger (one at a time per database; abandoned ones are cleaned up);
- * 2. read the input into memory, up to IN_MEMORY_BYTES; a longer input is staged in a TEMP table on
+ * 2. read the input into memory, up to DEFAULT_IMPORT_MEMORY_BYTES; a longer input is staged in a TEMP table on
  *    the import's own connection (outside the database file, so this locks nothing a server uses,
  *    however long the input takes to read);
  * 3. sort the rows by key, input order breaking ties, so that the first of several features at one
@@ -239,7 +234,7 @@ export async function importFeatures(
   };
   const assertPending = (): void => ticket.assertPending(importDb);
   let copiedAny = false;
-  const rows = new ImportRows(options.inMemoryBytes ?? IN_MEMORY_BYTES);
+  const rows = new ImportRows(options.inMemoryBytes ?? DEFAULT_IMPORT_MEMORY_BYTES);
   const reader = inputOf(input);
   let readAll = false;
   let order: Uint32Array | undefined;

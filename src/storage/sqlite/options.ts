@@ -45,7 +45,7 @@ export interface SqliteStorageOptions {
   /** Rows per import copy transaction, the longest an import holds the write lock (default 50,000). */
   readonly importBatchRows?: number;
   /**
-   * Memory, in bytes, an import's input may take to be sorted in memory (default 128 MiB, about 1.9M
+   * Memory, in bytes, an import's input may take to be sorted in memory (default 64 MiB, about 1.2M
    * features); a larger input is staged in a TEMP table and sorted by SQLite. Tests set it low.
    */
   readonly importMemoryBytes?: number;
@@ -72,6 +72,9 @@ export interface SqliteStorageOptions {
    */
   readonly onImportCommitted?: (rows: ImportedRows) => void;
 }
+
+/** Memory an import's input may take to be sorted in memory (about 1.2M synthetic features). */
+export const DEFAULT_IMPORT_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /** Rows per import copy transaction: about 20 ms of write lock each (39 ms at most) at 10M here (see README). */
 export const DEFAULT_IMPORT_BATCH_ROWS = 50_000;
