@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { acquireFileLock, removeStaleTemporaries, type FileLock } from '../common/replace-file.js';
 import { copyPacked } from '../index/index-merge.js';
 import { IndexFileRejected, openIndexFile, writeIndexFile, type IndexFileHeader, type IndexFileOrigin, type OpenedIndexFile } from '../index/index-file.js';
+import type { ImportedRows } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 
 /** How often a process waiting for another's index build looks again. */
@@ -86,6 +87,33 @@ export function mergeImportsIntoIndexFile(storage: Storage, path: string, old: O
     }
     return originAt(storage, position, position);
   });
+}
+
+/**
+ * Writes the index file at `path` from an import's own rows (in key order), when they are every
+ * feature the storage holds: it held none at feed position `emptyAt`, the import committed at the
+ * next position (imports into one database run one at a time: no other came between), and it stored
+ * every row (`inserted`). That saves reading the database back, about a quarter of a 1M-feature seed.
+ * Resolves with the new header, or undefined when the rows may not be the storage's features.
+ */
+export async function writeImportedIndexFile(
+  storage: Storage,
+  path: string,
+  rows: ImportedRows,
+  imported: { readonly emptyAt: number; readonly inserted: number },
+): Promise<IndexFileHeader | undefined> {
+  const position = await storage.lastImportPosition();
+  if (position !== imported.emptyAt + 1 || imported.inserted !== rows.count) return undefined;
+  const { lock } = await lockIndexFile(path);
+  try {
+    return await writeIndexFile(path, async (builder) => {
+      rows.forEach((latitude, longitude, name) => builder.add(latitude, longitude, name));
+      // Later imports, if any committed meanwhile, are caught up from `position` as after any build.
+      return originAt(storage, position, position);
+    });
+  } finally {
+    await lock.release();
+  }
 }
 
 /**

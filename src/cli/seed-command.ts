@@ -116,7 +116,7 @@ export async function seedCommand(argv: readonly string[], env: Environment): Pr
   }
   const progress = createProgress({ fraction: () => (size > 0 ? opened.bytesRead() / size : undefined) });
   features = countedBatches(opened.batches, progress, counter);
-  return importInto(into, source, features, counter, progress, opened);
+  return importInto({ ...into, ...(size > 0 ? { inputBytes: size } : {}) }, source, features, counter, progress, opened);
 }
 
 /** Where and how seed imports. */
@@ -124,6 +124,8 @@ interface SeedInto {
   readonly storageUrl: StorageUrl;
   readonly batchRows: number;
   readonly password?: string;
+  /** The file's size, when known: a large file is staged from its first row (see seedStorage). */
+  readonly inputBytes?: number;
 }
 
 async function importInto(
@@ -141,6 +143,7 @@ async function importInto(
   try {
     const { inserted, duplicates } = await seedStorage(into.storageUrl, features, {
       importBatchRows: into.batchRows,
+      inputBytes: into.inputBytes,
       password: into.password,
       onImportSorting: (total) => {
         progress.finish();

@@ -14,7 +14,8 @@ export { describeProblems } from './sqlite/quick-check.js';
 export type { BackgroundCheck } from './sqlite/quick-check.js';
 /** The defaults of the options below that a command shows in its help. */
 export { DEFAULT_POOL_SIZE } from './postgres/options.js';
-export { DEFAULT_IMPORT_BATCH_ROWS } from './sqlite/options.js';
+export { DEFAULT_IMPORT_BATCH_ROWS, DEFAULT_IMPORT_MEMORY_BYTES } from './sqlite/options.js';
+export type { ImportedRows } from './sqlite/options.js';
 
 export interface OpenStorageOptions
   extends Omit<SqliteStorageOptions, 'path' | 'onMigrated'>,

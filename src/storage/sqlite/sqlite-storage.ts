@@ -86,9 +86,11 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
         ledgerDb: db,
         importDb,
         batchRows: options.importBatchRows ?? DEFAULT_IMPORT_BATCH_ROWS,
+        inMemoryBytes: options.importMemoryBytes,
         onSorting: options.onImportSorting,
         onBatch: options.onImportBatch,
         onAbandoned: options.onAbandonedImport,
+        onCommitted: options.onImportCommitted,
       });
       // Committed on this storage's own connection, which its data_version poll does not see.
       changes.committed();
