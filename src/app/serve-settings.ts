@@ -24,7 +24,7 @@ import { DEFAULT_POOL_SIZE } from '../storage/open-storage.js';
 import { accessOptionsFrom } from './access-settings.js';
 import { DEFAULT_STORAGE_URL } from './app-storage.js';
 import { DEFAULT_INDEX_DIR } from './index-file-location.js';
-import { extensionsText } from '../feature-files/read-feature-file.js';
+import { extensionsText } from '../feature-files/feature-file.js';
 import { readOptionSettings, readOptionsFrom } from './read-option-settings.js';
 import { serverTlsFrom, type SettingName } from './server-tls.js';
 import type { StartOptions } from './start-app.js';

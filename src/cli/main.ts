@@ -3,7 +3,7 @@ import { UserError } from '../common/user-error.js';
 import { CLIENT_ENVIRONMENT_PREFIX } from './client-settings.js';
 import { UsageError } from './errors.js';
 import { isReaderGone, stdoutClosed } from './output-closed.js';
-import { extensionsText } from '../feature-files/read-feature-file.js';
+import { extensionsText } from '../feature-files/feature-file.js';
 import { DEBUG_VARIABLE, ENVIRONMENT_PREFIX, otherVariables, type Environment } from '../common/settings.js';
 
 const USAGE = `usage: routeguide <command> [options]

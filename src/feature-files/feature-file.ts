@@ -7,6 +7,17 @@ import type { FeatureRecord } from '../geo/feature.js';
 export const FEATURE_FORMATS = ['json', 'geojson', 'csv', 'geojsonl', 'geojsons', 'fgb', 'parquet'] as const;
 export type FeatureFormat = (typeof FEATURE_FORMATS)[number];
 
+/** Extensions that are not a format's own name. */
+export const EXTENSION_ALIASES: Readonly<Record<string, FeatureFormat>> = { ndjson: 'geojsonl' };
+
+/** Every extension a feature file's format is known by: `.json`, ..., `.ndjson`. */
+export const FEATURE_EXTENSIONS: readonly string[] = [...FEATURE_FORMATS, ...Object.keys(EXTENSION_ALIASES)].map((name) => `.${name}`);
+
+/** The extensions as a list in a sentence: `.json, .geojson, ... or .ndjson`. */
+export function extensionsText(): string {
+  return `${FEATURE_EXTENSIONS.slice(0, -1).join(', ')} or ${FEATURE_EXTENSIONS.at(-1)}`;
+}
+
 /** What each format is read as, in a few words, for `--format`'s help (the writers have their own: write-feature-file.ts). */
 const FORMAT_SUMMARIES: { readonly [Format in FeatureFormat]: string } = {
   json: 'route_guide_db.json, E7',

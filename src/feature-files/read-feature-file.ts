@@ -2,28 +2,17 @@ import { extname } from 'node:path';
 import type { FeatureRecord } from '../geo/feature.js';
 import { readCsvFeatures } from './csv-features.js';
 import { readFlatGeobufFeatures } from './flatgeobuf-features.js';
-import { eachOf, FEATURE_FORMATS, FeatureFileError, type FeatureFile, type FeatureFormat, type ReadOptions } from './feature-file.js';
+import { eachOf, EXTENSION_ALIASES, FEATURE_EXTENSIONS, FEATURE_FORMATS, FeatureFileError, type FeatureFile, type FeatureFormat, type ReadOptions } from './feature-file.js';
 import { readGeoJsonSequenceFeatures } from './geojson-sequence-features.js';
 import { readGeoJsonFeatures, readJsonFeatures } from './json-features.js';
 import { readParquetFeatures } from './parquet-features.js';
-
-/** Extensions that are not a format's own name. */
-const EXTENSIONS: Readonly<Record<string, FeatureFormat>> = { ndjson: 'geojsonl' };
-
-/** Every extension a feature file's format is known by: `.json`, ..., `.ndjson`. */
-export const FEATURE_EXTENSIONS: readonly string[] = [...FEATURE_FORMATS, ...Object.keys(EXTENSIONS)].map((name) => `.${name}`);
-
-/** The extensions as a list in a sentence: `.json, .geojson, ... or .ndjson`. */
-export function extensionsText(): string {
-  return `${FEATURE_EXTENSIONS.slice(0, -1).join(', ')} or ${FEATURE_EXTENSIONS.at(-1)}`;
-}
 
 /** The format `--format` names, or else the one the file's extension implies. */
 export function formatOf(file: string, format?: FeatureFormat): FeatureFormat {
   if (format !== undefined) return format;
   const extension = extname(file).slice(1).toLowerCase();
   if ((FEATURE_FORMATS as readonly string[]).includes(extension)) return extension as FeatureFormat;
-  if (Object.hasOwn(EXTENSIONS, extension)) return EXTENSIONS[extension]!;
+  if (Object.hasOwn(EXTENSION_ALIASES, extension)) return EXTENSION_ALIASES[extension]!;
   throw new FeatureFileError(`${file}: cannot tell the format from the extension; use ${FEATURE_EXTENSIONS.join(', ')}, or --format ${FEATURE_FORMATS.join('|')}`);
 }
 
