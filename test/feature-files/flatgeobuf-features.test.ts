@@ -1,29 +1,20 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FeatureFileError, type ReadOptions } from '../../src/feature-files/feature-file.js';
 import { readFlatGeobufFeatures } from '../../src/feature-files/flatgeobuf-features.js';
 import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
 import { feature, point, serializeFeatures, withHeader } from '../support/flatgeobuf-files.js';
-import { collect, temporaryDirectory } from '../support/servers.js';
+import { collect } from '../support/servers.js';
+import { useScratchFiles } from '../support/scratch-files.js';
 import { byPoint, gdalFixture, PLACES } from '../support/places.js';
 
 
 
 
-let directory: ReturnType<typeof temporaryDirectory>;
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-fgb-');
-});
-afterEach(() => directory.remove());
-
-function file(name: string, bytes: Uint8Array): string {
-  const path = join(directory.path, name);
-  writeFileSync(path, bytes);
-  return path;
-}
+const scratch = useScratchFiles('routeguide-fgb-');
+const file = scratch.file;
 
 function read(path: string, options?: ReadOptions): Promise<FeatureRecord[]> {
   return collect(readFlatGeobufFeatures(path, options).features);

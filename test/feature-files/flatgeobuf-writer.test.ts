@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ByteSink } from '../../src/feature-files/feature-writer.js';
 import { readFlatGeobufFeatures } from '../../src/feature-files/flatgeobuf-features.js';
 import { createFlatGeobufWriter } from '../../src/feature-files/flatgeobuf-writer.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
 import { gdalAvailable } from '../support/gdal.js';
-import { collect, temporaryDirectory } from '../support/servers.js';
+import { collect } from '../support/servers.js';
+import { useScratchFiles } from '../support/scratch-files.js';
 
 /** Names that break naive writers, at the map's corners and in between. */
 const AWKWARD: FeatureRecord[] = [
@@ -43,17 +44,8 @@ async function written(batches: readonly (readonly FeatureRecord[])[]): Promise<
   return sink;
 }
 
-let directory: ReturnType<typeof temporaryDirectory>;
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-fgb-writer-');
-});
-afterEach(() => directory.remove());
-
-function file(name: string, bytes: Uint8Array): string {
-  const path = join(directory.path, name);
-  writeFileSync(path, bytes);
-  return path;
-}
+const scratch = useScratchFiles('routeguide-fgb-writer-');
+const file = scratch.file;
 
 describe('createFlatGeobufWriter', () => {
   it('round-trips through the reader: every point and name, byte for byte, in order', async () => {
@@ -118,7 +110,7 @@ describe.skipIf(!gdalAvailable())('createFlatGeobufWriter read by GDAL', () => {
 
   it('converts to GeoJSON with ogr2ogr with every name and coordinate intact', async () => {
     const path = file('awkward.fgb', (await written([AWKWARD.slice(0, 5), AWKWARD.slice(5)])).bytes());
-    const out = join(directory.path, 'awkward.geojson');
+    const out = join(scratch.path, 'awkward.geojson');
     execFileSync('ogr2ogr', ['-f', 'GeoJSON', '-lco', 'COORDINATE_PRECISION=7', out, path]);
     const geojson = JSON.parse(readFileSync(out, 'utf8')) as {
       features: { properties: { name: string | null }; geometry: { type: string; coordinates: [number, number] } }[];

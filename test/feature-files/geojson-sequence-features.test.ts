@@ -1,23 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FeatureFileError } from '../../src/feature-files/feature-file.js';
 import { readGeoJsonSequenceFeatures } from '../../src/feature-files/geojson-sequence-features.js';
 import { formatOf, readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
-import { collect, temporaryDirectory } from '../support/servers.js';
+import { collect } from '../support/servers.js';
+import { useScratchFiles } from '../support/scratch-files.js';
 
-let directory: ReturnType<typeof temporaryDirectory>;
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-sequence-');
-});
-afterEach(() => directory.remove());
-
-function file(name: string, text: string): string {
-  const path = join(directory.path, name);
-  writeFileSync(path, text);
-  return path;
-}
+const scratch = useScratchFiles('routeguide-sequence-');
+const file = scratch.file;
 
 const RS = '\x1e';
 

@@ -1,22 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FeatureFileError } from '../../src/feature-files/feature-file.js';
 import { formatOf, readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import type { FeatureRecord } from '../../src/geo/feature.js';
-import { collect, temporaryDirectory } from '../support/servers.js';
+import { collect } from '../support/servers.js';
+import { useScratchFiles } from '../support/scratch-files.js';
 
-let directory: ReturnType<typeof temporaryDirectory>;
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-import-');
-});
-afterEach(() => directory.remove());
-
-function file(name: string, text: string): string {
-  const path = join(directory.path, name);
-  writeFileSync(path, text);
-  return path;
-}
+const scratch = useScratchFiles('routeguide-import-');
+const file = scratch.file;
 
 function read(path: string, format?: 'json' | 'geojson' | 'csv'): Promise<FeatureRecord[]> {
   return collect(readFeatureFile(path, { format }).features);

@@ -1,19 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFeatureFile } from '../../src/feature-files/read-feature-file.js';
 import { collect } from '../support/servers.js';
+import { useScratchFiles } from '../support/scratch-files.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'routeguide-read-feature-file-'));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const path = join(directory, name);
-  writeFileSync(path, text);
-  return path;
-}
+const scratch = useScratchFiles('routeguide-read-feature-file-');
+const file = scratch.file;
 
 const parquet = (name: string): string => fileURLToPath(new URL(`../fixtures/parquet/${name}`, import.meta.url));
 
@@ -61,7 +55,7 @@ describe('reading options across formats', () => {
 describe('plain Parquet columns', () => {
   it('reads latitude and longitude held as text (a VARCHAR column) as decimal degrees, and names a bad one with its value', async () => {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const path = join(directory, 'text-degrees.parquet');
+    const path = join(scratch.path, 'text-degrees.parquet');
     const columnData = [
       { name: 'name', data: ['a', 'b'], type: 'STRING' as const },
       { name: 'lat', data: ['48.5', 'north'], type: 'STRING' as const },
