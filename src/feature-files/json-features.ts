@@ -6,8 +6,12 @@ import { parseJsonEntry } from './json-entry.js';
 import { refuseColumns } from './columns.js';
 import { geoJsonFeatures } from './geojson-feature.js';
 
-/** Read size: a chunk's complete elements are parsed in one JSON.parse call. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Read size: a chunk's complete elements are parsed in one JSON.parse call. Reading 1M
+ * route_guide_db.json entries took 0.55 s in 64 KiB chunks, 0.64 s in 256 KiB, 0.75 s in 1 MiB
+ * and 0.95 s in 4 MiB: a small chunk's objects die young, and the collector spends less on them.
+ */
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * The array `at` in `file`, streamed: each element converted by `convert` (given its index), and
