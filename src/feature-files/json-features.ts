@@ -13,6 +13,19 @@ import { geoJsonFeatures } from './geojson-feature.js';
  */
 const CHUNK_BYTES = 1 << 16;
 
+type Convert = (value: unknown, where: string) => FeatureRecord;
+
+/** The failure of `convert` on `value`, again, with `where` starting its message: converters are pure. */
+function convertedAgain(convert: Convert, value: unknown, where: string, failure: FeatureFileError): FeatureFileError {
+  try {
+    convert(value, where);
+  } catch (error) {
+    if (error instanceof FeatureFileError) return error;
+    throw error;
+  }
+  return failure;
+}
+
 /**
  * The array `at` in `file`, streamed: each element converted by `convert` (given its index), and
  * every failure turned into a FeatureFileError naming the file, and the entry when there is one.
@@ -21,7 +34,7 @@ function streamFeatures(
   file: string,
   at: ArrayAt,
   entryName: (entry: number) => string,
-  convert: (value: unknown, where: string) => FeatureRecord,
+  convert: Convert,
   options: ReadOptions,
 ): FeatureFile {
   const invalid = new InvalidRecords(options.skipInvalid ?? false);
@@ -34,10 +47,12 @@ function streamFeatures(
         const batch: FeatureRecord[] = [];
         for (const value of values) {
           try {
-            batch.push(convert(value, `${file}: ${entryName(entry)}`));
+            // Its place is named only when an entry fails: building `FILE: entry N` for each entry
+            // was a tenth of reading 1M route_guide_db.json entries.
+            batch.push(convert(value, file));
           } catch (error) {
             if (!(error instanceof FeatureFileError)) throw error;
-            invalid.reject(error);
+            invalid.reject(convertedAgain(convert, value, `${file}: ${entryName(entry)}`, error));
           }
           entry++;
         }
