@@ -6,8 +6,25 @@ import { parseJsonEntry } from './json-entry.js';
 import { refuseColumns } from './columns.js';
 import { geoJsonFeatures } from './geojson-feature.js';
 
-/** Read size: a chunk's complete elements are parsed in one JSON.parse call. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Read size: a chunk's complete elements are parsed in one JSON.parse call. Reading 1M
+ * route_guide_db.json entries took 0.55 s in 64 KiB chunks, 0.64 s in 256 KiB, 0.75 s in 1 MiB
+ * and 0.95 s in 4 MiB: a small chunk's objects die young, and the collector spends less on them.
+ */
+const CHUNK_BYTES = 1 << 16;
+
+type Convert = (value: unknown, where: string) => FeatureRecord;
+
+/** The failure of `convert` on `value`, again, with `where` starting its message: converters are pure. */
+function convertedAgain(convert: Convert, value: unknown, where: string, failure: FeatureFileError): FeatureFileError {
+  try {
+    convert(value, where);
+  } catch (error) {
+    if (error instanceof FeatureFileError) return error;
+    throw error;
+  }
+  return failure;
+}
 
 /**
  * The array `at` in `file`, streamed: each element converted by `convert` (given its index), and
@@ -17,7 +34,7 @@ function streamFeatures(
   file: string,
   at: ArrayAt,
   entryName: (entry: number) => string,
-  convert: (value: unknown, where: string) => FeatureRecord,
+  convert: Convert,
   options: ReadOptions,
 ): FeatureFile {
   const invalid = new InvalidRecords(options.skipInvalid ?? false);
@@ -30,10 +47,12 @@ function streamFeatures(
         const batch: FeatureRecord[] = [];
         for (const value of values) {
           try {
-            batch.push(convert(value, `${file}: ${entryName(entry)}`));
+            // Its place is named only when an entry fails: building `FILE: entry N` for each entry
+            // was a tenth of reading 1M route_guide_db.json entries.
+            batch.push(convert(value, file));
           } catch (error) {
             if (!(error instanceof FeatureFileError)) throw error;
-            invalid.reject(error);
+            invalid.reject(convertedAgain(convert, value, `${file}: ${entryName(entry)}`, error));
           }
           entry++;
         }

@@ -86,3 +86,39 @@ describe('jsonArrayElements', () => {
     expect(await failure('{"features": {"a": 1}}', FEATURES)).toMatchObject({ kind: 'shape', message: '"features" is not an array' });
   });
 });
+
+describe('jsonArrayElements on many objects (where each chunk is parsed at a guessed boundary)', () => {
+  const entries = Array.from({ length: 500 }, (_, i) => ({ location: { latitude: i, longitude: -1 - i }, name: `place ${i}` }));
+
+  it.each([16, 100, 1000, 1 << 16])('yields every element in order (chunks of %i)', async (size) => {
+    const text = '[\n' + entries.map((entry) => JSON.stringify(entry)).join(',\n') + '\n]\n';
+    expect(await elements(text, DOCUMENT, size)).toEqual(entries);
+    const collection = JSON.stringify({ type: 'FeatureCollection', features: entries, bbox: [0, 0, 1, 1] });
+    expect(await elements(collection, FEATURES, size)).toEqual(entries);
+  });
+
+  it.each([16, 100, 1000])('yields elements whose strings and nested arrays look like boundaries (chunks of %i)', async (size) => {
+    const tricky = entries.map((entry, i) => (i % 7 === 0 ? { ...entry, name: `x}, {"name": "y${i}` } : i % 11 === 0 ? { ...entry, list: [{ a: i }, { b: [{}, {}] }] } : entry));
+    const text = '[' + tricky.map((entry) => JSON.stringify(entry)).join(', ') + ']';
+    expect(await elements(text, DOCUMENT, size)).toEqual(tricky);
+  });
+
+  it.each([16, 1000])('names a malformed element far into the array by its index (chunks of %i)', async (size) => {
+    const lines = entries.map((entry) => JSON.stringify(entry));
+    lines[321] = '{"location": {"latitude": 1, "longitude": 2}, "name": "bad",}';
+    const error = await failure('[' + lines.join(',\n') + ']', DOCUMENT, size);
+    expect(error).toMatchObject({ kind: 'syntax', entry: 321 });
+  });
+
+  it.each([16, 1000])('counts the complete entries of a truncated array (chunks of %i)', async (size) => {
+    const text = '[' + entries.map((entry) => JSON.stringify(entry)).join(',\n') + ',\n';
+    expect((await failure(text, DOCUMENT, size)).message).toBe('the file ends inside the array, after 500 complete entries');
+    const cut = '[' + entries.map((entry) => JSON.stringify(entry)).join(',\n');
+    expect((await failure(cut.slice(0, -3), DOCUMENT, size)).message).toBe('the file ends inside the array, after 499 complete entries');
+  });
+
+  it.each([16, 1000])('rejects text after the array (chunks of %i)', async (size) => {
+    const text = '[' + entries.map((entry) => JSON.stringify(entry)).join(',') + '], {"a": 1}, {"b": 2}';
+    expect((await failure(text, DOCUMENT, size)).message).toBe('unexpected "," after the array');
+  });
+});
