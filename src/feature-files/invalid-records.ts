@@ -25,3 +25,14 @@ export class InvalidRecords implements SkippedRecords {
     return { count: this.count, examples: [...this.examples] };
   }
 }
+
+/** The failure of `convert` on `value`, again, with `where` starting its message: converters are pure. */
+export function convertedAgain(convert: (value: unknown, where: string) => unknown, value: unknown, where: string, failure: FeatureFileError): FeatureFileError {
+  try {
+    convert(value, where);
+  } catch (error) {
+    if (error instanceof FeatureFileError) return error;
+    throw error;
+  }
+  return failure;
+}

@@ -1,6 +1,6 @@
 import type { FeatureRecord } from '../geo/feature.js';
 import { FeatureFileError, openInput, readFailure, streamedFile, type FeatureFile, type ReadOptions } from './feature-file.js';
-import { InvalidRecords } from './invalid-records.js';
+import { convertedAgain, InvalidRecords } from './invalid-records.js';
 import { JsonElementsError, jsonArrayElements, type ArrayAt } from './json-array-elements.js';
 import { parseJsonEntry } from './json-entry.js';
 import { refuseColumns } from './columns.js';
@@ -14,17 +14,6 @@ import { geoJsonFeatures } from './geojson-feature.js';
 const CHUNK_BYTES = 1 << 16;
 
 type Convert = (value: unknown, where: string) => FeatureRecord;
-
-/** The failure of `convert` on `value`, again, with `where` starting its message: converters are pure. */
-function convertedAgain(convert: Convert, value: unknown, where: string, failure: FeatureFileError): FeatureFileError {
-  try {
-    convert(value, where);
-  } catch (error) {
-    if (error instanceof FeatureFileError) return error;
-    throw error;
-  }
-  return failure;
-}
 
 /**
  * The array `at` in `file`, streamed: each element converted by `convert` (given its index), and
