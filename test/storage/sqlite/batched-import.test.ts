@@ -4,38 +4,21 @@ import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ImportAbandonedError } from '../../../src/storage/errors.js';
 import { removeAbandonedImports } from '../../../src/storage/sqlite/import-ledger.js';
 import type { AbandonedImport } from '../../../src/storage/sqlite/options.js';
 import { applyMigrations, MIGRATIONS_DIR } from '../../../src/storage/sqlite/migrations.js';
-import { openStorage } from '../../../src/storage/open-storage.js';
 import type { Storage, FeatureRecord } from '../../../src/storage/storage.js';
 import { BIN, ensureBuilt } from '../../support/build.js';
 import { captureLog } from '../../support/captured-log.js';
-import { collect, startTestServer, temporaryDirectory } from '../../support/servers.js';
+import { collect, startTestServer } from '../../support/servers.js';
+import { useSqliteFile } from '../../support/sqlite-file.js';
 import { deadPid, leaveUnfinishedImport } from '../../support/unfinished-import.js';
 import { eventually } from '../../support/wait.js';
 
-let directory: ReturnType<typeof temporaryDirectory>;
-let url: string;
-let path: string;
-const opened: Storage[] = [];
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-batched-import-');
-  path = join(directory.path, 'shared.db');
-  url = `sqlite:${path}`;
-});
-afterEach(async () => {
-  for (const storage of opened.splice(0)) await storage.close();
-  directory.remove();
-});
-
-async function open(options: Parameters<typeof openStorage>[1] = {}): Promise<Storage> {
-  const storage = await openStorage(url, options);
-  opened.push(storage);
-  return storage;
-}
+const database = useSqliteFile('routeguide-batched-import-', 'shared.db');
+const open = database.open;
 
 function features(count: number, from = 0): FeatureRecord[] {
   return Array.from({ length: count }, (_, i) => ({ name: `f${from + i}`, latitude: from + i, longitude: 0 - (from + i) }));
@@ -43,7 +26,7 @@ function features(count: number, from = 0): FeatureRecord[] {
 
 /** What the database holds outside the visibility rules: every feature row and every ledger row. */
 function rawState(): { rows: number; taggedRows: number; imports: { id: number; committed: boolean }[] } {
-  const db = new Database(path, { readonly: true });
+  const db = new Database(database.path, { readonly: true });
   try {
     return {
       rows: db.prepare('SELECT count(*) FROM features').pluck().get() as number,
@@ -103,14 +86,14 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     const importer = await open({
       importBatchRows: 2000,
       onImportBatch: () => {
-        walSizes.push(statSync(`${path}-wal`).size);
+        walSizes.push(statSync(`${database.path}-wal`).size);
       },
     });
     const input = features(40_000).map((feature) => ({ ...feature, name: `${feature.name} ${'x'.repeat(60)}` }));
     expect(await importer.insertFeatures(input)).toEqual({ inserted: 40_000, duplicates: 0 });
     expect(walSizes).toHaveLength(20);
     // The import writes about 4 MB of pages: left unchecked, the WAL would grow to hold all of them.
-    const databaseBytes = statSync(path).size;
+    const databaseBytes = statSync(database.path).size;
     expect(databaseBytes).toBeGreaterThan(3_000_000);
     expect(Math.max(...walSizes)).toBeLessThan(databaseBytes / 5);
   });
@@ -138,7 +121,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
       onImportBatch: (copied) => {
         // What a process on another host does when this import's heartbeat looks stale.
         if (copied === 2000) {
-          const db = new Database(path);
+          const db = new Database(database.path);
           db.prepare('DELETE FROM imports WHERE committed_at IS NULL').run();
           db.close();
         }
@@ -193,7 +176,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
     await storage.close();
     // Leave what a killed importer leaves: a pending ledger row and tagged rows between committed ones.
     const pid = deadPid();
-    leaveUnfinishedImport(path, { id: 7, pid, points: Array.from({ length: 2_500 }, (_, i) => [i, 1] as const) });
+    leaveUnfinishedImport(database.path, { id: 7, pid, points: Array.from({ length: 2_500 }, (_, i) => [i, 1] as const) });
     const removed: AbandonedImport[] = [];
     const reopened = await open({ importBatchRows: 100, onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([{ id: 7, host: hostname(), pid, startedAt: expect.any(Number), removedFeatures: 2_500 }]);
@@ -204,7 +187,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   it('treats an import with no heartbeat for a minute as abandoned, whatever host it names', async () => {
     await open();
     const longAgo = Date.now() - 61_000;
-    leaveUnfinishedImport(path, { host: 'another-host', pid: process.pid, startedAt: longAgo, heartbeatAt: longAgo, points: [[1, 1]] });
+    leaveUnfinishedImport(database.path, { host: 'another-host', pid: process.pid, startedAt: longAgo, heartbeatAt: longAgo, points: [[1, 1]] });
     const removed: AbandonedImport[] = [];
     await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed.map((import_) => [import_.host, import_.removedFeatures])).toEqual([['another-host', 1]]);
@@ -212,7 +195,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
   it('treats an import that names this process but is not running here as abandoned (a reused pid, as in containers)', async () => {
     await open();
-    leaveUnfinishedImport(path, { pid: process.pid, points: [[1, 1]] });
+    leaveUnfinishedImport(database.path, { pid: process.pid, points: [[1, 1]] });
     const storage = await open();
     expect(await storage.insertFeatures(features(3))).toEqual({ inserted: 3, duplicates: 0 });
     expect(rawState()).toEqual({ rows: 3, taggedRows: 0, imports: [{ id: 2, committed: true }] });
@@ -220,7 +203,7 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
 
   it('keeps a live import on another host that still beats', async () => {
     await open();
-    leaveUnfinishedImport(path, { host: 'another-host', pid: 1 });
+    leaveUnfinishedImport(database.path, { host: 'another-host', pid: 1 });
     const removed: AbandonedImport[] = [];
     const storage = await open({ onAbandonedImport: (import_) => removed.push(import_) });
     expect(removed).toEqual([]);
@@ -228,12 +211,12 @@ describe('SQLite imports commit in batches, still all or nothing', () => {
   });
 
   it('keeps features stored before imports were tracked (a database from before migration 003)', async () => {
-    const oldMigrations = join(directory.path, 'old-migrations');
+    const oldMigrations = join(database.directory, 'old-migrations');
     mkdirSync(oldMigrations);
     for (const file of ['001_features_and_notes.sql', '002_notes_by_created_at.sql']) {
       copyFileSync(join(MIGRATIONS_DIR, file), join(oldMigrations, file));
     }
-    const db = new Database(path);
+    const db = new Database(database.path);
     applyMigrations(db, oldMigrations);
     db.prepare("INSERT INTO features (latitude, longitude, name) VALUES (1, 2, 'old')").run();
     db.close();
@@ -270,7 +253,7 @@ describe('an import removed as abandoned while it stalls', () => {
    * the import on its own connection. `interruptedAt` stops that removal where a crash could stop it.
    */
   function removeAsAbandoned(interruptedAt?: 'after deleting 1000 features' | 'before deleting the ledger row'): void {
-    const db = new Database(path);
+    const db = new Database(database.path);
     try {
       db.prepare('UPDATE imports SET heartbeat_at = heartbeat_at - 120000 WHERE committed_at IS NULL').run();
       if (interruptedAt === 'after deleting 1000 features') {
@@ -345,7 +328,7 @@ describe('an import removed as abandoned while it stalls', () => {
   });
 
   it('is finished by the next open when the removal was cut short, even though the import still beats', async () => {
-    leaveUnfinishedImport(path, { id: 7, host: 'another-host', pid: 1, abandonedAt: Date.now(), points: [[1, 1], [2, 2]] });
+    leaveUnfinishedImport(database.path, { id: 7, host: 'another-host', pid: 1, abandonedAt: Date.now(), points: [[1, 1], [2, 2]] });
     await expectOnlyTheFeaturesFromBefore();
     const removed: AbandonedImport[] = [];
     await open({ onAbandonedImport: (import_) => removed.push(import_) });
@@ -360,9 +343,9 @@ describe('serve on a database with an unfinished import', () => {
     await storage.insertFeatures(features(5));
     await storage.close();
     const pid = deadPid();
-    leaveUnfinishedImport(path, { id: 9, pid, points: [[77, 77]] });
+    leaveUnfinishedImport(database.path, { id: 9, pid, points: [[77, 77]] });
     const captured = captureLog('info');
-    const server = await startTestServer({ storageUrl: url, log: captured.log });
+    const server = await startTestServer({ storageUrl: database.url, log: captured.log });
     try {
       expect(captured.lines.find((line) => line.msg === 'removed the features of an unfinished import')).toMatchObject({
         level: 40,
@@ -381,11 +364,11 @@ describe('routeguide seed killed while copying', () => {
     ensureBuilt();
     const storage = await open();
     await storage.insertFeatures([{ name: 'before', latitude: -900_000_000, longitude: 0 }]);
-    const seed = spawn(process.execPath, [BIN, 'seed', '--storage', url, '--synthetic', '400000', '--batch-rows', '200'], {
+    const seed = spawn(process.execPath, [BIN, 'seed', '--storage', database.url, '--synthetic', '400000', '--batch-rows', '200'], {
       stdio: 'ignore',
     });
     const exited = once(seed, 'exit');
-    const watcher = new Database(path, { readonly: true });
+    const watcher = new Database(database.path, { readonly: true });
     const copiedRow = watcher.prepare(
       'SELECT 1 FROM features WHERE import_id IN (SELECT id FROM imports WHERE committed_at IS NULL) LIMIT 1',
     );

@@ -1,27 +1,11 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStorage } from '../../../src/storage/open-storage.js';
-import type { FeatureRecord, Storage } from '../../../src/storage/storage.js';
-import { collect, temporaryDirectory } from '../../support/servers.js';
+import { describe, expect, it } from 'vitest';
+import type { FeatureRecord } from '../../../src/storage/storage.js';
+import { collect } from '../../support/servers.js';
+import { useSqliteFile } from '../../support/sqlite-file.js';
 
-let directory: ReturnType<typeof temporaryDirectory>;
-let url: string;
-const opened: Storage[] = [];
-beforeEach(() => {
-  directory = temporaryDirectory('routeguide-import-');
-  url = `sqlite:${join(directory.path, 'import.db')}`;
-});
-afterEach(async () => {
-  for (const storage of opened.splice(0)) await storage.close();
-  directory.remove();
-});
-
-async function open(options: Parameters<typeof openStorage>[1] = {}): Promise<Storage> {
-  const storage = await openStorage(url, options);
-  opened.push(storage);
-  return storage;
-}
+const database = useSqliteFile('routeguide-import-', 'import.db');
+const open = database.open;
 
 /** Points on a small grid, in a scrambled order, each repeated (with another name) later in the input. */
 function scrambled(count: number): FeatureRecord[] {
@@ -80,7 +64,7 @@ describe.each([
     await expect(storage.insertFeatures(input())).rejects.toThrow('bad record at 2000');
     expect(closed).toBe(true);
     expect(await storage.countFeatures()).toBe(0);
-    const db = new Database(join(directory.path, 'import.db'), { readonly: true });
+    const db = new Database(database.path, { readonly: true });
     expect(db.prepare('SELECT count(*) FROM features').pluck().get()).toBe(0);
     db.close();
   });
