@@ -18,10 +18,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from './child-processes.js';
+import { CLIENT_CORE, onCore, PINNED } from './goload.js';
 import { writeFeatureFile } from './feature-files.js';
 import { syntheticFeatures } from '../dist/feature-files/synthetic-features.js';
 
@@ -53,12 +54,11 @@ for (const format of formats) {
   if (!writable.includes(format)) throw new Error(`--formats: this build cannot write ${format}; it writes ${writable.join(', ')}`);
 }
 
-/** One core for the measured processes, the other for this one, when there are two and taskset. */
-const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset');
 const TIMED = existsSync('/usr/bin/time');
+/** node with `args`, on the other core than this process's, when pinning (bench/goload.js). */
 function command(args) {
-  const node = PINNED ? ['/usr/bin/taskset', '-c', '1', process.execPath] : [process.execPath];
-  return [...node, ...args];
+  const [executable, rest] = onCore(CLIENT_CORE, process.execPath, args);
+  return [executable, ...rest];
 }
 
 /** Writes `n` synthetic features to `path` in `format`, with the build's writer when there is one. */
@@ -196,7 +196,7 @@ try {
 }
 const uptime = execFileSync('uptime', { encoding: 'utf8' }).trim();
 process.stdout.write(
-  `seed-formats: build ${checkouts.map(buildOf).join(' against ')}, node ${process.version}, ${PINNED ? 'pinned to core 1' : 'not pinned'}, best of ${runs}; ${uptime}\n\n` +
+  `seed-formats: build ${checkouts.map(buildOf).join(' against ')}, node ${process.version}, ${PINNED ? `pinned to core ${CLIENT_CORE}` : 'not pinned'}, best of ${runs}; ${uptime}\n\n` +
     '| N | format | build | file MiB | whole process s | import s | index file s | ratio (limit / whole) | peak RSS MiB |\n' +
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     rows.join('\n') +
